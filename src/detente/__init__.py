@@ -1,0 +1,1 @@
+"""detente: model, simulate and forecast multilateral negotiations."""

@@ -1,0 +1,35 @@
+"""Forecasting models behind one interface (see :mod:`detente.models.base`).
+
+Importing this package registers every model. The model modules are listed in
+``_MODULES``; a module that is added must be listed here.
+"""
+
+from importlib import import_module
+
+from detente.models.base import (
+    ModelParams,
+    ModelResult,
+    ModelSpec,
+    NoParams,
+    available_models,
+    get_model,
+    register,
+)
+
+_MODULES = ["baseline", "eum", "smp"]
+for _name in _MODULES:
+    try:
+        import_module(f"detente.models.{_name}")
+    except ModuleNotFoundError as _exc:  # a model module not written yet
+        if _exc.name != f"detente.models.{_name}":
+            raise
+
+__all__ = [
+    "ModelParams",
+    "ModelResult",
+    "ModelSpec",
+    "NoParams",
+    "available_models",
+    "get_model",
+    "register",
+]
