@@ -1,0 +1,54 @@
+"""Scenarios: the data model, validation, formats and the embedded scenarios."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from detente.scenario.arrays import ScenarioArrays
+from detente.scenario.embedded import DEFAULT_SCENARIO, embedded_names, load_embedded
+from detente.scenario.io import FORMATS, WRITABLE, read_scenario, write_scenario
+from detente.scenario.model import (
+    Actor,
+    ActorKind,
+    Basis,
+    Evidence,
+    Issue,
+    Scale,
+    Scenario,
+    Source,
+    Stance,
+    Value,
+)
+from detente.scenario.validate import build_scenario
+
+
+def load(source: "str | Path | Scenario | None" = None, format: str | None = None,
+         **options) -> Scenario:
+    """Load a scenario: an embedded name, a file path (any supported format) or a Scenario.
+
+    With no argument, the default embedded scenario (``syria-astana-2017``).
+
+    >>> import detente
+    >>> s = detente.load("syria-astana-2017")
+    >>> "russia" in s.actor_ids
+    True
+    """
+    if isinstance(source, Scenario):
+        return source
+    if source is None:
+        source = DEFAULT_SCENARIO
+    text = str(source)
+    if format is None and not Path(text.split("#", 1)[0]).exists() \
+            and text in embedded_names():
+        return load_embedded(text)
+    if format is None and "/" not in text and "." not in text and not Path(text).exists():
+        # Looks like a name, not a path: say so rather than "no such file".
+        return load_embedded(text)
+    return read_scenario(text, format=format, **options)
+
+
+__all__ = [
+    "Actor", "ActorKind", "Basis", "DEFAULT_SCENARIO", "Evidence", "FORMATS", "Issue", "Scale",
+    "Scenario", "ScenarioArrays", "Source", "Stance", "Value", "WRITABLE", "build_scenario",
+    "embedded_names", "load", "load_embedded", "read_scenario", "write_scenario",
+]

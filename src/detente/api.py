@@ -1,0 +1,174 @@
+"""The Python API: the same functions the CLI, the report and the web app call."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from detente.errors import DetenteError, UnknownNameError
+from detente.models import ModelParams, ModelResult, available_models, get_model
+from detente.scenario import Scenario, load
+
+FORECAST_COLUMNS = ["issue", "issue_name", "model", "forecast", "low", "high", "low_label",
+                    "high_label"]
+
+
+def default_models(scenario: Scenario | None = None) -> list[str]:
+    """The models ``forecast`` runs when none are named: every baseline, then every other
+    registered model that can run on ``scenario`` (see :func:`applicable`)."""
+    names = available_models(baseline_only=True)
+    for name in available_models():
+        if name not in names and (scenario is None or applicable(name, scenario) is None):
+            names.append(name)
+    return names
+
+
+def applicable(model: str, scenario: Scenario) -> str | None:
+    """None if ``model`` can run on ``scenario``, else the reason it cannot."""
+    spec = get_model(model)
+    check = getattr(spec.run, "applicable", None)
+    if check is None:
+        return None
+    return check(scenario.to_arrays())
+
+
+def _params_for(model: str, params: Mapping[str, Any] | ModelParams | None,
+                preset: str | None = None) -> ModelParams:
+    spec = get_model(model)
+    if isinstance(params, ModelParams):
+        return params
+    return spec.make_params({k: v for k, v in (params or {}).items()}, preset=preset)
+
+
+def run_model(scenario: Scenario | str | None, model: str,
+              params: Mapping[str, Any] | ModelParams | None = None, *,
+              seed: int | None = None, preset: str | None = None) -> ModelResult:
+    """Run one model on a scenario and return its :class:`ModelResult`.
+
+    >>> import detente
+    >>> r = detente.run_model("syria-astana-2017", "compromise")
+    >>> r.forecast.shape == (len(detente.load().issues),)
+    True
+    """
+    s = load(scenario)
+    spec = get_model(model)
+    why = applicable(model, s)
+    if why is not None:
+        raise DetenteError(f"model {model!r} cannot run on scenario {s.id!r}: {why}")
+    rng = np.random.default_rng(seed) if (spec.stochastic or seed is not None) else None
+    return spec(s.to_arrays(), _params_for(model, params, preset), rng)
+
+
+def forecast(scenario: Scenario | str | None = None, models: Sequence[str] | None = None, *,
+             params: Mapping[str, Mapping[str, Any]] | None = None,
+             seed: int | None = None) -> pd.DataFrame:
+    """Forecasts per issue from each model, as a tidy DataFrame.
+
+    Columns: ``issue, issue_name, model, forecast, low, high, low_label, high_label``
+    (the issue's scale bounds and what they mean).
+
+    >>> import detente
+    >>> df = detente.forecast(detente.load("syria-astana-2017"), ["compromise"])
+    >>> list(df.columns[:4])
+    ['issue', 'issue_name', 'model', 'forecast']
+    """
+    s = load(scenario)
+    names = list(models) if models else default_models(s)
+    for name in names:
+        get_model(name)  # fail early on unknown names
+    rows = []
+    for name in names:
+        res = run_model(s, name, (params or {}).get(name), seed=seed)
+        for k, iss in enumerate(s.issues):
+            rows.append({
+                "issue": iss.id, "issue_name": iss.label, "model": name,
+                "forecast": float(res.forecast[k]), "low": iss.scale.low, "high": iss.scale.high,
+                "low_label": iss.scale.low_label or "", "high_label": iss.scale.high_label or "",
+            })
+    return pd.DataFrame(rows, columns=FORECAST_COLUMNS)
+
+
+def history_frame(scenario: Scenario, result: ModelResult) -> pd.DataFrame:
+    """Round-by-round positions of a dynamic model: ``round, actor, issue, position`` and
+    one column per extra per-round array of the result (round 0 is the input)."""
+    if result.rounds is None:
+        raise DetenteError(f"model {result.model!r} is static: it has no rounds")
+    t1, n, d = result.rounds.shape
+    actors = np.array(scenario.actor_ids, dtype=object)
+    issues = np.array(scenario.issue_ids, dtype=object)
+    rr, ii, kk = np.meshgrid(np.arange(t1), np.arange(n), np.arange(d), indexing="ij")
+    data: dict[str, Any] = {
+        "round": rr.ravel(), "actor": actors[ii.ravel()], "issue": issues[kk.ravel()],
+        "position": result.rounds.reshape(-1),
+    }
+    for name, arr in result.per_round.items():
+        arr = np.asarray(arr)
+        if arr.shape == (t1, n):
+            arr = np.broadcast_to(arr[:, :, None], (t1, n, d))
+        if arr.shape == (t1, n, d):
+            data[name] = arr.reshape(-1)
+    df = pd.DataFrame(data)
+    return df[~np.isnan(df["position"].to_numpy(dtype=float))].reset_index(drop=True)
+
+
+def summary_frame(scenario: Scenario, result: ModelResult) -> pd.DataFrame:
+    """Per-round statistics of a dynamic model (``round, issue`` and one column each)."""
+    if result.rounds is None:
+        raise DetenteError(f"model {result.model!r} is static: it has no rounds")
+    t1 = result.rounds.shape[0]
+    rows = []
+    for t in range(t1):
+        for k, iss in enumerate(scenario.issues):
+            row: dict[str, Any] = {"round": t, "issue": iss.id}
+            for name, arr in result.summary.items():
+                row[name] = float(np.asarray(arr)[t, k])
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def events_frame(result: ModelResult) -> pd.DataFrame:
+    """The result's events (offers, challenges, bargains ...) as a table."""
+    return pd.DataFrame(result.events)
+
+
+def probabilities_frame(scenario: Scenario, result: ModelResult) -> pd.DataFrame:
+    """``round, actor, probability`` where the model reports one per actor and round."""
+    prob = result.per_round.get("probability")
+    if prob is None:
+        raise DetenteError(f"model {result.model!r} reports no probabilities")
+    prob = np.asarray(prob)
+    if prob.ndim == 3:
+        prob = prob[:, :, 0]
+    t1, n = prob.shape
+    return pd.DataFrame({
+        "round": np.repeat(np.arange(t1), n),
+        "actor": np.tile(np.array(scenario.actor_ids, dtype=object), t1),
+        "probability": prob.reshape(-1),
+    })
+
+
+def models_table() -> pd.DataFrame:
+    """The registered models with their titles and kinds."""
+    rows = []
+    for name in available_models():
+        spec = get_model(name)
+        rows.append({"model": name, "title": spec.title, "dynamic": spec.dynamic,
+                     "baseline": spec.baseline, "description": spec.description})
+    return pd.DataFrame(rows)
+
+
+def check_models(names: Iterable[str]) -> list[str]:
+    out = []
+    for n in names:
+        if n == "all":
+            out.extend(m for m in available_models() if m not in out)
+            continue
+        get_model(n)
+        if n not in out:
+            out.append(n)
+    if not out:
+        raise UnknownNameError("no model named")
+    return out

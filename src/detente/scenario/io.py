@@ -1,0 +1,681 @@
+"""Reading and writing scenarios in every supported format.
+
+Formats (name: what it is):
+
+- ``yaml``: the native format, one scenario per file, with evidence and ranges.
+- ``long-csv``: one row per actor and issue: ``actor,issue,capability,position,salience``
+  with optional extra columns (names, kinds, scales, ranges, evidence).
+- ``issue-csv``: one issue: ``actor,capability,position,salience`` (as in the
+  expected-utility literature).
+- ``ktab-csv``: KTAB's Spatial Model of Politics input (scenario line, header, one row per
+  actor with position and salience pairs).
+- ``ktab-xml``: KTAB's XML scenario files (read only).
+- ``deu``: one issue row of a DEU (Decision-making in the European Union) table, selected
+  with ``FILE#ISSUE`` (the ``isnr`` value); the whole file is read by
+  :mod:`detente.validation` where that exists.
+
+Detection goes by extension, then by the header; ``format=`` overrides it. Every writer
+writes to a temporary file and renames it into place, so a failed write never leaves a
+half-written or clobbered file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from detente.errors import DetenteError, Problem, ScenarioError, UnknownNameError
+from detente.scenario.model import Scenario
+from detente.scenario.validate import build_scenario
+
+FORMATS = ("yaml", "long-csv", "issue-csv", "ktab-csv", "ktab-xml", "deu")
+WRITABLE = ("yaml", "long-csv", "issue-csv", "ktab-csv", "deu")
+
+
+class FormatError(ScenarioError):
+    """A file that cannot be parsed in the format it claims."""
+
+
+def _fail(file: str, message: str, line: int | None = None, value: Any = ...) -> FormatError:
+    return FormatError([Problem(message=message, file=file, line=line,
+                                value=None if value is ... else value,
+                                has_value=value is not ...)])
+
+
+# -- detection ---------------------------------------------------------------------------
+
+def detect_format(path: str | Path, text: str | None = None) -> str:
+    """Guess the format of ``path`` from its extension and, for CSV, its header."""
+    p = Path(str(path).split("#", 1)[0])
+    ext = p.suffix.lower()
+    if ext in (".yaml", ".yml"):
+        return "yaml"
+    if ext == ".xml":
+        return "ktab-xml"
+    if ext in (".tsv", ".tab"):
+        return "deu"
+    if ext in (".csv", ".txt", ""):
+        if text is None:
+            text = _read_text(p)
+        first = [c.strip().lower() for c in _first_row(text)]
+        if "issue" in first and "actor" in first:
+            return "long-csv"
+        if "actor" in first:
+            return "issue-csv"
+        if "prnr" in first or "isnr" in first:
+            return "deu"
+        lines = text.splitlines()
+        if len(lines) > 1 and lines[1].split(",")[0].strip().lower() == "actor":
+            return "ktab-csv"
+        raise _fail(str(p), "cannot tell the format from the header; give --format "
+                    f"(one of {', '.join(FORMATS)})", line=1)
+    raise _fail(str(p), f"unknown file extension {ext!r}; give --format "
+                f"(one of {', '.join(FORMATS)})")
+
+
+def _first_row(text: str) -> list[str]:
+    for row in csv.reader(io.StringIO(text)):
+        if row:
+            return row
+    return []
+
+
+def _read_text(path: Path) -> str:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise DetenteError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise DetenteError(f"{path}: is a directory, not a scenario file") from None
+    except OSError as exc:
+        raise DetenteError(f"{path}: cannot read ({exc.strerror})") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DetenteError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+
+
+# -- YAML --------------------------------------------------------------------------------
+
+def _yaml_lines(node, path=(), out=None) -> dict[tuple, int]:
+    if out is None:
+        out = {}
+    out.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            key = k.value
+            out[path + (key,)] = k.start_mark.line + 1
+            _yaml_lines(v, path + (key,), out)
+            out[path + (key,)] = k.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for i, v in enumerate(node.value):
+            _yaml_lines(v, path + (i,), out)
+    return out
+
+
+def parse_yaml(text: str, file: str = "<string>") -> tuple[Any, dict[tuple, int]]:
+    """Parse YAML text into data and a map from data paths to line numbers."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        msg = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise _fail(file, f"not valid YAML: {msg}", line=line) from None
+    lines = _yaml_lines(node) if node is not None else {}
+    return data, lines
+
+
+def read_yaml(path: Path, text: str) -> Scenario:
+    data, lines = parse_yaml(text, str(path))
+    return build_scenario(data, file=str(path), lines=lines, scenario_id=_stem(path))
+
+
+def scenario_to_dict(s: Scenario) -> dict[str, Any]:
+    """The native (YAML) layout of a scenario, omitting empty and default fields."""
+    data = s.model_dump(mode="json", exclude_none=True, exclude_defaults=False)
+
+    def prune(obj):
+        if isinstance(obj, dict):
+            return {k: prune(v) for k, v in obj.items()
+                    if v not in (None, [], {}, ()) or k in ("value",)}
+        if isinstance(obj, list):
+            return [prune(v) for v in obj]
+        return obj
+
+    data = prune(data)
+    for st in data.get("stances", []):
+        for key in ("position", "salience"):
+            if set(st[key]) == {"value"}:
+                st[key] = st[key]["value"]
+    for a in data.get("actors", []):
+        if set(a["capability"]) == {"value"}:
+            a["capability"] = a["capability"]["value"]
+    return data
+
+
+def dump_yaml(s: Scenario) -> str:
+    return yaml.safe_dump(scenario_to_dict(s), sort_keys=False, allow_unicode=True, width=100)
+
+
+# -- CSV helpers -------------------------------------------------------------------------
+
+def _num(raw: str, file: str, line: int, column: str) -> float | None:
+    raw = raw.strip()
+    if raw == "":
+        return None
+    try:
+        v = float(raw)
+    except ValueError:
+        raise _fail(file, f"column {column!r} must be a number", line=line, value=raw) from None
+    return v
+
+
+def _dict_rows(text: str, file: str, delimiter: str = ",") -> tuple[list[str], list[tuple[int, dict]]]:
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    header: list[str] | None = None
+    rows: list[tuple[int, dict]] = []
+    for row in reader:
+        line = reader.line_num
+        if not any(c.strip() for c in row):
+            continue
+        if header is None:
+            header = [h.strip() for h in row]
+            continue
+        if len(row) > len(header) and any(c.strip() for c in row[len(header):]):
+            raise _fail(file, f"row has {len(row)} fields but the header has {len(header)}",
+                        line=line)
+        rows.append((line, {h: (row[i] if i < len(row) else "") for i, h in enumerate(header)}))
+    if header is None:
+        raise _fail(file, "the file is empty")
+    return header, rows
+
+
+def _require(header: list[str], needed: tuple[str, ...], file: str) -> None:
+    missing = [c for c in needed if c not in header]
+    if missing:
+        raise _fail(file, f"missing column(s) {', '.join(missing)} (header: {','.join(header)})",
+                    line=1)
+
+
+def _range(lo: float | None, hi: float | None) -> list[float] | None:
+    if lo is None and hi is None:
+        return None
+    return [lo, hi]
+
+
+_LONG_EXTRA = (
+    "actor_name", "kind", "capability_low", "capability_high", "issue_name", "scale_low",
+    "scale_high", "low_label", "high_label", "status_quo", "position_low", "position_high",
+    "salience_low", "salience_high", "source", "paraphrase", "basis", "reason",
+)
+
+
+def read_long_csv(path: Path, text: str) -> Scenario:
+    file = str(path)
+    header, rows = _dict_rows(text, file)
+    _require(header, ("actor", "issue", "capability", "position", "salience"), file)
+    actors: dict[str, dict] = {}
+    issues: dict[str, dict] = {}
+    stances: list[dict] = []
+    lines: dict[tuple, int] = {}
+    for line, r in rows:
+        aid, iid = r["actor"].strip(), r["issue"].strip()
+        g = lambda c: r.get(c, "").strip()  # noqa: E731
+        num = lambda c: _num(r.get(c, ""), file, line, c)  # noqa: E731
+        cap = num("capability")
+        if cap is None:
+            raise _fail(file, "column 'capability' is empty", line=line)
+        if aid not in actors:
+            entry: dict[str, Any] = {"id": aid, "capability": {"value": cap}}
+            rng = _range(num("capability_low"), num("capability_high"))
+            if rng:
+                entry["capability"]["range"] = rng
+            if g("actor_name"):
+                entry["name"] = g("actor_name")
+            if g("kind"):
+                entry["kind"] = g("kind")
+            lines[("actors", len(actors))] = line
+            actors[aid] = entry
+        elif actors[aid]["capability"]["value"] != cap:
+            raise _fail(file, f"actor {aid!r} has capability {cap:g} here but "
+                        f"{actors[aid]['capability']['value']:g} on an earlier row",
+                        line=line)
+        if iid not in issues:
+            ientry: dict[str, Any] = {"id": iid}
+            if g("issue_name"):
+                ientry["name"] = g("issue_name")
+            scale: dict[str, Any] = {}
+            for col, key in (("scale_low", "low"), ("scale_high", "high")):
+                v = num(col)
+                if v is not None:
+                    scale[key] = v
+            for col in ("low_label", "high_label"):
+                if g(col):
+                    scale[col] = g(col)
+            if scale:
+                ientry["scale"] = scale
+            sq = num("status_quo")
+            if sq is not None:
+                ientry["status_quo"] = sq
+            lines[("issues", len(issues))] = line
+            issues[iid] = ientry
+        pos, sal = num("position"), num("salience")
+        if pos is None or sal is None:
+            continue  # no stance: missing, not zero
+        st: dict[str, Any] = {"actor": aid, "issue": iid, "position": {"value": pos},
+                              "salience": {"value": sal}}
+        for key in ("position", "salience"):
+            rng = _range(num(f"{key}_low"), num(f"{key}_high"))
+            if rng:
+                st[key]["range"] = rng
+        if g("source") or g("basis") or g("paraphrase") or g("reason"):
+            ev = {k: g(k) for k in ("source", "paraphrase", "basis", "reason") if g(k)}
+            st["position"]["evidence"] = [ev]
+        lines[("stances", len(stances))] = line
+        stances.append(st)
+    data: dict[str, Any] = {"id": _stem(path), "actors": list(actors.values()),
+                            "issues": list(issues.values()), "stances": stances}
+    sources = sorted({ev["source"] for st in stances for ev in st["position"].get("evidence", [])
+                      if ev.get("source")})
+    if sources:
+        data["sources"] = [{"id": s} for s in sources]
+    return build_scenario(data, file=file, lines=lines)
+
+
+def _fmt(v: float | None) -> str:
+    if v is None:
+        return ""
+    return repr(float(v)) if not float(v).is_integer() else str(int(v)) if abs(v) < 1e15 else repr(v)
+
+
+def write_long_csv(s: Scenario) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    cols = ["actor", "issue", "capability", "position", "salience", *_LONG_EXTRA]
+    w.writerow(cols)
+    for a in s.actors:
+        for iss in s.issues:
+            st = s.stance(a.id, iss.id)
+            ev = st.position.evidence[0] if st and st.position.evidence else None
+            row = {
+                "actor": a.id, "issue": iss.id, "capability": _fmt(a.capability.value),
+                "position": _fmt(st.position.value) if st else "",
+                "salience": _fmt(st.salience.value) if st else "",
+                "actor_name": a.name or "", "kind": a.kind.value,
+                "capability_low": _fmt(a.capability.range[0]) if a.capability.range else "",
+                "capability_high": _fmt(a.capability.range[1]) if a.capability.range else "",
+                "issue_name": iss.name or "", "scale_low": _fmt(iss.scale.low),
+                "scale_high": _fmt(iss.scale.high), "low_label": iss.scale.low_label or "",
+                "high_label": iss.scale.high_label or "",
+                "status_quo": _fmt(iss.status_quo.value) if iss.status_quo else "",
+                "position_low": _fmt(st.position.range[0]) if st and st.position.range else "",
+                "position_high": _fmt(st.position.range[1]) if st and st.position.range else "",
+                "salience_low": _fmt(st.salience.range[0]) if st and st.salience.range else "",
+                "salience_high": _fmt(st.salience.range[1]) if st and st.salience.range else "",
+                "source": (ev.source or "") if ev else "",
+                "paraphrase": (ev.paraphrase or "") if ev else "",
+                "basis": ev.basis.value if ev else "",
+                "reason": (ev.reason or "") if ev else "",
+            }
+            w.writerow([row[c] for c in cols])
+    return buf.getvalue()
+
+
+# -- one-issue CSV -----------------------------------------------------------------------
+
+def read_issue_csv(path: Path, text: str) -> Scenario:
+    file = str(path)
+    header, rows = _dict_rows(text, file)
+    _require(header, ("actor", "capability", "position", "salience"), file)
+    actors, stances, lines = [], [], {}
+    iid = _stem(path)
+    positions = []
+    for line, r in rows:
+        aid = r["actor"].strip()
+        cap = _num(r["capability"], file, line, "capability")
+        pos = _num(r["position"], file, line, "position")
+        sal = _num(r["salience"], file, line, "salience")
+        if cap is None:
+            raise _fail(file, "column 'capability' is empty", line=line)
+        lines[("actors", len(actors))] = line
+        actors.append({"id": aid, "capability": cap})
+        if pos is not None and sal is not None:
+            lines[("stances", len(stances))] = line
+            stances.append({"actor": aid, "issue": iid, "position": pos, "salience": sal})
+            if math.isfinite(pos):
+                positions.append(pos)
+    issue: dict[str, Any] = {"id": iid}
+    meta: dict[str, Any] = {}
+    if positions and (min(positions) < 0 or max(positions) > 100):
+        lo, hi = min(positions), max(positions)
+        if lo == hi:
+            lo, hi = lo - 1, hi + 1
+        issue["scale"] = {"low": lo, "high": hi}
+        meta["scale_inferred"] = True
+    data = {"id": iid, "actors": actors, "issues": [issue], "stances": stances, "meta": meta}
+    return build_scenario(data, file=file, lines=lines)
+
+
+def write_issue_csv(s: Scenario) -> str:
+    if len(s.issues) != 1:
+        raise DetenteError(
+            f"the one-issue CSV format holds one issue; scenario {s.id!r} has {len(s.issues)} "
+            "(use long-csv, or pick an issue)"
+        )
+    iid = s.issues[0].id
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["actor", "capability", "position", "salience"])
+    for a in s.actors:
+        st = s.stance(a.id, iid)
+        w.writerow([a.id, _fmt(a.capability.value), _fmt(st.position.value) if st else "",
+                    _fmt(st.salience.value) if st else ""])
+    return buf.getvalue()
+
+
+# -- KTAB CSV ----------------------------------------------------------------------------
+
+def read_ktab_csv(path: Path, text: str) -> Scenario:
+    """KTAB SMP input: ``name,description,nActors,nDims`` / header / actor rows."""
+    file = str(path)
+    rows = [(i + 1, [c.strip() for c in row]) for i, row in
+            enumerate(csv.reader(io.StringIO(text)))]
+    rows = [(ln, r) for ln, r in rows if any(r)]
+    if len(rows) < 2:
+        raise _fail(file, "a KTAB CSV needs a scenario line, a header line and actor rows")
+    (l1, first), (l2, header) = rows[0], rows[1]
+    try:
+        n_act, n_dim = int(float(first[2])), int(float(first[3]))
+    except (IndexError, ValueError):
+        raise _fail(file, "line 1 must be 'name,description,nActors,nDims'", line=l1) from None
+    if n_dim < 1:
+        raise _fail(file, "the number of dimensions must be at least 1", line=l1, value=n_dim)
+    dims = []
+    for k in range(n_dim):
+        try:
+            dims.append(header[3 + 2 * k])
+        except IndexError:
+            raise _fail(file, f"the header names fewer than {n_dim} position/salience pairs",
+                        line=l2) from None
+    body = rows[2:]
+    if len(body) != n_act:
+        raise _fail(file, f"line 1 announces {n_act} actors but {len(body)} rows follow",
+                    line=l1)
+    issue_ids = [_slug(d) or f"dim{k}" for k, d in enumerate(dims)]
+    if len(set(issue_ids)) != len(issue_ids):
+        issue_ids = [f"{iid}_{k}" for k, iid in enumerate(issue_ids)]
+    actors, stances, lines = [], [], {}
+    for ln, r in body:
+        if len(r) < 3 + 2 * n_dim:
+            raise _fail(file, f"an actor row needs {3 + 2 * n_dim} fields, this one has "
+                        f"{len(r)}", line=ln)
+        cap = _num(r[2], file, ln, "Influence")
+        lines[("actors", len(actors))] = ln
+        actor: dict[str, Any] = {"id": r[0], "capability": cap}
+        if r[1] and r[1] != r[0]:
+            actor["name"] = r[1]
+        actors.append(actor)
+        for k in range(n_dim):
+            pos = _num(r[3 + 2 * k], file, ln, header[3 + 2 * k] if 3 + 2 * k < len(header) else "")
+            sal = _num(r[4 + 2 * k], file, ln, header[4 + 2 * k] if 4 + 2 * k < len(header) else "")
+            if pos is None or sal is None:
+                raise _fail(file, f"actor {r[0]!r} lacks a value on dimension {dims[k]!r}; KTAB "
+                            "needs every position and salience", line=ln)
+            lines[("stances", len(stances))] = ln
+            stances.append({"actor": r[0], "issue": issue_ids[k], "position": pos,
+                            "salience": sal})
+    issues = [{"id": iid, "name": d} for iid, d in zip(issue_ids, dims)]
+    data = {"id": _stem(path), "title": first[0], "description": first[1] or None,
+            "actors": actors, "issues": issues, "stances": stances,
+            "meta": {"ktab_salience_labels": [header[4 + 2 * k] if 4 + 2 * k < len(header)
+                                              else "" for k in range(n_dim)]}}
+    return build_scenario(data, file=file, lines=lines)
+
+
+def write_ktab_csv(s: Scenario) -> str:
+    arr = s.to_arrays()
+    if not arr.mask.all():
+        raise DetenteError(f"KTAB needs every actor's position on every issue; scenario "
+                           f"{s.id!r} has missing stances")
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow([s.title or s.id, s.description or "", len(s.actors), len(s.issues)])
+    labels = s.meta.get("ktab_salience_labels") or []
+    head = ["Actor", "Description", "Influence"]
+    for k, iss in enumerate(s.issues):
+        head += [iss.name or iss.id,
+                 labels[k] if k < len(labels) and labels[k] else f"{iss.name or iss.id} Salience"]
+    w.writerow(head)
+    unit = arr.unit_position() * 100.0
+    for i, a in enumerate(s.actors):
+        row = [a.id, a.name or a.id, _fmt(a.capability.value)]
+        for k in range(len(s.issues)):
+            row += [_fmt(_clean(unit[i, k])), _fmt(_clean(arr.salience[i, k] * 100.0))]
+        w.writerow(row)
+    return buf.getvalue()
+
+
+def _clean(v: float) -> float:
+    r = round(v, 10)
+    return r
+
+
+# -- DEU ---------------------------------------------------------------------------------
+
+DEU_ACTORS = ("com", "ep", "at", "be", "bu", "cr", "cy", "cz", "dk", "ee", "fi", "fr", "de",
+              "el", "hu", "ie", "it", "lv", "lt", "lu", "mt", "nl", "pl", "pt", "ro", "si", "sk",
+              "es", "se", "uk")
+DEU_CAPABILITY = ("size", "equal")
+
+
+def _deu_value(raw: str) -> float | None:
+    raw = raw.strip()
+    if raw in ("", "999", "999.0", "."):
+        return None
+    try:
+        return float(raw.replace(",", "."))
+    except ValueError:
+        return None
+
+
+def read_deu_table(path: Path, text: str) -> tuple[list[str], dict[str, float], list[tuple[int, dict]]]:
+    """Parse a DEU table: header, the size row (actor -> size) and the issue rows."""
+    file = str(path)
+    first = text.splitlines()[0] if text else ""
+    delim = "\t" if "\t" in first else ";" if ";" in first else ","
+    header, rows = _dict_rows(text, file, delimiter=delim)
+    _require(header, ("isnr", "out"), file)
+    sizes: dict[str, float] = {}
+    issue_rows = []
+    for line, r in rows:
+        if not r.get("isnr", "").strip() and not r.get("prnr", "").strip():
+            for a in DEU_ACTORS:
+                v = _deu_value(r.get("p" + a, ""))
+                if v is not None:
+                    sizes[a] = v
+            continue
+        issue_rows.append((line, r))
+    return header, sizes, issue_rows
+
+
+def deu_row_to_scenario(file: str, line: int, row: dict, sizes: dict[str, float],
+                        capability: str = "size") -> Scenario:
+    """One DEU issue row as a one-issue scenario (outcome and reference point in meta)."""
+    if capability not in DEU_CAPABILITY:
+        raise DetenteError(f"unknown DEU capability choice {capability!r} "
+                           f"(known: {', '.join(DEU_CAPABILITY)})")
+    iid = row.get("isnr", "").strip() or f"row{line}"
+    actors, stances = [], []
+    for a in DEU_ACTORS:
+        pos, sal = _deu_value(row.get("p" + a, "")), _deu_value(row.get("s" + a, ""))
+        if pos is None or sal is None:
+            continue
+        cap = sizes.get(a, 1.0) if capability == "size" else 1.0
+        actors.append({"id": a, "capability": cap})
+        stances.append({"actor": a, "issue": iid, "position": pos, "salience": sal})
+    issue: dict[str, Any] = {"id": iid, "name": row.get("prname", "").strip() or None}
+    rp = _deu_value(row.get("rp", ""))
+    if rp is not None:
+        issue["status_quo"] = rp
+    meta: dict[str, Any] = {"capability": capability, "proposal": row.get("prnr", "").strip()}
+    out = _deu_value(row.get("out", ""))
+    if out is not None:
+        meta["outcome"] = out
+    for key in ("type", "council", "proc", "counvte"):
+        if row.get(key, "").strip():
+            meta[key] = row[key].strip()
+    lines = {("issues", 0): line, ("stances",): line, ("actors",): line}
+    lines.update({("stances", k): line for k in range(len(stances))})
+    lines.update({("actors", k): line for k in range(len(actors))})
+    data = {"id": iid, "actors": actors, "issues": [issue], "stances": stances, "meta": meta}
+    return build_scenario(data, file=file, lines=lines)
+
+
+def read_deu(path: Path, text: str, selector: str | None, capability: str = "size") -> Scenario:
+    file = str(path)
+    _, sizes, rows = read_deu_table(path, text)
+    if not rows:
+        raise _fail(file, "the DEU table has no issue rows")
+    if selector is None:
+        if len(rows) == 1:
+            line, row = rows[0]
+            return deu_row_to_scenario(file, line, row, sizes, capability)
+        raise _fail(file, f"the DEU table has {len(rows)} issues; pick one as FILE#ISSUE "
+                    f"(e.g. {file}#{rows[0][1].get('isnr', '').strip()})")
+    for line, row in rows:
+        if row.get("isnr", "").strip() == selector:
+            return deu_row_to_scenario(file, line, row, sizes, capability)
+    raise _fail(file, f"no issue {selector!r} in the DEU table (column isnr)")
+
+
+def write_deu(s: Scenario) -> str:
+    if len(s.issues) != 1:
+        raise DetenteError("a DEU row holds one issue; scenario "
+                           f"{s.id!r} has {len(s.issues)}")
+    unknown = [a.id for a in s.actors if a.id not in DEU_ACTORS]
+    if unknown:
+        raise DetenteError(f"DEU rows hold the EU actors ({', '.join(DEU_ACTORS)}); "
+                           f"scenario {s.id!r} has others: {', '.join(unknown)}")
+    iss = s.issues[0]
+    header = ["prnr", "isnr", "prname"] + ["p" + a for a in DEU_ACTORS] + \
+        ["s" + a for a in DEU_ACTORS] + ["rp", "out"]
+    size_row = {h: "" for h in header}
+    row = {h: "" for h in header}
+    row.update({"prnr": str(s.meta.get("proposal", "")), "isnr": iss.id,
+                "prname": iss.name or ""})
+    for a in s.actors:
+        st = s.stance(a.id, iss.id)
+        size_row["p" + a.id] = _fmt(a.capability.value)
+        if st is not None:
+            row["p" + a.id] = _fmt(st.position.value)
+            row["s" + a.id] = _fmt(st.salience.value)
+    row["rp"] = _fmt(iss.status_quo.value) if iss.status_quo else ""
+    row["out"] = _fmt(s.meta["outcome"]) if "outcome" in s.meta else ""
+    buf = io.StringIO()
+    w = csv.writer(buf, delimiter="\t", lineterminator="\n")
+    w.writerow(header)
+    w.writerow([size_row[h] for h in header])
+    w.writerow([row[h] for h in header])
+    return buf.getvalue()
+
+
+# -- dispatch ----------------------------------------------------------------------------
+
+def _stem(path: Path | str) -> str:
+    return Path(str(path)).stem
+
+
+def _slug(text: str) -> str:
+    out = "".join(c.lower() if c.isalnum() else "_" for c in text.strip())
+    while "__" in out:
+        out = out.replace("__", "_")
+    return out.strip("_")
+
+
+def read_scenario(path: str | Path, format: str | None = None, **options: Any) -> Scenario:
+    """Read a scenario file in any supported format (``FILE#ISSUE`` picks a DEU row)."""
+    raw = str(path)
+    selector = None
+    if "#" in raw and not Path(raw).exists():
+        raw, selector = raw.split("#", 1)
+    p = Path(raw)
+    if format is not None and format not in FORMATS:
+        raise UnknownNameError(f"unknown format {format!r} (known: {', '.join(FORMATS)})")
+    text = _read_text(p)
+    fmt = format or detect_format(p, text)
+    if fmt == "ktab-xml":
+        from detente.scenario.ktab_xml import read_ktab_xml_scenario
+
+        return read_ktab_xml_scenario(p, text)
+    readers: dict[str, Callable[[Path, str], Scenario]] = {
+        "yaml": read_yaml, "long-csv": read_long_csv, "issue-csv": read_issue_csv,
+        "ktab-csv": read_ktab_csv,
+    }
+    if fmt == "deu":
+        return read_deu(p, text, selector, **options)
+    return readers[fmt](p, text)
+
+
+def format_for_output(path: str | Path, format: str | None = None) -> str:
+    if format is not None:
+        if format not in WRITABLE:
+            raise UnknownNameError(f"cannot write format {format!r} (writable: "
+                                   f"{', '.join(WRITABLE)})")
+        return format
+    ext = Path(path).suffix.lower()
+    if ext in (".yaml", ".yml"):
+        return "yaml"
+    if ext in (".tsv", ".tab"):
+        return "deu"
+    if ext == ".csv":
+        return "long-csv"
+    raise UnknownNameError(f"{path}: cannot tell the output format from the extension "
+                           f"{ext!r}; give --to (one of {', '.join(WRITABLE)})")
+
+
+def scenario_to_text(s: Scenario, format: str) -> str:
+    writers: dict[str, Callable[[Scenario], str]] = {
+        "yaml": dump_yaml, "long-csv": write_long_csv, "issue-csv": write_issue_csv,
+        "ktab-csv": write_ktab_csv, "deu": write_deu,
+    }
+    if format not in writers:
+        raise UnknownNameError(f"cannot write format {format!r} (writable: "
+                               f"{', '.join(WRITABLE)})")
+    return writers[format](s)
+
+
+def atomic_write_text(path: str | Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file, so a failure leaves no trace."""
+    p = Path(path)
+    parent = p.parent if str(p.parent) else Path(".")
+    if not parent.is_dir():
+        raise DetenteError(f"{p}: the folder {parent} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, p)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def write_scenario(s: Scenario, path: str | Path, format: str | None = None) -> str:
+    """Write ``s`` to ``path``; returns the format used."""
+    fmt = format_for_output(path, format)
+    text = scenario_to_text(s, fmt)  # build first: a failing writer never touches the file
+    atomic_write_text(path, text)
+    return fmt
