@@ -204,7 +204,9 @@ def nash(arrays: ScenarioArrays, params: NashParams, rng=None) -> ModelResult:
         hi = np.where(use_sq, np.minimum(hi, f_hi), hi)
     empty = ~(active.any(axis=0))
     no_deal = use_sq & (lo >= hi) & ~empty
-    a, b = lo.copy(), hi.copy()
+    skip = empty | no_deal
+    a = np.where(skip, 0.0, lo)
+    b = np.where(skip, 0.0, hi)
     pz = np.nan_to_num(pos)
     for _ in range(params.iterations):
         mid = (a + b) / 2.0
