@@ -612,6 +612,14 @@ def read_scenario(path: str | Path, format: str | None = None, **options: Any) -
     if format is not None and format not in FORMATS:
         raise UnknownNameError(f"unknown format {format!r} (known: {', '.join(FORMATS)})")
     text = _read_text(p)
+    try:
+        return _read_text_as(p, text, format, selector, **options)
+    except csv.Error as exc:
+        raise _fail(str(p), f"not readable as CSV: {exc}") from None
+
+
+def _read_text_as(p: Path, text: str, format: str | None, selector: str | None,
+                  **options: Any) -> Scenario:
     fmt = format or detect_format(p, text)
     if fmt == "ktab-xml":
         from detente.scenario.ktab_xml import read_ktab_xml_scenario
