@@ -35,7 +35,7 @@ def applicable(model: str, scenario: Scenario) -> str | None:
     return check(scenario.to_arrays())
 
 
-def _params_for(model: str, params: Mapping[str, Any] | ModelParams | None,
+def make_params(model: str, params: Mapping[str, Any] | ModelParams | None,
                 preset: str | None = None) -> ModelParams:
     spec = get_model(model)
     if isinstance(params, ModelParams):
@@ -59,7 +59,7 @@ def run_model(scenario: Scenario | str | None, model: str,
     if why is not None:
         raise DetenteError(f"model {model!r} cannot run on scenario {s.id!r}: {why}")
     rng = np.random.default_rng(seed) if (spec.stochastic or seed is not None) else None
-    return spec(s.to_arrays(), _params_for(model, params, preset), rng)
+    return spec(s.to_arrays(), make_params(model, params, preset), rng)
 
 
 def forecast(scenario: Scenario | str | None = None, models: Sequence[str] | None = None, *,

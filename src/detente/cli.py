@@ -70,11 +70,17 @@ def forecast(
     seed: Optional[int] = typer.Option(None, help="Seed for stochastic models."),
     input_format: Optional[str] = typer.Option(None, "--input-format",
                                                help=f"One of {', '.join(FORMATS)}."),
+    what_if: Optional[Path] = typer.Option(
+        None, "--what-if", help="A what-if patch (YAML) applied to the scenario first."),
 ) -> None:
     """Forecast every issue of a scenario with each model, side by side."""
     if format not in ("table", "json", "csv"):
         raise ParameterError(f"--format must be table, json or csv, got {format!r}")
     s = load(scenario, format=input_format)
+    if what_if is not None:
+        from detente.analysis.whatif import apply_patch, load_patch
+
+        s = apply_patch(s, load_patch(what_if))
     if model:
         named = api.check_models(model)
         base = [n for n in api.default_models(s) if _is_baseline(n)] if baselines else []
@@ -342,7 +348,7 @@ def _add_area_commands() -> None:
     """Commands contributed by other areas of the package."""
     import importlib
 
-    for mod in ():
+    for mod in ("detente.analysis.commands",):
         importlib.import_module(mod).add_commands(app)
 
 

@@ -64,7 +64,7 @@ def detect_format(path: str | Path, text: str | None = None) -> str:
         return "deu"
     if ext in (".csv", ".txt", ""):
         if text is None:
-            text = _read_text(p)
+            text = read_text(p)
         first = [c.strip().lower() for c in _first_row(text)]
         if "issue" in first and "actor" in first:
             return "long-csv"
@@ -88,7 +88,7 @@ def _first_row(text: str) -> list[str]:
     return []
 
 
-def _read_text(path: Path) -> str:
+def read_text(path: Path) -> str:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -475,7 +475,94 @@ def _clean(v: float) -> float:
 DEU_ACTORS = ("com", "ep", "at", "be", "bu", "cr", "cy", "cz", "dk", "ee", "fi", "fr", "de",
               "el", "hu", "ie", "it", "lv", "lt", "lu", "mt", "nl", "pl", "pt", "ro", "si", "sk",
               "es", "se", "uk")
-DEU_CAPABILITY = ("size", "equal")
+DEU_CAPABILITY = ("size", "equal", "council", "population")
+"""Capability choices for DEU rows: ``size`` the file's size row; ``equal`` 1 for everyone;
+``council`` the Council voting weight under the treaty in force at the proposal's ``intro`` date
+(:func:`deu_council_weights`); ``population`` the population in millions (:data:`EU_POPULATION`).
+Under ``council`` and ``population`` the Commission and the Parliament each count as much as the
+largest member state (the convention of the file's size row, which gives both Germany's figure)."""
+
+# Council votes under qualified majority voting, by treaty period.
+# Amsterdam (EU15, until 30 April 2004): Art. 205(2) TEC as amended by the Treaty of Amsterdam.
+_QMV_EU15 = {"de": 10, "fr": 10, "it": 10, "uk": 10, "es": 8, "be": 5, "el": 5, "nl": 5,
+             "pt": 5, "at": 4, "se": 4, "dk": 3, "ie": 3, "fi": 3, "lu": 2}
+# 1 May to 31 October 2004: Art. 26 of the 2003 Act of Accession (EU15 weights kept).
+_QMV_2004 = {**_QMV_EU15, "pl": 8, "cz": 5, "hu": 5, "sk": 3, "lt": 3, "lv": 3, "si": 3,
+             "ee": 3, "cy": 2, "mt": 2}
+# Nice (1 November 2004 to 31 October 2014): Art. 205(2) TEC as amended by the Treaty of Nice
+# and the 2003 and 2005 Acts of Accession; Croatia's 7 votes from the 2012 Act of Accession.
+_QMV_NICE = {"de": 29, "fr": 29, "it": 29, "uk": 29, "es": 27, "pl": 27, "ro": 14, "nl": 13,
+             "be": 12, "cz": 12, "el": 12, "hu": 12, "pt": 12, "at": 10, "bu": 10, "se": 10,
+             "dk": 7, "ie": 7, "lt": 7, "sk": 7, "fi": 7, "cr": 7, "cy": 4, "ee": 4, "lv": 4,
+             "lu": 4, "si": 4, "mt": 3}
+EU_POPULATION = {"de": 81.8, "fr": 64.7, "uk": 62.0, "it": 60.3, "es": 46.0, "pl": 38.2,
+                 "ro": 21.5, "nl": 16.6, "el": 11.3, "be": 10.8, "pt": 10.6, "cz": 10.5,
+                 "hu": 10.0, "se": 9.3, "at": 8.4, "bu": 7.6, "dk": 5.5, "sk": 5.4, "fi": 5.4,
+                 "ie": 4.5, "cr": 4.4, "lt": 3.3, "lv": 2.2, "si": 2.0, "ee": 1.3, "cy": 0.8,
+                 "lu": 0.5, "mt": 0.4}
+"""Population in millions, Eurostat (demo_pjan), 1 January 2010, rounded to 0.1 million."""
+
+
+def _deu_date(raw: str):
+    """The date in a DEU ``intro``/``finact`` cell, or None.
+
+    Cells are ``dd-mm-yy`` or ``dd-mm-yyyy``; some copies hold ``yyyy-mm-dd`` values that
+    are ``dd-mm-yy`` strings read the wrong way round by a spreadsheet (``1930-06-05`` for
+    30 June 2005): those are read back as day = yyyy mod 100, year = 20dd (19dd above 50).
+    """
+    import datetime as _dt
+
+    parts = raw.strip().split("-")
+    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        return None
+    a, b, c = (int(p) for p in parts)
+    if len(parts[0]) == 4:
+        day, month, year = a % 100, b, (1900 + c if c > 50 else 2000 + c)
+    else:
+        day, month, year = a, b, (c if c > 100 else (1900 + c if c > 50 else 2000 + c))
+    try:
+        return _dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def deu_council_weights(row: dict) -> tuple[str, dict[str, float]]:
+    """The treaty period of a DEU row (by its ``intro`` date) and its Council weights.
+
+    ``amsterdam`` (before 1 May 2004), ``accession2004`` (to 31 October 2004), ``nice`` (to
+    31 October 2014) use the QMV votes above. ``lisbon`` (from 1 November 2014) has no
+    weights: its double majority counts states (55 %) and population (65 %), so each state
+    gets the mean of its share of the members and its share of the population, times 100.
+    A row without a readable date is placed in the Nice period.
+    """
+    import datetime as _dt
+
+    when = _deu_date(row.get("intro", "")) or _deu_date(row.get("finact", ""))
+    if when is None or _dt.date(2004, 11, 1) <= when < _dt.date(2014, 11, 1):
+        period, votes = "nice", dict(_QMV_NICE)
+    elif when < _dt.date(2004, 5, 1):
+        period, votes = "amsterdam", dict(_QMV_EU15)
+    elif when < _dt.date(2004, 11, 1):
+        period, votes = "accession2004", dict(_QMV_2004)
+    else:
+        period = "lisbon"
+        pop = sum(EU_POPULATION.values())
+        n = len(EU_POPULATION)
+        votes = {a: 100.0 * (0.5 / n + 0.5 * v / pop) for a, v in EU_POPULATION.items()}
+    top = max(votes.values())
+    votes.update({"com": top, "ep": top})
+    return period, {a: float(v) for a, v in votes.items()}
+
+
+def _deu_capabilities(row: dict, sizes: dict[str, float], capability: str) -> dict[str, float]:
+    if capability == "size":
+        return sizes
+    if capability == "council":
+        return deu_council_weights(row)[1]
+    if capability == "population":
+        top = max(EU_POPULATION.values())
+        return {**EU_POPULATION, "com": top, "ep": top}
+    return {}
 
 
 def _deu_value(raw: str) -> float | None:
@@ -515,12 +602,16 @@ def deu_row_to_scenario(file: str, line: int, row: dict, sizes: dict[str, float]
         raise DetenteError(f"unknown DEU capability choice {capability!r} "
                            f"(known: {', '.join(DEU_CAPABILITY)})")
     iid = row.get("isnr", "").strip() or f"row{line}"
+    caps = _deu_capabilities(row, sizes, capability)
     actors, stances = [], []
     for a in DEU_ACTORS:
         pos, sal = _deu_value(row.get("p" + a, "")), _deu_value(row.get("s" + a, ""))
         if pos is None or sal is None:
             continue
-        cap = sizes.get(a, 1.0) if capability == "size" else 1.0
+        if capability in ("council", "population") and a not in caps:
+            raise _fail(file, f"actor {a!r} has a stance but no {capability} weight (not a "
+                        "member state in the row's treaty period?)", line=line)
+        cap = caps.get(a, 1.0) if capability != "equal" else 1.0
         actors.append({"id": a, "capability": cap})
         stances.append({"actor": a, "issue": iid, "position": pos, "salience": sal})
     issue: dict[str, Any] = {"id": iid, "name": row.get("prname", "").strip() or None}
@@ -528,6 +619,8 @@ def deu_row_to_scenario(file: str, line: int, row: dict, sizes: dict[str, float]
     if rp is not None:
         issue["status_quo"] = rp
     meta: dict[str, Any] = {"capability": capability, "proposal": row.get("prnr", "").strip()}
+    if capability == "council":
+        meta["treaty_period"] = deu_council_weights(row)[0]
     out = _deu_value(row.get("out", ""))
     if out is not None:
         meta["outcome"] = out
@@ -611,7 +704,7 @@ def read_scenario(path: str | Path, format: str | None = None, **options: Any) -
     p = Path(raw)
     if format is not None and format not in FORMATS:
         raise UnknownNameError(f"unknown format {format!r} (known: {', '.join(FORMATS)})")
-    text = _read_text(p)
+    text = read_text(p)
     try:
         return _read_text_as(p, text, format, selector, **options)
     except csv.Error as exc:
