@@ -28,11 +28,7 @@ def default_models(scenario: Scenario | None = None) -> list[str]:
 
 def applicable(model: str, scenario: Scenario) -> str | None:
     """None if ``model`` can run on ``scenario``, else the reason it cannot."""
-    spec = get_model(model)
-    check = getattr(spec.run, "applicable", None)
-    if check is None:
-        return None
-    return check(scenario.to_arrays())
+    return get_model(model).not_applicable(scenario.to_arrays())
 
 
 def make_params(model: str, params: Mapping[str, Any] | ModelParams | None,

@@ -25,9 +25,9 @@ def _arrays(seed=0, n=7, d=2):
 
 def _run(name, arrays, seed=1):
     spec = get_model(name)
-    check = getattr(spec.run, "applicable", None)
-    if check is not None and check(arrays) is not None:
-        pytest.skip(f"{name} does not apply: {check(arrays)}")
+    why = spec.not_applicable(arrays)
+    if why is not None:
+        pytest.skip(f"{name} does not apply: {why}")
     rng = np.random.default_rng(seed) if spec.stochastic else None
     return spec(arrays, spec.params(), rng)
 

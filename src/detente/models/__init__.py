@@ -16,7 +16,7 @@ from detente.models.base import (
     register,
 )
 
-_MODULES = ["baseline", "eum", "smp"]
+_MODULES = ["baseline", "eum", "smp", "exchange", "condorcet", "pooled"]
 for _name in _MODULES:
     try:
         import_module(f"detente.models.{_name}")

@@ -125,6 +125,22 @@ class ModelSpec:
             base = dict(self.presets[preset])
         return self.params.from_strings(values, **base)
 
+    def not_applicable(self, arrays: ScenarioArrays) -> str | None:
+        """None if the model can run on ``arrays``, else the reason it cannot.
+
+        A model declares its own check by giving its run function an attribute
+        ``not_applicable(arrays) -> str | None``.
+        """
+        check = getattr(self.run, "not_applicable", None)
+        return None if check is None else check(arrays)
+
+    @property
+    def issue_scope(self) -> str:
+        """``issue`` (each issue forecast on its own) or ``proposal`` (the model trades across
+        the issues of one proposal, as the exchange model does); set by an attribute
+        ``issue_scope`` of the run function."""
+        return getattr(self.run, "issue_scope", "issue")
+
     def __call__(
         self,
         arrays: ScenarioArrays,

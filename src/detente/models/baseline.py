@@ -47,13 +47,15 @@ def weighted_mean(x: np.ndarray, w: np.ndarray) -> np.ndarray:
         return np.where(tot > 0, (w * xs).sum(axis=0) / np.where(tot > 0, tot, 1.0), np.nan)
 
 
-def weighted_median(x: np.ndarray, w: np.ndarray, *, rtol: float = 1e-12) -> np.ndarray:
+def weighted_median(x: np.ndarray, w: np.ndarray, *, rtol: float = 1e-12,
+                    tie: str = "midpoint") -> np.ndarray:
     """Column-wise weighted median of ``x`` (n, d) with non-negative weights ``w``.
 
     The median is the position at which the cumulative weight first reaches half the
     total. When it reaches exactly half at some position (so that the Condorcet winner
     of weighted majority voting is a whole interval), the midpoint of that interval is
-    returned. NaN where the weights sum to zero.
+    returned (``tie="midpoint"``), or its lower end (``tie="lower"``, the convention of the
+    DEU reference figures). NaN where the weights sum to zero.
 
     >>> import numpy as np
     >>> float(weighted_median(np.array([[0.], [10.], [20.]]), np.array([[1.], [1.], [3.]]))[0])
@@ -75,7 +77,10 @@ def weighted_median(x: np.ndarray, w: np.ndarray, *, rtol: float = 1e-12) -> np.
     cols = np.arange(x.shape[1])
     lo_val = xs[lower, cols]
     hi_val = xs[upper, cols]
-    med = np.where(lower == upper, lo_val, (lo_val + hi_val) / 2.0)
+    if tie == "lower":
+        med = lo_val
+    else:
+        med = np.where(lower == upper, lo_val, (lo_val + hi_val) / 2.0)
     return np.where(total > 0, med, np.nan)
 
 
@@ -118,9 +123,12 @@ class MedianParams(ModelParams):
     """Parameters of the weighted median model.
 
     weights: each actor's voting weight (default capability x salience).
+    tie: where exactly half the weight lies on each side of an interval, ``midpoint`` takes
+        its middle and ``lower`` its lower end.
     """
 
     weights: WeightKind = "capability_salience"
+    tie: Literal["midpoint", "lower"] = "midpoint"
 
 
 @register("weighted_median", MedianParams, title="Weighted median (Condorcet winner)",
@@ -134,8 +142,9 @@ def median(arrays: ScenarioArrays, params: MedianParams, rng=None) -> ModelResul
     Where all weights on an issue are zero, capability alone is used.
     """
     w = actor_weights(arrays, params.weights)
-    f = weighted_median(arrays.position, w)
-    fallback = weighted_median(arrays.position, actor_weights(arrays, "capability"))
+    f = weighted_median(arrays.position, w, tie=params.tie)
+    fallback = weighted_median(arrays.position, actor_weights(arrays, "capability"),
+                               tie=params.tie)
     return ModelResult(model="weighted_median", forecast=np.where(np.isnan(f), fallback, f))
 
 
