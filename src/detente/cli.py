@@ -348,7 +348,11 @@ def _add_area_commands() -> None:
     """Commands contributed by other areas of the package."""
     import importlib
 
-    for mod in ("detente.analysis.commands", "detente.validation.commands"):
+    for mod in (
+        "detente.analysis.commands",
+        "detente.validation.commands",
+        "detente.evidence.commands",
+    ):
         importlib.import_module(mod).add_commands(app)
 
 

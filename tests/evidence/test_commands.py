@@ -1,0 +1,85 @@
+"""The extract and extract-eval commands (on a typer app of the test's own)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+import typer
+from shared_data import shared_path
+from typer.testing import CliRunner
+
+from detente.evidence import EvidenceInputError
+from detente.evidence.commands import add_commands
+
+ARTICLE = ("<html><body><p>December 20, 2016</p><p>Russia, Iran and Turkey met in Moscow on "
+           "Tuesday.</p><p>Iran rejected any Turkish military presence in Syria.</p>"
+           "</body></html>")
+
+
+@pytest.fixture(scope="module")
+def app():
+    a = typer.Typer()
+
+    @a.callback()
+    def _root() -> None:
+        pass
+
+    add_commands(a)
+    return a
+
+
+def test_extract_html_to_json_and_draft(app, tmp_path):
+    art = tmp_path / "a.html"
+    art.write_text(ARTICLE, encoding="utf-8")
+    out, draft = tmp_path / "ev.json", tmp_path / "draft.yaml"
+    r = CliRunner().invoke(app, ["extract", str(art), "--out", str(out), "--scenario",
+                                 "syria-astana-2017", "--draft", str(draft)])
+    assert r.exit_code == 0, r.output
+    data = json.loads(out.read_text(encoding="utf-8"))
+    ev = data["articles"][0]
+    assert ev["source"] == "a.html" and ev["date"] == "2016-12-20"
+    meet = next(e for e in ev["events"] if e["event"] == "CONSULT")
+    assert {s["actor"] for s in meet["source"]} == {"russia", "iran", "turkey"}
+    assert meet["date"] == "2016-12-20"
+    assert any(s["issue"] == "turkish_presence" and s["direction"] == -1 for s in ev["stances"])
+    assert draft.exists() and "wrote draft" in r.output
+
+
+def test_extract_csv(app, tmp_path):
+    art = tmp_path / "a.txt"
+    art.write_text("Turkey shot down a Russian warplane in November 2015.", encoding="utf-8")
+    out = tmp_path / "ev.csv"
+    r = CliRunner().invoke(app, ["extract", str(art), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert rows[0]["event"] == "FIGHT" and rows[0]["source_code"] == "TUR"
+    assert rows[0]["target_code"] == "RUS" and rows[0]["date"] == "2015-11"
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["extract", "missing.txt"], "no such article file"),
+    (["extract", "{art}", "--draft", "d.yaml"], "needs --scenario"),
+    (["extract", "{art}", "--out", "x.txt"], "must end in .json or .csv"),
+    (["extract", "{art}", "--date", "20-01-2017"], "YYYY-MM-DD"),
+])
+def test_extract_errors(app, tmp_path, args, fragment):
+    art = tmp_path / "a.txt"
+    art.write_text("Russia met Turkey.", encoding="utf-8")
+    args = [a.replace("{art}", str(art)) for a in args]
+    r = CliRunner().invoke(app, args)
+    assert isinstance(r.exception, EvidenceInputError)
+    assert fragment in str(r.exception) and "\n" not in str(r.exception)
+
+
+def test_extract_eval_writes_metrics(app, tmp_path):
+    gold = shared_path("data", "plover", "plover_gsr_dev.json")
+    out = tmp_path / "m.json"
+    r = CliRunner().invoke(app, ["extract-eval", str(gold), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    m = json.loads(out.read_text(encoding="utf-8"))
+    for k in ("event_accuracy", "source_f1", "target_f1", "triple_f1", "triple_tp"):
+        assert k in m
+    assert f"{m['event_accuracy']:.3f}" in r.output
