@@ -128,14 +128,22 @@ def _forecast_table(s, df: pd.DataFrame, names: list[str]) -> None:
 
     table = Table(title=f"{s.title or s.id}: forecasts per issue", title_justify="left")
     table.add_column("issue", style="bold")
-    table.add_column("scale")
     for n in names:
         table.add_column(n, justify="right")
     for iss in s.issues:
         sub = df[df["issue"] == iss.id].set_index("model")["forecast"]
-        table.add_row(iss.label, iss.scale.describe(), *[_fmt(sub.get(n)) for n in names])
+        table.add_row(iss.label, *[_fmt(sub.get(n)) for n in names])
     out.print(table)
-    out.print("Models: " + "; ".join(f"{n} = {get_model(n).title}" for n in names))
+    out.print("[bold]Scales[/bold]")
+    for iss in s.issues:
+        out.print(f"  {iss.label}: {iss.scale.describe()}", soft_wrap=True)
+    out.print("[bold]Models[/bold]")
+    for n in names:
+        out.print(f"  {n}: {get_model(n).title}", soft_wrap=True)
+    skipped = [m for m in api.default_models(None) if m not in names
+               and api.applicable(m, s) is not None]
+    for m in skipped:
+        out.print(f"  ({m} does not run here: {api.applicable(m, s)})", soft_wrap=True)
 
 
 # -- scenarios, show, convert, validate-scenario ------------------------------------------
@@ -352,6 +360,7 @@ def _add_area_commands() -> None:
         "detente.analysis.commands",
         "detente.validation.commands",
         "detente.evidence.commands",
+        "detente.report.commands",
     ):
         importlib.import_module(mod).add_commands(app)
 

@@ -1,0 +1,214 @@
+"""What a report shows, gathered once from the scenario, the models and the optional inputs.
+
+:func:`collect` runs every model and reads the optional sweep folder and validation file;
+the HTML and PDF writers only lay out what it returns, so both show the same numbers.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from detente import api
+from detente.errors import DetenteError
+from detente.models import ModelResult, get_model
+from detente.report.sweep import SweepData, read_sweep
+from detente.report.validation import ValidationData, read_validation
+from detente.scenario import Scenario, load
+
+
+@dataclass
+class Alliances:
+    """A pairwise alignment matrix between actors and where it came from."""
+
+    actors: list[str]
+    labels: list[str]
+    capability: np.ndarray
+    matrix: np.ndarray
+    method: str
+    extra: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+
+@dataclass
+class ReportData:
+    """Everything a report shows."""
+
+    scenario: Scenario
+    models: list[str]
+    titles: dict[str, str]
+    descriptions: dict[str, str]
+    results: dict[str, ModelResult]
+    forecasts: pd.DataFrame
+    alliances: Alliances | None
+    sweep: SweepData | None = None
+    validation: list[ValidationData] = field(default_factory=list)
+    seed: int = 0
+    inputs: dict[str, str] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def dynamic(self) -> list[str]:
+        """The models that returned round-by-round positions."""
+        return [m for m in self.models if self.results[m].rounds is not None]
+
+    def forecast_table(self) -> dict[str, list[float]]:
+        """``model -> [forecast per issue]`` in scenario order."""
+        return {m: [float(v) for v in self.results[m].forecast] for m in self.models}
+
+
+def collect(scenario: Scenario | str | None = None, models: list[str] | None = None, *,
+            seed: int = 0, sweep: str | Path | None = None,
+            validation: str | Path | Sequence[str | Path] | None = None) -> ReportData:
+    """Run the models and read the optional inputs of a report.
+
+    Parameters
+    ----------
+    scenario:
+        A :class:`Scenario`, a file or an embedded name (see :func:`detente.load`).
+    models:
+        Model names; default :func:`detente.api.default_models`.
+    seed:
+        Seed for stochastic models (the same seed gives the same report).
+    sweep:
+        A folder written by a Monte Carlo sweep (see :mod:`detente.report.sweep`).
+    validation:
+        Validation results: a CSV file or several (see :mod:`detente.report.validation`).
+    """
+    s = load(scenario)
+    names = api.check_models(models) if models else api.default_models(s)
+    results: dict[str, ModelResult] = {}
+    skipped: dict[str, str] = {}
+    for name in names:
+        try:
+            results[name] = api.run_model(s, name, seed=seed)
+        except DetenteError as exc:
+            if models:  # a model asked for by name must run
+                raise
+            skipped[name] = str(exc).splitlines()[0]
+    names = [n for n in names if n in results]
+    rows = []
+    for name in names:
+        for k, iss in enumerate(s.issues):
+            rows.append({"issue": iss.id, "issue_name": iss.label, "model": name,
+                         "forecast": float(results[name].forecast[k]),
+                         "low": iss.scale.low, "high": iss.scale.high})
+    inputs = {"scenario": s.id, "models": ", ".join(names), "seed": str(seed)}
+    sweep_data = read_sweep(Path(sweep)) if sweep is not None else None
+    if sweep is not None:
+        inputs["sweep"] = Path(sweep).name
+    if validation is None:
+        val_paths: list[Path] = []
+    elif isinstance(validation, (str, Path)):
+        val_paths = [Path(validation)]
+    else:
+        val_paths = [Path(v) for v in validation]
+    val_data = [read_validation(p) for p in val_paths]
+    if val_paths:
+        inputs["validation"] = ", ".join(p.name for p in val_paths)
+    return ReportData(
+        scenario=s, models=names,
+        titles={n: get_model(n).title for n in names},
+        descriptions={n: get_model(n).description for n in names},
+        results=results, forecasts=pd.DataFrame(rows), alliances=alliances_for(s),
+        sweep=sweep_data, validation=val_data, seed=seed, inputs=inputs, skipped=skipped,
+    )
+
+
+# -- alliances --------------------------------------------------------------------------
+
+def plain_alignment(scenario: Scenario) -> np.ndarray:
+    """Salience-weighted agreement of each pair of actors over the issues both take a stand on.
+
+    On each shared issue the pair scores ``1 - 2 |x_i - x_j| / (high - low)`` (1: same
+    position, -1: opposite ends of the scale), weighted by ``sqrt(s_i s_j)``; the matrix is
+    symmetric with ones on the diagonal and NaN where two actors share no issue.
+
+    >>> from detente.scenario import build_scenario
+    >>> s = build_scenario({"actors": [{"id": a, "capability": 1} for a in "abc"],
+    ...     "issues": [{"id": "x"}], "stances": [
+    ...     {"actor": "a", "issue": "x", "position": 0, "salience": 50},
+    ...     {"actor": "b", "issue": "x", "position": 100, "salience": 50},
+    ...     {"actor": "c", "issue": "x", "position": 0, "salience": 80}]})
+    >>> plain_alignment(s).round(2).tolist()
+    [[1.0, -1.0, 1.0], [-1.0, 1.0, -1.0], [1.0, -1.0, 1.0]]
+    """
+    a = scenario.to_arrays()
+    x = np.where(a.mask, (a.position - a.low) / (a.high - a.low), 0.0)  # (n, d) on 0..1
+    s = np.where(a.mask, a.salience, 0.0)
+    shared = a.mask[:, None, :] & a.mask[None, :, :]  # (n, n, d)
+    agree = np.where(shared, 1.0 - 2.0 * np.abs(x[:, None, :] - x[None, :, :]), 0.0)
+    w = np.sqrt(s[:, None, :] * s[None, :, :]) * shared
+    total = w.sum(axis=2)
+    count = shared.sum(axis=2)
+    weighted = (agree * w).sum(axis=2) / np.where(total > 0, total, 1.0)
+    # Pairs that share issues but care about none of them: the unweighted agreement.
+    unweighted = agree.sum(axis=2) / np.maximum(count, 1)
+    m = np.where(total > 0, weighted, np.where(count > 0, unweighted, np.nan))
+    np.fill_diagonal(m, 1.0)
+    return m
+
+
+def _alliance_module():
+    if importlib.util.find_spec("detente.analysis") is None:
+        return None
+    if importlib.util.find_spec("detente.analysis.alliances") is None:
+        return None
+    return importlib.import_module("detente.analysis.alliances")
+
+
+def alliances_for(scenario: Scenario) -> Alliances | None:
+    """The alliance map's data: from :mod:`detente.analysis.alliances` when it is present,
+    else :func:`plain_alignment`."""
+    a = scenario.to_arrays()
+    labels = [act.label for act in scenario.actors]
+    if len(scenario.actors) < 2:
+        return None
+    mod = _alliance_module()
+    if mod is not None:
+        got = _from_module(mod, scenario)
+        if got is not None:
+            matrix, method, extra = got
+            return Alliances(list(a.actors), labels, a.capability, matrix, method, extra)
+    return Alliances(list(a.actors), labels, a.capability, plain_alignment(scenario),
+                     "salience-weighted agreement of positions (detente.report)")
+
+
+PAIR_COLUMNS = ["actor_a", "actor_b", "alignment", "concentration", "shared_issues",
+                "best_issue", "worst_issue"]
+PAIRS_SHOWN = 12
+
+
+def _from_module(mod: Any, scenario: Scenario) -> tuple[np.ndarray, str, dict] | None:
+    """The alliance analysis's signed alignment (-1..1) and its pair table, or None when the
+    module offers no function this report knows."""
+    fn = getattr(mod, "alignment", None)
+    if fn is None:
+        return None
+    al = fn(scenario, signed=True)
+    m = np.asarray(al.overall, dtype=float)
+    n = len(scenario.actors)
+    if m.shape != (n, n):
+        return None
+    method = (f"{mod.__name__}.alignment (salience-weighted, {al.weighting} weights, signed "
+              "to −1..1)")
+    if getattr(al, "excluded", ()):
+        method += f"; settled issues left out: {', '.join(al.excluded)}"
+    extra: dict[str, pd.DataFrame] = {}
+    pairs = al.pairs_frame()
+    if not pairs.empty:
+        cols = [c for c in PAIR_COLUMNS if c in pairs.columns]
+        pairs = pairs[cols]
+        shown = pairs.head(PAIRS_SHOWN)
+        if len(pairs) > PAIRS_SHOWN:
+            shown = pd.concat([shown, pairs.tail(min(PAIRS_SHOWN // 2,
+                                                     len(pairs) - PAIRS_SHOWN))])
+        extra["Closest and furthest pairs (concentration 1: all agreement on one issue, an "
+              "alliance of convenience; 0: equally aligned on every shared issue)"] = shown
+    return m, method, extra

@@ -1,0 +1,383 @@
+"""The report's figures, drawn with matplotlib's object API (no pyplot, no global state).
+
+Every function returns a :class:`matplotlib.figure.Figure`; :func:`to_svg` and
+:func:`to_png` turn one into bytes that are identical for identical inputs (fixed hash
+salt, no dates, fixed dpi). Colours come from :mod:`detente.report.palette` (Okabe-Ito),
+and every series also differs by marker or line style, so the figures read in grey too.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import textwrap
+import threading
+from collections.abc import Mapping, Sequence
+
+import matplotlib
+
+matplotlib.use("Agg", force=False)
+
+import numpy as np
+from matplotlib.colors import LinearSegmentedColormap
+from matplotlib.figure import Figure
+
+from detente.report.palette import (
+    NEGATIVE,
+    NEUTRAL,
+    POSITIVE,
+    REFERENCE,
+    diverging,
+    series_style,
+)
+from detente.scenario.model import Issue, Scenario
+
+#: rcParams every figure is drawn and saved under.
+RC = {
+    "svg.hashsalt": "detente-report",
+    "svg.fonttype": "path",
+    "font.family": "DejaVu Sans",
+    "font.size": 9.0,
+    "axes.titlesize": 10.0,
+    "axes.labelsize": 9.0,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "legend.fontsize": 8.0,
+    "legend.frameon": False,
+    "pdf.compression": 6,
+    "path.simplify": True,
+}
+DPI = 110
+WIDTH = 7.5  # inches: fits an A4 page and a laptop screen
+
+# rcParams are process-global: figures are drawn and saved under one lock so that the web
+# app's worker threads never see each other's settings.
+LOCK = threading.RLock()
+
+ALIGNMENT_CMAP = LinearSegmentedColormap.from_list(
+    "detente-alignment", [NEGATIVE, NEUTRAL, POSITIVE])
+
+
+# ``vert`` gave way to ``orientation`` in matplotlib 3.10.
+_MPL = tuple(int(p) for p in matplotlib.__version__.split(".")[:2] if p.isdigit())
+_HORIZONTAL = {"orientation": "horizontal"} if _MPL >= (3, 10) else {"vert": False}
+
+
+def _styled(fn):
+    """Run a figure function under the report's rcParams (fonts are fixed at creation)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with LOCK, matplotlib.rc_context(RC):
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
+def _wrap(text: str, width: int = 24) -> str:
+    return "\n".join(textwrap.wrap(text, width)) if text else ""
+
+
+def _scale_axis(ax, issue: Issue, *, label_width: int = 28) -> None:
+    """Limit the x axis to the issue's scale and label both ends with what they mean."""
+    lo, hi = issue.scale.low, issue.scale.high
+    pad = (hi - lo) * 0.04
+    ax.set_xlim(lo - pad, hi + pad)
+    ticks = [lo, hi]
+    labels = [f"{lo:g}\n{_wrap(issue.scale.low_label or 'low', label_width)}",
+              f"{hi:g}\n{_wrap(issue.scale.high_label or 'high', label_width)}"]
+    ax.set_xticks(ticks, labels)
+    ax.get_xticklabels()[0].set_horizontalalignment("left")
+    ax.get_xticklabels()[-1].set_horizontalalignment("right")
+    minor = np.linspace(lo, hi, 5)[1:-1]
+    ax.set_xticks(minor, [f"{v:g}" for v in minor], minor=True)
+    for a in sorted(issue.scale.anchors):
+        ax.axvline(a, color="#DDDDDD", linewidth=0.8, zorder=0)
+
+
+@_styled
+def positions_figure(scenario: Scenario, issue: Issue) -> Figure:
+    """Each actor's position on ``issue`` (with its range), marker area by salience.
+
+    The status quo, when the scenario gives one, is a dashed vertical line.
+    """
+    rows = []
+    for a in scenario.actors:
+        st = scenario.stance(a.id, issue.id)
+        if st is not None:
+            rows.append((a.label, st.position, st.salience.value))
+    n = len(rows)
+    fig = Figure(figsize=(WIDTH, 1.3 + 0.32 * max(n, 1)), dpi=DPI)
+    ax = fig.add_subplot()
+    y = np.arange(n)[::-1]
+    for yy, (label, pos, sal) in zip(y, rows):
+        if pos.range is not None:
+            ax.plot([pos.range[0], pos.range[1]], [yy, yy], color=POSITIVE, linewidth=2.0,
+                    alpha=0.35, solid_capstyle="butt")
+        ax.scatter([pos.value], [yy], s=20 + 2.6 * sal, color=POSITIVE, edgecolor="white",
+                   linewidth=0.6, zorder=3)
+        ax.annotate(f"{sal:g}", (pos.value, yy), xytext=(0, 7), textcoords="offset points",
+                    ha="center", va="bottom", fontsize=7, color="#444444")
+    if issue.status_quo is not None:
+        ax.axvline(issue.status_quo.value, color=REFERENCE, linestyle="--", linewidth=1.0,
+                   label=f"status quo {issue.status_quo.value:g}")
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.set_yticks(y, [r[0] for r in rows])
+    ax.set_ylim(-0.7, n - 0.2)
+    _scale_axis(ax, issue)
+    ax.set_title(f"{issue.label}: positions", loc="left")
+    ax.grid(axis="x", color="#EEEEEE", linewidth=0.6)
+    fig.tight_layout()
+    return fig
+
+
+@_styled
+def forecasts_figure(scenario: Scenario, table: Mapping[str, Sequence[float]],
+                     titles: Mapping[str, str] | None = None) -> Figure:
+    """Every model's forecast on every issue: one panel per issue, one row per model.
+
+    ``table`` maps a model name to its forecasts, one per issue in scenario order. Actors'
+    positions are shown as small grey ticks for reference.
+    """
+    models = list(table)
+    d = len(scenario.issues)
+    arrays = scenario.to_arrays()
+    panel_h = 0.9 + 0.3 * max(len(models), 1)
+    fig = Figure(figsize=(WIDTH, panel_h * d + 0.4), dpi=DPI)
+    axes = fig.subplots(d, 1, squeeze=False)[:, 0]
+    y = np.arange(len(models))[::-1]
+    for k, (ax, issue) in enumerate(zip(axes, scenario.issues)):
+        xs = arrays.position[arrays.mask[:, k], k]
+        ax.scatter(xs, np.full(xs.shape, y.max() + 0.8 if len(y) else 0.8), marker="|", s=60,
+                   color="#888888", linewidth=1.0, label="actor positions" if k == 0 else None)
+        for m_i, (yy, name) in enumerate(zip(y, models)):
+            v = float(table[name][k])
+            st = series_style(m_i)
+            if np.isfinite(v):
+                ax.scatter([v], [yy], color=st["color"], marker=st["marker"], s=42, zorder=3,
+                           edgecolor="black", linewidth=0.4)
+                ax.annotate(f"{v:.1f}", (v, yy), xytext=(7, 0), textcoords="offset points",
+                            va="center", fontsize=7)
+        if issue.status_quo is not None:
+            ax.axvline(issue.status_quo.value, color=REFERENCE, linestyle="--", linewidth=0.9,
+                       label="status quo" if k == 0 else None)
+        labels = [(titles or {}).get(m, m) for m in models]
+        ax.set_yticks(y, [_wrap(t, 30) for t in labels])
+        ax.set_ylim(-0.7, (y.max() if len(y) else 0) + 1.3)
+        _scale_axis(ax, issue)
+        ax.set_title(issue.label, loc="left")
+        ax.grid(axis="x", color="#EEEEEE", linewidth=0.6)
+    handles, labels = axes[0].get_legend_handles_labels()
+    if handles:
+        fig.legend(handles, labels, loc="upper right", ncols=2)
+    fig.tight_layout(rect=(0, 0, 1, 0.97))
+    return fig
+
+
+@_styled
+def trajectories_figure(scenario: Scenario, rounds: np.ndarray, forecast: Sequence[float],
+                        title: str) -> Figure:
+    """Round-by-round positions of a dynamic model: one panel per issue, a line per actor.
+
+    ``rounds`` is ``(T + 1, n, d)`` (round 0 the input); the model's forecast is the
+    dashed black line.
+    """
+    t1, _, d = rounds.shape
+    fig = Figure(figsize=(WIDTH, 2.2 * d + 0.6), dpi=DPI, layout="constrained")
+    axes = fig.subplots(d, 1, squeeze=False, sharex=True)[:, 0]
+    t = np.arange(t1)
+    for k, (ax, issue) in enumerate(zip(axes, scenario.issues)):
+        for i, actor in enumerate(scenario.actors):
+            path = rounds[:, i, k]
+            if np.all(np.isnan(path)):
+                continue
+            st = series_style(i)
+            ax.plot(t, path, color=st["color"], linestyle=st["linestyle"], marker=st["marker"],
+                    markersize=3.5, linewidth=1.3, label=actor.label if k == 0 else None)
+        f = float(forecast[k])
+        if np.isfinite(f):
+            ax.axhline(f, color=REFERENCE, linestyle="--", linewidth=1.0,
+                       label="forecast" if k == 0 else None)
+        lo, hi = issue.scale.low, issue.scale.high
+        ax.set_ylim(lo - 0.04 * (hi - lo), hi + 0.04 * (hi - lo))
+        ax.set_yticks([lo, hi], [f"{lo:g} {_wrap(issue.scale.low_label or '', 18)}",
+                                 f"{hi:g} {_wrap(issue.scale.high_label or '', 18)}"])
+        ax.set_title(issue.label, loc="left")
+        ax.grid(color="#EEEEEE", linewidth=0.6)
+    axes[-1].set_xlabel("round")
+    if t1 <= 21:
+        axes[-1].set_xticks(t)
+    fig.suptitle(title, x=0.01, ha="left", fontsize=10, fontweight="bold")
+    fig.legend(loc="outside right upper")
+    return fig
+
+
+@_styled
+def alliance_figure(labels: Sequence[str], weights: Sequence[float], matrix: np.ndarray,
+                    title: str = "Alliance map") -> Figure:
+    """A network of actors on a circle; edge colour and width show pairwise alignment.
+
+    ``matrix`` is a symmetric ``(n, n)`` alignment in -1..1 (1: always on the same side,
+    -1: always opposed; NaN: no shared issue, no edge). Node area follows ``weights``
+    (capability).
+    """
+    m = np.asarray(matrix, dtype=float)
+    n = len(labels)
+    fig = Figure(figsize=(WIDTH, WIDTH * 0.7), dpi=DPI)
+    ax = fig.add_subplot()
+    ang = np.pi / 2 - 2 * np.pi * np.arange(n) / max(n, 1)
+    xy = np.column_stack([np.cos(ang), np.sin(ang)])
+    pairs = [(abs(m[i, j]), i, j) for i in range(n) for j in range(i + 1, n)
+             if np.isfinite(m[i, j])]
+    for strength, i, j in sorted(pairs):  # strongest drawn last, on top
+        a = m[i, j]
+        ax.plot(xy[[i, j], 0], xy[[i, j], 1], color=diverging(a), linewidth=0.6 + 5.0 * strength,
+                alpha=0.35 + 0.6 * strength, solid_capstyle="round", zorder=1,
+                linestyle="-" if a >= 0 else (0, (4, 2)))
+    w = np.asarray(weights, dtype=float)
+    size = 200 + 900 * (w / w.max() if n and w.max() > 0 else np.zeros(n))
+    ax.scatter(xy[:, 0], xy[:, 1], s=size, color="white", edgecolor=REFERENCE, linewidth=1.2,
+               zorder=3)
+    for (x, y), lab in zip(xy, labels):
+        ax.annotate(_wrap(lab, 16), (x * 1.3, y * 1.22), ha="center", va="center", fontsize=8,
+                    zorder=4)
+    ax.set_xlim(-1.7, 1.7)
+    ax.set_ylim(-1.42, 1.42)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import Normalize
+
+    sm = ScalarMappable(norm=Normalize(-1, 1), cmap=ALIGNMENT_CMAP)
+    cb = fig.colorbar(sm, ax=ax, shrink=0.6, pad=0.02)
+    cb.set_label("alignment (−1 opposed, dashed; +1 aligned, solid)")
+    ax.set_title(title + " (node area = capability)", loc="left")
+    fig.tight_layout()
+    return fig
+
+
+@_styled
+def histograms_figure(panels: Sequence[tuple[str, Mapping[str, tuple[np.ndarray, np.ndarray]],
+                                             tuple[float, float]]], title: str) -> Figure:
+    """Distributions of forecasts over a sweep: one panel per issue, a step line per model.
+
+    ``panels`` holds ``(issue label, {model: (bin edges, counts)}, (low, high))``; counts
+    are drawn as shares of the model's runs, so models with different run counts compare.
+    """
+    d = len(panels)
+    fig = Figure(figsize=(WIDTH, 1.9 * d + 0.7), dpi=DPI, layout="constrained")
+    axes = fig.subplots(d, 1, squeeze=False)[:, 0]
+    for p_i, (ax, (label, series, (lo, hi))) in enumerate(zip(axes, panels)):
+        for m_i, (model, (edges, counts)) in enumerate(series.items()):
+            counts = np.asarray(counts, dtype=float)
+            total = counts.sum()
+            if total <= 0:
+                continue
+            st = series_style(m_i)
+            ax.stairs(counts / total, np.asarray(edges, dtype=float), color=st["color"],
+                      linestyle=st["linestyle"], linewidth=1.6,
+                      label=model if p_i == 0 else None)
+        ax.set_xlim(lo, hi)
+        ax.set_title(label, loc="left")
+        ax.set_ylabel("share of runs")
+        ax.grid(axis="x", color="#EEEEEE", linewidth=0.6)
+    handles, labels = axes[0].get_legend_handles_labels()
+    if handles:
+        fig.legend(handles, labels, loc="outside right upper")
+    fig.suptitle(title, x=0.01, ha="left", fontsize=10, fontweight="bold")
+    return fig
+
+
+@_styled
+def tornado_figure(rows: Sequence[tuple[str, float, float]], baseline: float, title: str,
+                   xlabel: str) -> Figure:
+    """A tornado chart: for each input, the outcome at its low and high end.
+
+    ``rows`` holds ``(input label, outcome at low, outcome at high)``; bars are sorted by
+    swing, the widest on top, around the ``baseline`` outcome.
+    """
+    rows = sorted(rows, key=lambda r: (abs(r[2] - r[1]), r[0]))
+    n = len(rows)
+    fig = Figure(figsize=(WIDTH, 1.2 + 0.3 * max(n, 1)), dpi=DPI)
+    ax = fig.add_subplot()
+    for yy, (label, lo, hi) in enumerate(rows):
+        ax.barh(yy, lo - baseline, left=baseline, color=NEGATIVE, height=0.6,
+                label="input at low end" if yy == 0 else None)
+        ax.barh(yy, hi - baseline, left=baseline, color=POSITIVE, height=0.6, hatch="//",
+                edgecolor="white", linewidth=0, label="input at high end" if yy == 0 else None)
+    ax.axvline(baseline, color=REFERENCE, linewidth=1.0)
+    ax.set_yticks(np.arange(n), [_wrap(r[0], 36) for r in rows])
+    ax.set_xlabel(xlabel)
+    ax.set_title(title, loc="left")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    fig.tight_layout()
+    return fig
+
+
+@_styled
+def errors_figure(errors: Mapping[str, np.ndarray], title: str) -> Figure:
+    """Absolute forecast errors per model as horizontal box plots (median, quartiles,
+    1.5 IQR whiskers, outliers as small rings), the mean as a black diamond."""
+    models = list(errors)
+    fig = Figure(figsize=(WIDTH, 1.0 + 0.4 * max(len(models), 1)), dpi=DPI)
+    ax = fig.add_subplot()
+    y = np.arange(len(models))[::-1] + 1
+    data = [np.asarray(errors[m], dtype=float) for m in models]
+    keep = [i for i, v in enumerate(data) if v.size]
+    if keep:
+        ax.boxplot([data[i] for i in keep], positions=[y[i] for i in keep], **_HORIZONTAL,
+                   widths=0.55, patch_artist=True,
+                   boxprops={"facecolor": "#DCE9F5", "edgecolor": "#333333"},
+                   medianprops={"color": POSITIVE, "linewidth": 2.0},
+                   flierprops={"marker": "o", "markersize": 3, "markerfacecolor": "none",
+                               "markeredgecolor": "#777777"})
+        ax.scatter([data[i].mean() for i in keep], [y[i] for i in keep], marker="D", s=22,
+                   color=REFERENCE, zorder=3, label="mean")
+        ax.legend(loc="lower right")
+    ax.set_yticks(y, models)
+    ax.set_xlabel("absolute error (scale points)")
+    ax.set_title(title, loc="left")
+    ax.grid(axis="x", color="#EEEEEE", linewidth=0.6)
+    fig.tight_layout()
+    return fig
+
+
+@_styled
+def intervals_figure(labels: Sequence[str], mid: Sequence[float], low: Sequence[float],
+                     high: Sequence[float], title: str, xlabel: str) -> Figure:
+    """Point estimates with intervals, one row per label, and a line at zero."""
+    n = len(labels)
+    fig = Figure(figsize=(WIDTH, 1.0 + 0.35 * max(n, 1)), dpi=DPI)
+    ax = fig.add_subplot()
+    y = np.arange(n)[::-1]
+    for yy, m, lo, hi in zip(y, mid, low, high):
+        if not np.isfinite(m):
+            continue
+        if np.isfinite(lo) and np.isfinite(hi):
+            ax.plot([lo, hi], [yy, yy], color=POSITIVE, linewidth=2.0)
+        ax.scatter([m], [yy], color=POSITIVE, edgecolor="black", linewidth=0.5, s=30, zorder=3)
+    ax.axvline(0.0, color=REFERENCE, linewidth=0.9, linestyle="--")
+    ax.set_yticks(y, list(labels))
+    ax.set_xlabel(xlabel)
+    ax.set_title(title, loc="left")
+    ax.grid(axis="x", color="#EEEEEE", linewidth=0.6)
+    fig.tight_layout()
+    return fig
+
+
+def to_svg(fig: Figure) -> str:
+    """The figure as an inline SVG element (no XML prolog), identical for identical input."""
+    buf = io.StringIO()
+    with LOCK, matplotlib.rc_context(RC):
+        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+    text = buf.getvalue()
+    start = text.find("<svg")
+    return text[start:].strip()
+
+
+def to_png(fig: Figure) -> bytes:
+    """The figure as PNG bytes at the fixed dpi, without time stamps."""
+    buf = io.BytesIO()
+    with LOCK, matplotlib.rc_context(RC):
+        fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+    return buf.getvalue()
