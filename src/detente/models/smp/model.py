@@ -1,0 +1,160 @@
+"""The registered ``smp`` model: checks the input, runs the engine, shapes the result."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from detente.errors import DetenteError
+from detente.models.base import ModelResult, register
+from detente.models.smp.engine import Engine, SMPRun
+from detente.models.smp.params import SMPParams
+from detente.scenario.arrays import ScenarioArrays
+
+
+class SMPInputError(DetenteError):
+    """A scenario the Spatial Model of Politics cannot run on (a missing stance, say)."""
+
+
+def check_inputs(arrays: ScenarioArrays) -> None:
+    """Raise :class:`SMPInputError` unless every actor has a stance on every issue, a positive
+    capability and a positive total salience of at most 100."""
+    n, d = arrays.n_actors, arrays.n_issues
+    if n < 2:
+        raise SMPInputError(f"the SMP needs at least 2 actors (got {n})")
+    if d < 1:
+        raise SMPInputError("the SMP needs at least one issue")
+    missing = np.argwhere(~arrays.mask)
+    if len(missing):
+        i, k = missing[0]
+        more = len(missing) - 1
+        raise SMPInputError(
+            f"actor {arrays.actors[i]!r} has no stance on issue {arrays.issues[k]!r}; the "
+            "SMP (as KTAB) needs every actor's position and salience on every issue"
+            + (f" ({more} more missing)" if more else ""))
+    bad = np.flatnonzero(~(arrays.capability > 0) | ~np.isfinite(arrays.capability))
+    if len(bad):
+        i = bad[0]
+        raise SMPInputError(f"actor {arrays.actors[i]!r}: the SMP needs a positive capability "
+                            f"(got {arrays.capability[i]!r})")
+    s = arrays.salience
+    neg = np.argwhere(s < 0)
+    if len(neg):
+        i, k = neg[0]
+        raise SMPInputError(f"actor {arrays.actors[i]!r}, issue {arrays.issues[k]!r}: "
+                            f"negative salience {100 * s[i, k]:g}")
+    total = s.sum(axis=1)
+    for i in np.flatnonzero(total <= 0):
+        raise SMPInputError(f"actor {arrays.actors[i]!r} has zero salience on every issue; "
+                            "the SMP needs a positive total salience")
+    for i in np.flatnonzero(total > 1.0 + 1e-9):
+        raise SMPInputError(f"actor {arrays.actors[i]!r}: the saliences add up to "
+                            f"{100 * total[i]:g}, more than 100 (KTAB's limit)")
+
+
+def accommodation_matrix(arrays: ScenarioArrays, params: SMPParams) -> np.ndarray | None:
+    """KTAB's accommodation matrix, or None for the identity (ideal = position)."""
+    if params.accommodation == 1.0 and not params.ideal_adjustment:
+        return None
+    n = arrays.n_actors
+    a = params.accommodation * np.eye(n)
+    index = {name: i for i, name in enumerate(arrays.actors)}
+    for who, ref, weight in params.ideal_adjustment:
+        for name in (who, ref):
+            if name not in index:
+                raise SMPInputError(f"ideal adjustment names an unknown actor {name!r}")
+        a[index[who], index[ref]] = weight
+    rows = a.sum(axis=1)
+    for i in np.flatnonzero(rows > 1.0 + 1e-10):
+        raise SMPInputError(f"ideal adjustment weights of actor {arrays.actors[i]!r} add up "
+                            f"to {rows[i]:g}, more than 1")
+    return a
+
+
+@register("smp", SMPParams, title="Spatial Model of Politics (KTAB)", dynamic=True,
+          stochastic=True)
+def run_smp(arrays: ScenarioArrays, params: SMPParams,
+            rng: np.random.Generator | None = None) -> ModelResult:
+    """KTAB's Spatial Model of Politics: risk-aware challenges, bargains and queues, round by
+    round until the positions settle.
+
+    Every actor estimates the value of challenging every other, with third parties joining
+    the side they expect to gain from; each actor makes its most valuable challenge and
+    proposes a bargain interpolated between the two positions; each actor then adopts the
+    bargain (or the status quo) that wins a probabilistic Condorcet election among all actors.
+    The forecast is the most probable distinct position of the last round. Matches KTAB's
+    ``smpc`` position for position (``docs/smp.md``).
+    """
+    check_inputs(arrays)
+    if params.transitions == "Stochastic" and rng is None:
+        rng = np.random.default_rng(0)
+    low, span = arrays.low, arrays.span
+    unit = (arrays.position - low) / span
+    engine = Engine(arrays.capability, arrays.salience, params,
+                    accommodation=accommodation_matrix(arrays, params), rng=rng)
+    run = engine.run(unit)
+    return _result(arrays, params, run, unit)
+
+
+def _result(arrays: ScenarioArrays, params: SMPParams, run: SMPRun,
+            unit0: np.ndarray) -> ModelResult:
+    unit = np.stack(run.positions)  # (T + 1, n, d)
+    rounds = arrays.from_unit(unit)
+    # actors that never moved keep their input value exactly (no round trip through 0..1)
+    rounds = np.where(unit == unit0[None], arrays.position[None], rounds)
+    best = np.stack([rounds[t, holders[int(np.argmax(p))]]
+                     for t, (holders, p) in enumerate(run.distinct)])
+    w = arrays.capability[None, :, None]
+    weighted_mean = (w * rounds).sum(axis=1) / arrays.capability.sum()
+    ids, issues = arrays.actors, arrays.issues
+    events: list[dict[str, Any]] = []
+    if run.events:
+        pc = arrays.from_unit(np.stack([ev["pos_challenger"] for ev in run.events])).tolist()
+        pt = arrays.from_unit(np.stack([ev["pos_target"] for ev in run.events])).tolist()
+    for e, ev in enumerate(run.events):
+        row: dict[str, Any] = {
+            "round": ev["round"], "event": "bargain", "challenger": ids[ev["challenger"]],
+            "target": ids[ev["target"]], "value": ev["value"],
+            "probability": ev["probability"], "view": ev["view"],
+        }
+        row.update(zip([f"challenger_to:{iss}" for iss in issues], pc[e]))
+        row.update(zip([f"target_to:{iss}" for iss in issues], pt[e]))
+        row["challenger_adopted"] = ev["challenger_adopted"]
+        row["target_adopted"] = ev["target_adopted"]
+        events.append(row)
+    extras: dict[str, Any] = {
+        "stop_reason": run.stop_reason,
+        "turns": unit.shape[0] - 1,
+        "movement_ratio": np.asarray(run.ratios),
+        # per round: the distinct positions (held first by these actors) and their
+        # probabilities, which add up to 1
+        "distinct_actors": [[ids[i] for i in holders.tolist()] for holders, _ in run.distinct],
+        "distinct_positions": [rounds[t, holders] for t, (holders, _) in
+                               enumerate(run.distinct)],
+        "distinct_probabilities": [p for _, p in run.distinct],
+    }
+    if params.record == "full":
+        extras["challenge_values"] = np.stack(run.challenge_values) if run.challenge_values \
+            else np.empty((0, arrays.n_actors, arrays.n_actors))
+    return ModelResult(
+        model="smp",
+        forecast=best[-1],
+        rounds=rounds,
+        per_round={"probability": np.stack(run.probability), "risk": np.stack(run.risk)},
+        summary={"most_probable": best, "weighted_mean": weighted_mean},
+        events=events,
+        extras=extras,
+    )
+
+
+def _not_applicable(arrays: ScenarioArrays) -> str | None:
+    """Why the SMP cannot run on ``arrays`` (None if it can)."""
+    try:
+        check_inputs(arrays)
+    except SMPInputError as exc:
+        return str(exc)
+    return None
+
+
+run_smp.not_applicable = _not_applicable  # type: ignore[attr-defined]
