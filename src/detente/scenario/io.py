@@ -22,6 +22,7 @@ half-written or clobbered file.
 from __future__ import annotations
 
 import csv
+import datetime as _dt
 import io
 import math
 import os
@@ -510,8 +511,6 @@ def _deu_date(raw: str):
     are ``dd-mm-yy`` strings read the wrong way round by a spreadsheet (``1930-06-05`` for
     30 June 2005): those are read back as day = yyyy mod 100, year = 20dd (19dd above 50).
     """
-    import datetime as _dt
-
     parts = raw.strip().split("-")
     if len(parts) != 3 or not all(p.isdigit() for p in parts):
         return None
@@ -535,8 +534,6 @@ def deu_council_weights(row: dict) -> tuple[str, dict[str, float]]:
     gets the mean of its share of the members and its share of the population, times 100.
     A row without a readable date is placed in the Nice period.
     """
-    import datetime as _dt
-
     when = _deu_date(row.get("intro", "")) or _deu_date(row.get("finact", ""))
     if when is None or _dt.date(2004, 11, 1) <= when < _dt.date(2014, 11, 1):
         period, votes = "nice", dict(_QMV_NICE)
