@@ -297,9 +297,10 @@ def test_bad_inputs_raise_clear_errors():
     arrays = small_arrays(0)
     pos = arrays.position.copy()
     pos[2, 1] = np.nan
+    strict = SMPParams(inputs="strict")
     with pytest.raises(SMPInputError, match="a2.*no stance.*I1"):
         SMP(ScenarioArrays.from_arrays(arrays.capability, pos, 100 * arrays.salience,
-                                       actors=arrays.actors))
+                                       actors=arrays.actors), strict)
     cap = arrays.capability.copy()
     cap[0] = 0
     with pytest.raises(SMPInputError, match="positive capability"):
@@ -307,7 +308,7 @@ def test_bad_inputs_raise_clear_errors():
     sal = 100 * arrays.salience
     sal[1] = [70, 40]
     with pytest.raises(SMPInputError, match="more than 100"):
-        SMP(ScenarioArrays.from_arrays(arrays.capability, arrays.position, sal))
+        SMP(ScenarioArrays.from_arrays(arrays.capability, arrays.position, sal), strict)
     with pytest.raises(SMPInputError, match="unknown actor"):
         SMP(arrays, SMPParams(ideal_adjustment=(("a0", "zz", 0.5),)))
 
@@ -456,3 +457,28 @@ def test_identical_actors_break_ties_as_ktab(seed, monkeypatch):
     for prune in (3, 10**6):
         monkeypatch.setattr("detente.models.smp.engine.PRUNE_MIN_ACTORS", prune)
         np.testing.assert_array_equal(np.stack(Engine(c, s, params).run(x).positions), ref_pos)
+
+
+def test_adapted_inputs_follow_their_definition():
+    from detente.models.smp.model import adapt_inputs
+
+    arrays = small_arrays(0)
+    # KTAB-valid input is never changed
+    same, notes = adapt_inputs(arrays)
+    assert same is arrays and notes == {}
+    # a missing stance: salience 0, capability-weighted mean position of the others
+    pos = arrays.position.copy()
+    pos[2, 1] = np.nan
+    sal = 100 * arrays.salience
+    sal[1] = [70, 40]  # total 110 > 100
+    a = ScenarioArrays.from_arrays(arrays.capability, pos, sal, actors=arrays.actors)
+    b, notes = adapt_inputs(a)
+    others = np.arange(a.n_actors) != 2
+    c = a.capability[others]
+    assert b.position[2, 1] == pytest.approx((c * pos[others, 1]).sum() / c.sum())
+    assert b.salience[2, 1] == 0 and b.mask.all()
+    np.testing.assert_allclose(b.salience[others], a.salience[others] / 1.1)
+    assert notes == {"imputed_stances": 1, "salience_divisor": pytest.approx(1.1)}
+    res = SMP(a)
+    assert np.isnan(res.rounds[:, 2, 1]).all()  # no stance stays missing in the history
+    assert np.isfinite(res.forecast).all()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -53,6 +54,31 @@ def check_inputs(arrays: ScenarioArrays) -> None:
                             f"{100 * total[i]:g}, more than 100 (KTAB's limit)")
 
 
+def adapt_inputs(arrays: ScenarioArrays) -> tuple[ScenarioArrays, dict[str, Any]]:
+    """Make a scenario KTAB would refuse runnable (``inputs="adapt"``, see SMPParams).
+
+    A missing stance gets salience 0 and the capability-weighted mean position of the actors
+    with a stance on that issue; when some actor's saliences add up to more than 1, every
+    salience is divided by the largest total. Returns the new arrays and what was changed.
+    """
+    notes: dict[str, Any] = {}
+    x, s, mask = arrays.position, arrays.salience, arrays.mask
+    if not mask.all():
+        c = arrays.capability[:, None]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            fill = np.nansum(np.where(mask, c * x, 0.0), axis=0) / (c * mask).sum(axis=0)
+        x = np.where(mask, x, fill[None, :])
+        s = np.where(mask, s, 0.0)
+        notes["imputed_stances"] = int((~mask).sum())
+    total = np.nan_to_num(s).sum(axis=1)
+    if total.size and total.max() > 1.0 + 1e-9:
+        s = s / total.max()
+        notes["salience_divisor"] = float(total.max())
+    if not notes:
+        return arrays, notes
+    return replace(arrays, position=x, salience=s, mask=np.ones_like(mask)), notes
+
+
 def accommodation_matrix(arrays: ScenarioArrays, params: SMPParams) -> np.ndarray | None:
     """KTAB's accommodation matrix, or None for the identity (ideal = position)."""
     if params.accommodation == 1.0 and not params.ideal_adjustment:
@@ -86,6 +112,10 @@ def run_smp(arrays: ScenarioArrays, params: SMPParams,
     The forecast is the most probable distinct position of the last round. Matches KTAB's
     ``smpc`` position for position (``docs/smp.md``).
     """
+    original = arrays
+    notes: dict[str, Any] = {}
+    if params.inputs == "adapt":
+        arrays, notes = adapt_inputs(arrays)
     check_inputs(arrays)
     if params.transitions == "Stochastic" and rng is None:
         rng = np.random.default_rng(0)
@@ -94,7 +124,12 @@ def run_smp(arrays: ScenarioArrays, params: SMPParams,
     engine = Engine(arrays.capability, arrays.salience, params,
                     accommodation=accommodation_matrix(arrays, params), rng=rng)
     run = engine.run(unit)
-    return _result(arrays, params, run, unit)
+    result = _result(arrays, params, run, unit)
+    if notes:
+        result.extras["adapted_inputs"] = notes
+        # the history keeps "no stance" as missing, not as the imputed value
+        result.rounds = np.where(original.mask[None], result.rounds, np.nan)
+    return result
 
 
 def _result(arrays: ScenarioArrays, params: SMPParams, run: SMPRun,
@@ -151,7 +186,7 @@ def _result(arrays: ScenarioArrays, params: SMPParams, run: SMPRun,
 def _not_applicable(arrays: ScenarioArrays) -> str | None:
     """Why the SMP cannot run on ``arrays`` (None if it can)."""
     try:
-        check_inputs(arrays)
+        check_inputs(adapt_inputs(arrays)[0])
     except SMPInputError as exc:
         return str(exc)
     return None

@@ -89,6 +89,13 @@ class SMPParams(ModelParams):
         ``sum_j a_ij x_j + (1 - sum_j a_ij) ideal_i``.
     record: ``bargains`` (default) keeps one event per bargain; ``full`` adds every
         actor's challenge values (n x n per round) to ``extras``; ``none`` keeps no events.
+    inputs: what to do with a scenario KTAB would refuse because an actor has no stance on
+        an issue or an actor's saliences add up to more than 100 (scenarios whose saliences
+        are coded issue by issue, as the Syria ones): ``adapt`` (default) gives a missing
+        stance salience 0 and the capability-weighted mean position of the actors that have
+        one, and divides every salience by the largest actor total when that exceeds 100
+        (one common factor, so the actors' relative engagement is kept); ``strict`` refuses
+        such input, as KTAB does. Inputs KTAB accepts are never changed.
     """
 
     victory_model: VictoryModel = "Linear"
@@ -107,6 +114,7 @@ class SMPParams(ModelParams):
     accommodation: float = Field(1.0, ge=0.0, le=1.0)
     ideal_adjustment: tuple[tuple[str, str, float], ...] = ()
     record: Record = "bargains"
+    inputs: Literal["adapt", "strict"] = "adapt"
 
     @field_validator("victory_model", "pce_model", "voting_rule", "big_r_adjust", "big_r_range",
                      "third_party_commit", "interpolation", "bargain_model", "transitions",
