@@ -97,3 +97,25 @@ def test_console_script_runs():
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("issue,issue_name,model,forecast")
+
+
+def test_simulate_writes_history_from_round_zero(tmp_path, capsys):
+    from shared_data import shared_path
+
+    src = shared_path("parity", "eum", "emission_standards.csv")
+    hist = tmp_path / "h.csv"
+    code, out, err = cli(capsys, "simulate", str(src), "--model", "eum", "--rounds", "5",
+                         "--param", "q=1", "--history", str(hist))
+    assert code == 0, err
+    df = pd.read_csv(hist)
+    assert list(df.columns[:4]) == ["round", "actor", "issue", "position"]
+    assert sorted(df["round"].unique()) == [0, 1, 2, 3, 4, 5]
+    inp = pd.read_csv(src).set_index("actor")["position"]
+    r0 = df[df["round"] == 0].set_index("actor")["position"]
+    assert (r0.sort_index() == inp.sort_index()).all()
+    assert "median" in out
+
+
+def test_simulate_refuses_static_model(capsys):
+    code, _, err = cli(capsys, "simulate", "--model", "compromise")
+    assert code == 2 and "static" in err

@@ -327,6 +327,12 @@ def simulate(
         out.print("wrote " + ", ".join(written))
 
 
+def _stat(v: float) -> str:
+    if np.isfinite(v) and float(v).is_integer() and abs(v) < 1e9:
+        return str(int(v))
+    return _fmt(v, 3)
+
+
 def _simulate_table(s, res, hist: pd.DataFrame) -> None:
     table = Table(title=f"{res.model} on {s.id}: {res.n_rounds} rounds", title_justify="left")
     table.add_column("round", justify="right")
@@ -339,8 +345,8 @@ def _simulate_table(s, res, hist: pd.DataFrame) -> None:
     for t in range(res.rounds.shape[0]):
         cur = res.rounds[t]
         for k, iss in enumerate(s.issues):
-            vals = [_fmt(float(np.asarray(res.summary[n])[t, k]), 3) for n in stats] if stats \
-                else [_fmt(float(np.nanmean(cur[:, k])), 3)]
+            vals = [_stat(float(np.asarray(res.summary[n])[t, k])) for n in stats] if stats \
+                else [_stat(float(np.nanmean(cur[:, k])))]
             moved = "" if prev is None else str(int(np.nansum(np.abs(cur[:, k] - prev[:, k])
                                                               > 1e-9)))
             table.add_row(str(t), iss.id, *vals, moved)

@@ -18,11 +18,7 @@ from detente.models.base import (
 
 _MODULES = ["baseline", "eum", "smp", "exchange", "condorcet", "pooled"]
 for _name in _MODULES:
-    try:
-        import_module(f"detente.models.{_name}")
-    except ModuleNotFoundError as _exc:  # a model module not written yet
-        if _exc.name != f"detente.models.{_name}":
-            raise
+    import_module(f"detente.models.{_name}")
 
 __all__ = [
     "ModelParams",
