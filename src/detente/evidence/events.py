@@ -4,20 +4,28 @@ source and target actors found from the sentence's shape.
 The method is rule-based and needs no parser:
 
 1. Trigger phrases of the lexicon (``data/triggers.yaml``) are matched on inflection
-   candidates of the tokens; overlapping matches keep the longest.
+   candidates of the tokens; overlapping matches keep the longest (ties go to the phrase whose
+   words match as written, then to a fixed order of codes, so coding never depends on hashing).
 2. Frames ("threatened to", "will", "demanded that", "refused to", "not") combine with the act
    that follows them: a threat to act is THREATEN, a stated intent to do something co-operative
    is AGREE and to do something hostile is THREATEN, a demand is DEMAND, a refusal REJECT.
 3. The source is the nearest actor mention before the event that is not the object of a
-   preposition (a pronoun subject falls back to the sentence's first actor); the target is the
-   first mention after the trigger; both grow over co-ordinations ("Russia and Iran"). Passive
-   verbs swap the roles ("was killed by"); "X must ..." makes X the target of a demand.
-4. The sentence's main event is the first one outside a subordinate clause.
+   preposition (a pronoun subject falls back to the sentence's first actor; a relative clause or
+   an apposition between subject and verb is skipped); the target is the first mention after
+   the trigger, not past a new clause ("following ...", ", which ..."); both grow over
+   co-ordinations ("Russia and Iran", "Russia as well as China"). Passive verbs swap the roles
+   ("was killed by"); with no agent, the state where it happened is the doer ("was arrested in
+   Lebanon"). "X must ..." makes X the target of a demand. The city where talks are held or a
+   deal signed is a venue, not a target. "Talks between X and Y" and mutual verbs ("exchanged
+   fire", "clashed") with a plural subject are reciprocal.
+4. The sentence's main event is the first one outside a subordinate clause (the object of a
+   subordinate act, "in condemning the attack", is subordinate too).
 """
 
 from __future__ import annotations
 
 import csv
+import itertools
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -38,7 +46,7 @@ _SUBORDINATORS = frozenset(
     ["after", "following", "because", "since", "when", "while", "as", "if", "unless", "before", "despite", "although", "though", "whereas", "until", "who", "which", "whose", "whom", "where", "amid"]
 )
 _GENERIC_VIOLENCE = frozenset(("190",))
-_GERUND_LEADS = frozenset(("by", "after", "before", "while", "without", "since", "when"))
+_GERUND_LEADS = frozenset(("by", "after", "before", "while", "without", "since", "when", "in"))
 _PRONOUNS = frozenset(["it", "they", "he", "she", "we", "its", "their", "his", "her"])
 _BE = frozenset(["be", "is", "are", "was", "were", "been", "being"])
 _SPEECH = frozenset(["say", "said", "says", "tell", "told", "announce", "announced", "announces", "report", "reported", "reports", "add", "added", "adds", "state", "stated", "states", "declare", "declared"])
@@ -145,6 +153,7 @@ class _Match:
     label: str
     size: int
     text: str
+    surface: int = 0  # pattern words equal to the token as written ("bombing"), not a lemma
 
 
 def _match_all(index: dict[str, list[Pattern]], toks: list[Token],
@@ -165,6 +174,7 @@ def _match_all(index: dict[str, list[Pattern]], toks: list[Token],
                 continue
             pos = i
             ok = True
+            surface = int(low[i] in first.words)
             for item in p.items[1:]:
                 found = -1
                 for j in range(pos + 1, min(n, pos + 2 + item.gap)):
@@ -181,13 +191,17 @@ def _match_all(index: dict[str, list[Pattern]], toks: list[Token],
                     ok = False
                     break
                 pos = found
+                surface += low[found] in item.words
             if ok:
-                out.append(_Match(i, pos + 1, p.label, len(p.items), p.text))
+                out.append(_Match(i, pos + 1, p.label, len(p.items), p.text, surface))
     return out
 
 
 def _non_overlapping(matches: list[_Match]) -> list[_Match]:
-    ranked = sorted(matches, key=lambda m: (-m.size, m.ti, -(m.tj - m.ti), -len(m.label)))
+    # Ties are broken by how many words match as written ("bombing" over "bomb"), then by the
+    # more specific code and the code itself, so that the result never depends on set order.
+    ranked = sorted(matches, key=lambda m: (-m.size, m.ti, -(m.tj - m.ti), -m.surface,
+                                            -len(m.label), m.label))
     taken: list[_Match] = []
     used: set[int] = set()
     for m in ranked:
@@ -319,6 +333,8 @@ def _chain(mentions: list[Mention], m: Mention, low: list[str], step: int) -> li
             cands = [x for x in mentions if x.ti >= cur.tj and x.ti - cur.tj <= 3]
             nxt = min(cands, key=lambda x: x.ti) if cands else None
             between = low[cur.tj:nxt.ti] if nxt else []
+        if between[-3:] == ["as", "well", "as"]:
+            between = between[:-3] + ["and"]  # "Russia as well as China"
         if nxt is None or not between or not all(w in _LINK_WORDS for w in between) \
                 or not ("and" in between or "," in between or "&" in between):
             break
@@ -374,6 +390,37 @@ def _subject(mentions: list[Mention], before: int, low: list[str]) -> Mention | 
     return cands[0] if cands else None
 
 
+_RELATIVES = frozenset(["who", "which", "whose", "whom", "where", "that"])
+
+
+def _before_aside(mentions: list[Mention], start: int, toks: list[Token], low: list[str]) -> int:
+    """Where the subject must end when a comma-delimited aside stands between it and the verb.
+
+    "Iran, which supports the Syrian government, sent ...": the relative clause is skipped and
+    the subject is sought before its opening comma. "Lavrov, Russia's foreign minister, said":
+    an apposition after a named head is skipped too (the head is the subject). Otherwise (no
+    aside, or an apposition naming the head itself: "The guarantors, Russia, Turkey and Iran,
+    met") ``start`` is returned unchanged.
+    """
+    k = start - 1
+    while k >= 0 and low[k] in ("also", "then", "later", "now", "jointly", "again"):
+        k -= 1
+    if k < 1 or toks[k].text != ",":
+        return start
+    o = k - 1
+    while o >= 0 and toks[o].text != "," and toks[o].text not in _BOUNDARY and k - o <= 30:
+        o -= 1
+    if o < 1 or toks[o].text != ",":
+        return start
+    if low[o + 1] in _RELATIVES:
+        return o
+    head = [m for m in mentions if m.tj == o]
+    if head and any(m.ti > o and m.tj <= k for m in mentions) and not any(
+            low[j] in ("and", "&") for j in range(o + 1, k)):
+        return o
+    return start
+
+
 def _find_source(mentions: list[Mention], start: int, toks: list[Token], low: list[str]
                  ) -> list[Mention]:
     left = [m for m in mentions if m.tj <= start]
@@ -396,6 +443,8 @@ def _find_source(mentions: list[Mention], start: int, toks: list[Token], low: li
             _subject(mentions, k, low)
         if subj is not None:
             return _coord_right(mentions, subj, toks, low)
+    start = _before_aside(mentions, start, toks, low)
+    left = [m for m in mentions if m.tj <= start] or left
     # A pronoun subject closer than any mention refers back to the sentence subject.
     nearest = max(left, key=lambda m: m.tj)
     for k in range(start - 1, nearest.tj - 1, -1):
@@ -408,6 +457,11 @@ def _find_source(mentions: list[Mention], start: int, toks: list[Token], low: li
     return _coord_left(mentions, nearest, toks, low)
 
 
+_TARGET_STOPS = frozenset(["who", "which", "whose", "whom", "where", "while", "whereas", "but"])
+_TIME_CLAUSES = frozenset(["following", "after", "before", "because", "since", "unless", "although",
+                           "though", "until", "despite", "amid"])
+
+
 def _find_target(mentions: list[Mention], after: int, toks: list[Token], low: list[str],
                  exclude: set[str | None]) -> list[Mention]:
     for m in mentions:
@@ -416,6 +470,10 @@ def _find_target(mentions: list[Mention], after: int, toks: list[Token], low: li
         # Stop at an attribution ("..., officials said") or a new sentence part.
         if any(toks[k].text in ";" or low[k] in _SPEECH and k > after + 1
                for k in range(after, m.ti)):
+            return []
+        if any(low[k] in _TARGET_STOPS and toks[k - 1].text == "," or low[k] in _TIME_CLAUSES
+               for k in range(after, m.ti)):
+            # A new clause ("following a government offensive", ", which ...") holds no target.
             return []
         if _attribution(m, toks, low):
             return []
@@ -462,7 +520,8 @@ def code_events(toks: list[Token], mentions: list[Mention], lexicon: Lexicon | N
     # Longest wrapper per start.
     best: dict[int, _Match] = {}
     for w in wrappers:
-        if w.ti not in best or (w.tj - w.ti) > (best[w.ti].tj - best[w.ti].ti):
+        if w.ti not in best or (w.tj - w.ti, w.label) > (best[w.ti].tj - best[w.ti].ti,
+                                                         best[w.ti].label):
             best[w.ti] = w
     wrappers = sorted(best.values(), key=lambda w: w.ti)
 
@@ -532,18 +591,77 @@ def code_events(toks: list[Token], mentions: list[Mention], lexicon: Lexicon | N
     for ev in events:
         _assign_actors(ev, toks, low, mentions, wrappers)
         ev.subordinate = _is_subordinate(toks, low, ev.ti) or _in_pp(low, ev.ti)
+    for prev, ev in itertools.pairwise(events):
+        # The object of a subordinate act is part of it: "in condemning the attack".
+        if prev.subordinate and not ev.subordinate and prev.tj <= ev.ti <= prev.tj + 3 and all(
+                low[k] in _DETS for k in range(prev.tj, ev.ti)):
+            ev.subordinate = True
     if events:
         main = min(events, key=lambda e: (e.subordinate, e.ti))
         main.main = True
         if main.cameo in _GENERIC_VIOLENCE:
             # "were killed by a roadside bomb": the weapon says which kind of violence it was.
             for e in events:
+                by_weapon = e.ti > main.tj and e.ti - main.tj <= 4 and "by" in low[main.tj:e.ti]
                 if e is not main and e.cameo not in _GENERIC_VIOLENCE and \
-                        e.plover in ("FIGHT", "ASSAULT") and not e.subordinate:
+                        e.plover in ("FIGHT", "ASSAULT") and (not e.subordinate or by_weapon):
                     main.cameo, main.plover = e.cameo, e.plover
                     main.trigger_spans = main.trigger_spans + e.trigger_spans
                     break
     return events
+
+
+_CROWDS = frozenset([
+    "protesters", "protestors", "demonstrators", "marchers", "students", "workers", "strikers",
+    "villagers", "residents", "farmers", "peasants", "refugees", "citizens", "youths", "people",
+    "crowd", "crowds", "mob", "supporters", "activists", "women", "teachers", "miners",
+    "worshippers", "prisoners", "inmates", "population"
+])
+# Verbs whose plural subject acts on itself: "India and Pakistan exchanged fire", "... clashed".
+_MUTUAL = ("exchang", "swap", "clash", "fought", "fight")
+_VENUE_CATEGORIES = frozenset(["CONSULT", "AGREE", "SUPPORT", "COOPERATE", "PROTEST", "RETREAT",
+                               "CONCEDE"])
+
+
+def _is_venue(m: Mention, low: list[str], ev: CodedEvent) -> bool:
+    """Whether ``m`` names where an act took place rather than a party to it: a city after "in"
+    or "at" ("talks in Geneva", "signed an accord in Beijing"); for talks also "to" ("returned
+    to Geneva"). The place of a visit is its host ("arrived in Moscow")."""
+    if m.ti == 0 or ev.cameo.startswith("042"):
+        return False
+    prep = low[m.ti - 1]
+    if m.kind == "place":
+        return prep in ("in", "at") or (prep == "to" and ev.plover == "CONSULT")
+    # A capital after "in" is where a deal was signed or a protest held; for talks it is a
+    # party (the host: "talks in Astana") unless its state already takes part ("Turkish and
+    # Russian officials met in Ankara").
+    if m.how != "capital" or prep not in ("in", "at"):
+        return False
+    return ev.plover != "CONSULT" or m.code in {x.code for x in ev.sources}
+
+
+_LOCATIVES = frozenset(["in", "near", "outside", "at", "inside", "around"])
+
+
+def _place_after(mentions: list[Mention], after: int, low: list[str]) -> Mention | None:
+    """The state or place of a locative phrase within a few words after ``after``."""
+    for m in mentions:
+        if m.ti < after or m.ti - after > 10:
+            continue
+        if any(low[j] in _SUBORDINATORS or low[j] in (",", ";") for j in range(after, m.ti)):
+            return None
+        k = m.ti - 1
+        while k >= after and (low[k] in _DETS or low[k] in _REGION or low[k] == "of"):
+            k -= 1
+        if k >= after and low[k] in _LOCATIVES and m.code and (
+                m.kind in ("state", "place") or m.how == "capital"):
+            return m
+        return None
+    return None
+
+
+_REGION = frozenset(["northern", "southern", "eastern", "western", "central", "north", "south",
+                     "east", "west", "capital", "city", "town", "village", "province", "region"])
 
 
 def _assign_actors(ev: CodedEvent, toks: list[Token], low: list[str],
@@ -578,6 +696,11 @@ def _assign_actors(ev: CodedEvent, toks: list[Token], low: list[str],
         by = [m for m in mentions if m.ti >= anchor_end and m.ti - anchor_end <= 4
               and "by" in low[anchor_end:m.ti]]
         ev.sources = _coord_right(mentions, by[0], toks, low) if by else []
+        if not ev.sources and ev.plover in ("FIGHT", "ASSAULT", "COERCE"):
+            # "was arrested in Lebanon", "were killed ... outside the Iraqi city of Basra": with
+            # no agent named, the state where it happened is coded as the doer.
+            place = _place_after(mentions, anchor_end, low)
+            ev.sources = [place] if place is not None else []
         return
     ev.sources = _find_source(mentions, ev.ti, toks, low)
     if not ev.sources:
@@ -591,10 +714,33 @@ def _assign_actors(ev: CodedEvent, toks: list[Token], low: list[str],
     src_ids = {id(m) for m in ev.sources}
     ev.targets = [m for m in _find_target(mentions, first_span[0] + 1, toks, low, set())
                   if id(m) not in src_ids]
-    if ev.plover == "CONSULT":
-        # A city where talks are held is the venue, not a party: "talks in Geneva".
-        ev.targets = [m for m in ev.targets
-                      if not (m.kind == "place" and m.ti > 0 and low[m.ti - 1] in ("in", "at", "to"))]
+    if ev.cameo in ("110", "140") and low[act_ti].startswith("protest") and (
+            any(m.role in _CROWDS for m in ev.sources)
+            or any(w in ("thousands", "hundreds", "dozens") for w in low[:act_ti])):
+        # People protesting in numbers demonstrate; a government "protests" in words.
+        ev.cameo, ev.plover = "141", plover_of("141")
+    if ev.plover in _VENUE_CATEGORIES:
+        # A city where talks are held or a deal is signed is the venue, not a party: "talks in
+        # Geneva", "signed an accord in Beijing".
+        kept = [m for m in ev.targets if not _is_venue(m, low, ev)]
+        if not kept and ev.targets:
+            # Past the venue: "demonstrated in Cairo against the president".
+            kept = [m for m in _find_target(mentions, ev.targets[-1].tj, toks, low, set())
+                    if id(m) not in src_ids and not _is_venue(m, low, ev)]
+            if kept and low[kept[0].ti - 1] not in ("against", "with", "to", "for") and not (
+                    kept[0].ti >= 2 and low[kept[0].ti - 2] in ("against", "with", "to")):
+                kept = []
+        ev.targets = kept
+    if not ev.sources and len(ev.targets) >= 2 and ev.targets[0].ti > 0 \
+            and low[ev.targets[0].ti - 1] == "between" and ev.targets[0].ti - 1 <= anchor_end + 3:
+        # "Talks between Russia and Turkey", "fighting between Armenia and Azerbaijan": the
+        # parties act on each other.
+        ev.sources, ev.targets = ev.targets, []
+        if len({m.code for m in ev.sources if m.code}) >= 2:
+            ev.reciprocal = True
     src_codes = {m.code for m in ev.sources if m.code}
-    if ev.plover in RECIPROCAL and not ev.targets and len(src_codes) >= 2:
+    tgt_codes = {m.code for m in ev.targets if m.code}
+    mutual = any(low[k].startswith(_MUTUAL) for a, b in ev.trigger_spans for k in range(a, b))
+    if (ev.plover in RECIPROCAL or mutual) and not tgt_codes and len(src_codes) >= 2:
         ev.reciprocal = True
+        ev.targets = []

@@ -4,6 +4,11 @@ A mention is a span of tokens that names an actor: a dictionary alias ("the Krem
 demonym with the noun it modifies ("Russian officials"), a person ("Foreign Minister Sergei
 Lavrov"), or a capitalised name the dictionary does not know ("opposition negotiator Mohammed
 Alloush"), which is kept with no code and reported as an unknown actor.
+
+Following the CAMEO actor conventions, a group named by a noun only ("protesters", "rebels in
+northern Uganda", "the government") is a mention coded as the country it is in, when the
+sentence says which (it is not reported as unknown); an ethnic group is coded as the state it
+lives in ("Croatian Serb refugees", "ethnic Albanians in Macedonia").
 """
 
 from __future__ import annotations
@@ -115,18 +120,131 @@ def find_mentions(
                                 text[tokens[a].start:tokens[b - 1].end], actor.id, actor.code,
                                 entry.how, role, actor.kind))
     mentions = _merge_same_actor(mentions, tokens, text)
+    mentions = _residence(mentions, tokens, text)
+    # "the Russian language", "Kurdish-language newspapers": a language, not an actor.
+    mentions = [m for m in mentions if not (
+        m.how == "demonym" and m.tj < n and tokens[m.tj].lower in ("language", "languages",
+                                                                  "-language"))]
     unknown = _unknown_names(tokens, text, mentions)
     if unknown:
-        # An unknown actor in a sentence that names one country only is taken to belong to it
-        # ("President X ... Ugandan opposition"): its code is inferred, its id stays unknown.
+        # An unknown actor's country is read from the words around it ("President X of
+        # Burundi", "X, the Zambian president,"); failing that, in a sentence that names one
+        # country only, the actor is taken to belong to it ("President X ... Ugandan
+        # opposition"). Its code is inferred, its id stays unknown.
         codes = {m.code for m in mentions if m.kind in _NATIONAL_KINDS and m.code}
-        if len(codes) == 1:
-            code = next(iter(codes))
-            unknown = [Mention(u.ti, u.tj, u.start, u.end, u.text, None, code, "inferred",
-                               u.role, None) for u in unknown]
+        only = next(iter(codes)) if len(codes) == 1 else None
+        unknown = [Mention(u.ti, u.tj, u.start, u.end, u.text, None, code, "inferred", u.role,
+                           None) if code else u
+                   for u in unknown
+                   for code in [_country_beside(u, tokens, mentions) or only]]
     mentions.extend(unknown)
     mentions.sort(key=lambda m: (m.ti, m.start))
+    generic = _generic_groups(tokens, text, mentions)
+    if generic:
+        mentions.extend(generic)
+        mentions.sort(key=lambda m: (m.ti, m.start))
     return mentions
+
+
+# Nouns for groups inside one country that news names without a nationality ("protesters",
+# "rebels", "the government"). Following the CAMEO actor conventions, such a group is coded as
+# the country it is in: the one named right after it ("rebels in northern Uganda") or, failing
+# that, the only country the sentence names.
+_DOMESTIC_GROUPS = frozenset([
+    "protesters", "protestors", "demonstrators", "marchers", "students", "workers", "strikers",
+    "villagers", "residents", "civilians", "farmers", "peasants", "refugees", "citizens",
+    "youths", "worshippers", "pilgrims", "journalists", "reporters", "dissidents", "activists",
+    "supporters", "detainees", "prisoners", "inmates", "opposition", "rebels", "rebel",
+    "insurgents", "guerrillas", "guerrilla", "militants", "gunmen", "fighters", "militiamen",
+    "militia", "militias", "separatists", "extremists", "fundamentalists", "islamists", "bomber",
+    "bombers", "assailants", "attackers", "kidnappers", "hijackers", "police", "policemen",
+    "troops", "soldiers", "army", "military", "authorities", "government", "regime", "parliament",
+    "lawmakers", "legislators", "deputies", "politicians", "elders", "judge", "court", "junta",
+    "settlers", "mob", "crowd", "crowds"
+])
+# Capitalised words that may open such a group: religions and ideologies, not nationalities.
+_GROUP_ADJECTIVES = frozenset([
+    "Muslim", "Moslem", "Islamic", "Islamist", "Christian", "Catholic", "Protestant", "Jewish",
+    "Hindu", "Sikh", "Buddhist", "Shia", "Shiite", "Sunni", "Communist", "Maoist", "Marxist",
+    "Opposition", "Rebel", "Government", "Police", "Army", "Security"
+])
+_REGION_WORDS = frozenset([
+    "the", "northern", "southern", "eastern", "western", "central", "north", "south", "east",
+    "west", "northeastern", "northwestern", "southeastern", "southwestern", "neighbouring",
+    "neighboring", "rural", "occupied"
+])
+
+
+def _generic_groups(tokens: list[Token], text: str, known: list[Mention]) -> list[Mention]:
+    """Mentions of domestic groups named by a noun only, with the code of their country."""
+    n = len(tokens)
+    covered = [False] * n
+    for m in known:
+        for k in range(m.ti, m.tj):
+            covered[k] = True
+    countries = {m.code for m in known if m.kind in _NATIONAL_KINDS and m.code}
+    out: list[Mention] = []
+    for j in range(n):
+        lw = tokens[j].lower
+        if covered[j] or lw not in _DOMESTIC_GROUPS or (j + 1 < n and (
+                tokens[j + 1].lower in _DOMESTIC_GROUPS or tokens[j + 1].lower in ROLE_NOUNS)):
+            continue  # the head is the last noun: "rebel forces", "police officers"
+        if tokens[j].is_cap and j > 0 and tokens[j].text not in _GROUP_ADJECTIVES:
+            continue  # part of a name ("Revolutionary Guards Army")
+        if lw == "opposition" and ((j + 1 < n and tokens[j + 1].lower in ("to", "against"))
+                                   or (j > 0 and tokens[j - 1].lower not in ("the", "main"))):
+            continue  # a stance ("its opposition to the deal"), not the opposition parties
+        a = j
+        while a > 0 and not covered[a - 1] and (
+                tokens[a - 1].lower in _ROLE_MODIFIERS or tokens[a - 1].text in _GROUP_ADJECTIVES
+                or tokens[a - 1].lower in _DOMESTIC_GROUPS or tokens[a - 1].lower in (
+                    "suspected", "unidentified", "unknown", "masked", "armed", "fundamentalist")):
+            a -= 1
+        if a > 0 and tokens[a - 1].text in ("'s", "’s"):
+            continue  # a possessor the dictionary did not know ("the party's militants")
+        code = _country_after(tokens, j + 1, known)
+        if code is None and len(countries) == 1:
+            code = next(iter(countries))
+        if code is None:
+            continue
+        for k in range(a, j + 1):
+            covered[k] = True
+        out.append(Mention(a, j + 1, tokens[a].start, tokens[j].end,
+                           text[tokens[a].start:tokens[j].end], None, code, "generic", lw,
+                           "group"))
+    return out
+
+
+def _country_after(tokens: list[Token], k: int, known: list[Mention]) -> str | None:
+    """The code of a country or place named just after a group: "in (northern) Uganda"."""
+    if k >= len(tokens) or tokens[k].lower not in ("in", "from", "of", "inside"):
+        return None
+    k += 1
+    while k < len(tokens) and tokens[k].lower in _REGION_WORDS:
+        k += 1
+    for m in known:
+        if m.ti == k and m.kind in _NATIONAL_KINDS and m.code:
+            return m.code
+    return None
+
+
+def _country_beside(u: Mention, tokens: list[Token], known: list[Mention]) -> str | None:
+    """The country an unknown name is said to belong to: "X of Burundi", "X, the Zambian
+    president"."""
+    n = len(tokens)
+    k = u.tj
+    if k < n and tokens[k].lower == "of":
+        k += 1 + (k + 1 < n and tokens[k + 1].lower == "the")
+        m = next((m for m in known if m.ti == k), None)
+        return m.code if m is not None and m.kind in _NATIONAL_KINDS else None
+    if k < n and tokens[k].text == ",":
+        k += 1
+        while k < n and tokens[k].lower in ("the", "a", "an", "former", "then"):
+            k += 1
+        m = next((m for m in known if m.ti == k), None)
+        if m is not None and m.kind in _NATIONAL_KINDS and m.how == "demonym" and m.role:
+            return m.code
+    return None
 
 
 def _grow_right(tokens: list[Token], b: int, role: str | None) -> tuple[int, str | None]:
@@ -197,6 +315,58 @@ def _merge_same_actor(mentions: list[Mention], tokens: list[Token], text: str) -
                     continue
                 continue
         out.append(m)
+    return out
+
+
+# Nouns for ethnic groups that live in several states: after a state's adjective ("Bosnian
+# Serbs", "Iraqi Kurds") they name the group living in that state.
+_ETHNIC_NOUNS = frozenset([
+    "serb", "serbs", "croat", "croats", "albanian", "albanians", "kurd", "kurds", "kurdish",
+    "muslim", "muslims", "moslem", "moslems", "tamil", "tamils", "hutu", "hutus", "tutsi",
+    "tutsis", "russian", "russians", "hungarian", "hungarians", "arab", "arabs", "turk", "turks",
+    "armenian", "armenians", "azeri", "azeris", "uzbek", "uzbeks", "tajik", "tajiks", "pashtun",
+    "pashtuns", "chinese"
+])
+
+
+def _residence(mentions: list[Mention], tokens: list[Token], text: str) -> list[Mention]:
+    """Code ethnic groups as the state they live in, as the CAMEO actor conventions do.
+
+    "Croatian Serb refugees" (a state's adjective before an ethnic noun) is one mention coded as
+    Croatia; "ethnic Albanians in Macedonia" and "ethnic Albanians" in a sentence that names
+    one other state are coded as that state.
+    """
+    out: list[Mention] = []
+    for m in mentions:
+        p = out[-1] if out else None
+        if p is not None and p.tj == m.ti and p.how == "demonym" and m.how == "demonym" \
+                and p.code and p.code != m.code and p.tj - p.ti == 1 \
+                and tokens[m.ti].lower in _ETHNIC_NOUNS:
+            out[-1] = Mention(p.ti, m.tj, p.start, m.end, text[p.start:m.end], p.actor, p.code,
+                              p.how, m.role or p.role, p.kind)
+            continue
+        out.append(m)
+    states = {m.code for m in out if m.kind in _NATIONAL_KINDS and m.code}
+    for k, m in enumerate(out):
+        ethnic = m.how == "demonym" and (tokens[m.ti].lower == "ethnic" or (
+            m.ti > 0 and tokens[m.ti - 1].lower == "ethnic"))
+        home = _country_after(tokens, m.tj, out)
+        if not ethnic:
+            # "rebel Serbs in Krajina", "Russians in Latvia": an ethnic group in another state.
+            if m.how == "demonym" and tokens[m.tj - 1].lower in _ETHNIC_NOUNS \
+                    and home is not None and home != m.code:
+                out[k] = Mention(m.ti, m.tj, m.start, m.end, m.text, m.actor, home, m.how,
+                                 m.role, m.kind)
+            continue
+        if home is None and m.tj + 1 < len(tokens) and tokens[m.tj].lower in (
+                "operating", "living", "based"):
+            home = _country_after(tokens, m.tj + 1, out)
+        others = states - {m.code}
+        if home is None and len(others) == 1:
+            home = next(iter(others))
+        if home is not None and home != m.code:
+            out[k] = Mention(m.ti, m.tj, m.start, m.end, m.text, m.actor, home, m.how, m.role,
+                             m.kind)
     return out
 
 

@@ -131,7 +131,7 @@ def extract(
         for m in mentions:
             ev.mentions.append(MentionRecord(si, m.start, m.end, m.text, m.actor, m.code,
                                              m.kind, m.how, m.role))
-            if m.actor is None:
+            if m.actor is None and m.how != "generic":
                 slot = unknown.setdefault(m.text, [0, [], m.role])
                 slot[0] += 1
                 slot[1].append((m.start, m.end))
