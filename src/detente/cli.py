@@ -30,7 +30,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-out = Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 160)
+out = Console(highlight=False, emoji=False, soft_wrap=False, width=None if sys.stdout.isatty() else 160)
 
 SCENARIO_HELP = (f"A scenario file (YAML, CSV, KTAB CSV/XML, DEU FILE#ISSUE) or an embedded "
                  f"name; default {DEFAULT_SCENARIO}.")

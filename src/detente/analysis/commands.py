@@ -38,7 +38,7 @@ InputFormatOpt = Annotated[str | None, typer.Option("--input-format",
 
 
 def _console() -> Console:
-    return Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 200)
+    return Console(highlight=False, emoji=False, soft_wrap=False, width=None if sys.stdout.isatty() else 200)
 
 
 def _f(v: Any, digits: int = 2) -> str:

@@ -21,7 +21,7 @@ from detente.scenario.io import DEU_CAPABILITY, atomic_write_text
 from detente.validation.dataset import load_dataset
 from detente.validation.runner import REFERENCE, predictions_frame, run_models, summary_frame
 
-_out = Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 160)
+_out = Console(highlight=False, emoji=False, soft_wrap=False, width=None if sys.stdout.isatty() else 160)
 
 
 class ValidateError(DetenteError):
