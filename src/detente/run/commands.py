@@ -18,7 +18,7 @@ from rich.table import Table
 
 from detente.errors import ParameterError
 
-_out = Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 160)
+_out = Console(highlight=False, emoji=False, soft_wrap=False, width=None if sys.stdout.isatty() else 160)
 
 SCENARIO_HELP = "A scenario file or an embedded name; default syria-astana-2017."
 EXECUTOR_HELP = ("auto (default): Dask if --scheduler is given, else in process for one worker "
