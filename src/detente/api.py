@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from detente.errors import DetenteError, UnknownNameError
+from detente.errors import DetenteError, ParameterError, UnknownNameError
 from detente.models import ModelParams, ModelResult, available_models, get_model
 from detente.scenario import Scenario, load
 
@@ -154,6 +154,36 @@ def models_table() -> pd.DataFrame:
         rows.append({"model": name, "title": spec.title, "dynamic": spec.dynamic,
                      "baseline": spec.baseline, "description": spec.description})
     return pd.DataFrame(rows)
+
+
+def parse_model_params(items: Iterable[str] | None, names: Sequence[str], *,
+                       default: str | None = None,
+                       also: Sequence[str] = ()) -> dict[str, dict[str, str]]:
+    """``MODEL.NAME=VALUE`` items (as given to ``--param``) grouped by model.
+
+    An item without ``MODEL.`` goes to ``default``, or to the only model in ``names``.
+    ``also`` lists further model names an item may address.
+
+    >>> parse_model_params(["eum.rounds=5", "q=1"], ["eum"])
+    {'eum': {'rounds': '5', 'q': '1'}}
+    """
+    params: dict[str, dict[str, str]] = {}
+    for item in items or []:
+        if "=" not in item:
+            raise ParameterError(f"--param takes MODEL.NAME=VALUE, got {item!r}")
+        key, value = (p.strip() for p in item.split("=", 1))
+        if "." in key:
+            model, key = key.split(".", 1)
+        elif default is not None or len(names) == 1:
+            model = default if default is not None else names[0]
+        else:
+            raise ParameterError(f"--param {key}=...: say which model it is for, as "
+                                 f"MODEL.{key}=VALUE")
+        if model not in names and model not in also:
+            raise ParameterError(f"--param {model}.{key}: model {model!r} is not among those "
+                                 "run")
+        params.setdefault(model, {})[key] = value
+    return params
 
 
 def check_models(names: Iterable[str]) -> list[str]:

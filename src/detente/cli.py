@@ -100,21 +100,10 @@ def forecast(
 
 
 def _model_params(items: list[str] | None, names: list[str]) -> dict[str, dict[str, str]]:
-    params: dict[str, dict[str, str]] = {}
-    for key, value in _parse_params(items).items():
-        if "." in key:
-            m, k = key.split(".", 1)
-        else:
-            non_base = [n for n in names if not _is_baseline(n)]
-            candidates = non_base if len(non_base) == 1 else names if len(names) == 1 else []
-            if not candidates:
-                raise ParameterError(f"--param {key}=...: say which model it is for, as "
-                                     f"MODEL.{key}=VALUE")
-            m, k = candidates[0], key
-        if m not in names:
-            raise ParameterError(f"--param {key}: model {m!r} is not among those run")
-        params.setdefault(m, {})[k] = value
-    return params
+    # A NAME=VALUE item goes to the one non-baseline model named, if there is one.
+    non_base = [n for n in names if not _is_baseline(n)]
+    default = non_base[0] if len(non_base) == 1 else None
+    return api.parse_model_params(items, names, default=default)
 
 
 def _is_baseline(name: str) -> bool:

@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from detente.api import parse_model_params
 from detente.errors import ParameterError
 
 _out = Console(highlight=False, emoji=False, soft_wrap=False, width=None if sys.stdout.isatty() else 160)
@@ -31,30 +32,6 @@ def _fmt(v: object, digits: int = 2) -> str:
         return "—"
     f = float(v)  # type: ignore[arg-type]
     return "—" if np.isnan(f) else f"{f:.{digits}f}"
-
-
-def parse_model_params(items: list[str] | None, names: list[str]) -> dict[str, dict[str, str]]:
-    """``MODEL.NAME=VALUE`` items (or ``NAME=VALUE`` when one model is run) by model.
-
-    >>> parse_model_params(["eum.rounds=5", "q=1"], ["eum"])
-    {'eum': {'rounds': '5', 'q': '1'}}
-    """
-    params: dict[str, dict[str, str]] = {}
-    for item in items or []:
-        if "=" not in item:
-            raise ParameterError(f"--param takes MODEL.NAME=VALUE, got {item!r}")
-        key, value = (p.strip() for p in item.split("=", 1))
-        if "." in key:
-            model, key = key.split(".", 1)
-        elif len(names) == 1:
-            model = names[0]
-        else:
-            raise ParameterError(f"--param {key}=...: say which model it is for, as "
-                                 f"MODEL.{key}=VALUE")
-        if model not in names:
-            raise ParameterError(f"--param {model}.{key}: model {model!r} is not among those run")
-        params.setdefault(model, {})[key] = value
-    return params
 
 
 def _models_and_params(scenario, model: list[str] | None, param: list[str] | None):

@@ -197,7 +197,6 @@ def build_scenario(data: Any, *, file: str | None = None, lines: LineMap | None 
     _dups(issues, issue_rows, "issues", "issue")
     _dups(sources, list(range(len(sources))), "sources", "source")
 
-    actor_by_id = {a.id: a for a in actors}
     issue_by_id = {i.id: i for i in issues}
     source_ids = {s.id for s in sources}
     raw_actor_ids = {r.get("id") for r in _as_list(raw_actors, "actors", _Collector(None, None))

@@ -14,7 +14,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from detente.errors import DetenteError, ParameterError
+from detente.api import parse_model_params
+from detente.errors import DetenteError
 from detente.models import available_models, get_model
 from detente.models.base import ModelParams
 from detente.scenario.io import DEU_CAPABILITY, atomic_write_text
@@ -33,20 +34,7 @@ def _num(v: float, digits: int = 2) -> str:
 
 
 def _params(items: list[str] | None, names: list[str]) -> dict[str, ModelParams]:
-    raw: dict[str, dict[str, str]] = {}
-    for item in items or []:
-        if "=" not in item:
-            raise ParameterError(f"--param takes MODEL.NAME=VALUE, got {item!r}")
-        key, value = (p.strip() for p in item.split("=", 1))
-        if "." in key:
-            model, key = key.split(".", 1)
-        elif len(names) == 1:
-            model = names[0]
-        else:
-            raise ParameterError(f"--param {key}=...: say which model, as MODEL.{key}=VALUE")
-        if model not in names and model != REFERENCE:
-            raise ParameterError(f"--param {model}.{key}: model {model!r} is not run")
-        raw.setdefault(model, {})[key] = value
+    raw = parse_model_params(items, names, also=(REFERENCE,))
     return {m: get_model(m).make_params(v) for m, v in raw.items()}
 
 
