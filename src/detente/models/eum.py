@@ -131,76 +131,110 @@ SCHOLZ2011: dict[str, Any] = {
 # -- the pairwise quantities ---------------------------------------------------------------------
 
 class PairGeometry:
-    """The pairwise structure of one set of positions, with the actors sorted by position.
+    """The pairwise structure of ``G`` independent games' positions (one game per row), with
+    each game's actors sorted by position.
 
     Everything pairwise in a round is computed in this sorted order (the model does not depend
     on the order of the actors), which makes the voters who prefer one position of a pair to
-    the other a contiguous block: those on its side of the pair's midpoint.
+    the other a contiguous block: those on its side of the pair's midpoint. The games are
+    independent (one issue of one scenario, or of one Monte Carlo draw); a single run is a
+    batch of one, and every quantity of a game is computed by the same operations whatever
+    the size of the batch.
 
     Attributes
     ----------
-    order: ``(m,)`` the actors' indices sorted by position (``xs = x[order]``).
-    dist: ``(m, m)`` |xs_a - xs_b| / span.
-    n_left: ``(m, m)`` number of actors strictly left of the midpoint of a and b (symmetric).
+    order: ``(G, m)`` the actors' indices sorted by position (``xs = x[order]`` per row).
+    dist: ``(G, m, m)`` |xs_a - xs_b| / span.
+    n_left: ``(G, m, m)`` number of actors strictly left of the midpoint of a and b (symmetric).
     upper: ``(m, m)`` True where a < b in the sorted order.
     """
 
-    def __init__(self, x: np.ndarray, span: float) -> None:
-        self.order = np.argsort(x, kind="stable")
-        self.xs = x[self.order]
-        m = self.xs.size
-        self.m = m
-        dist = np.subtract.outer(self.xs, self.xs)
+    def __init__(self, x: np.ndarray, span: np.ndarray) -> None:
+        x = np.atleast_2d(np.asarray(x, dtype=float))
+        self.order = np.argsort(x, axis=1, kind="stable")
+        self.xs = np.take_along_axis(x, self.order, axis=1)
+        self.g, self.m = self.xs.shape
+        dist = self.xs[:, :, None] - self.xs[:, None, :]
         np.abs(dist, out=dist)
-        dist *= 1.0 / span
+        dist *= (1.0 / np.asarray(span, dtype=float).reshape(-1))[:, None, None]
         self.dist = dist
-        mid = np.add.outer(self.xs, self.xs)
+        mid = self.xs[:, :, None] + self.xs[:, None, :]
         mid *= 0.5
-        self.n_left = np.searchsorted(self.xs, mid, side="left")
-        self.upper = _upper(m)
+        self.n_left = _count_below(self.xs, mid)
+        self.upper = _upper(self.m)
         self._coef: np.ndarray | None = None
 
+    def take(self, games: np.ndarray) -> PairGeometry:
+        """The geometry of the games ``games`` (indices into this batch) only."""
+        sub = object.__new__(PairGeometry)
+        sub.order, sub.xs = self.order[games], self.xs[games]
+        sub.g, sub.m = sub.xs.shape
+        sub.dist, sub.n_left, sub.upper = self.dist[games], self.n_left[games], self.upper
+        sub._coef = None if self._coef is None else self._coef[games]
+        return sub
+
     def spread_coef(self) -> np.ndarray:
-        """``(m, m)`` 2 rank - (m - 1), with rank the position of column b among row a's
+        """``(G, m, m)`` 2 rank - (m - 1), with rank the position of column b among row a's
         distances in increasing order (ties in any order). For any increasing function u of
         the distance, sum over ordered pairs (b, c) of |u(d_ab) - u(d_ac)| is
         2 sum_b coef[a, b] u(d_ab)."""
         if self._coef is None:
             m = self.m
-            ranks = np.broadcast_to(2.0 * np.arange(m) - (m - 1), (m, m))
-            coef = np.empty((m, m))
-            np.put_along_axis(coef, np.argsort(self.dist, axis=1), ranks, axis=1)
+            ranks = np.broadcast_to(2.0 * np.arange(m) - (m - 1), self.dist.shape)
+            coef = np.empty(self.dist.shape)
+            np.put_along_axis(coef, np.argsort(self.dist, axis=2), ranks, axis=2)
             self._coef = coef
         return self._coef
 
     def probability(self, w: np.ndarray, r: np.ndarray | None,
                     denominator: str = "all_pairs") -> np.ndarray:
-        """``(m, m)`` probability that a's position prevails over b's, P[a, b] (sorted order).
+        """``(G, m, m)`` probability that a's position prevails over b's, P[g, a, b] (sorted
+        order).
 
         ``w``: voting weights (capability x salience), ``r``: the voters' risk exponents
-        (None: 1), both in sorted order. See :func:`win_probability`.
+        (None: 1), both ``(G, m)`` in sorted order. See :func:`win_probability`.
         """
         m = self.m
-        disutil = self.dist if r is None else self.dist ** r[:, None]  # voter row, position col
-        cum = np.zeros((m + 1, m))
-        np.cumsum(w[:, None] * disutil, axis=0, out=cum[1:])
-        total = cum[m]
+        disutil = self.dist if r is None else self.dist ** r[:, :, None]  # voter row
+        cum = np.zeros((self.g, m + 1, m))
+        np.cumsum(w[:, :, None] * disutil, axis=1, out=cum[:, 1:])
+        total = cum[:, m]
         # h[a, b] = sum over the voters left of the midpoint of w_k u_k(b); as n_left is
         # symmetric, h.T[a, b] is the same sum of w_k u_k(a)
-        h = np.take_along_axis(cum, self.n_left, axis=0)
-        left = h - h.T  # votes of the voters left of the midpoint for a over b
+        h = np.take_along_axis(cum, self.n_left, axis=1)
+        left = h - h.transpose(0, 2, 1)  # votes of the voters left of the midpoint for a
         # a left of b: a's supporters are left of the midpoint; a right of b: right of it
-        votes = np.where(self.upper, left, (total[None, :] - total[:, None]) - left)
+        votes = np.where(self.upper, left, (total[:, None, :] - total[:, :, None]) - left)
         np.maximum(votes, 0.0, out=votes)
         if denominator == "pair":
-            den = votes + votes.T
+            den = votes + votes.transpose(0, 2, 1)
             with np.errstate(invalid="ignore", divide="ignore"):
                 return np.where(den > 0, votes / np.where(den > 0, den, 1.0), 0.0)
         # for each voter, the sum over ordered pairs (a, b) of |u(a) - u(b)|, from the ranks of
         # its utilities: with u_(0) <= ... <= u_(m-1), 2 sum_t (2t - m + 1) u_(t)
-        spread = 2.0 * np.einsum("ij,ij->i", disutil, self.spread_coef())
-        den_all = float(w @ spread)
-        return votes / den_all if den_all > 0 else np.zeros_like(votes)
+        spread = 2.0 * (disutil * self.spread_coef()).sum(axis=2)
+        den_all = (w * spread).sum(axis=1)
+        ok = den_all > 0
+        votes /= np.where(ok, den_all, 1.0)[:, None, None]
+        if not ok.all():
+            votes[~ok] = 0.0
+        return votes
+
+
+def _count_below(xs: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """``(G, ...)`` number of entries of each sorted row ``xs[g]`` strictly below ``q[g, ...]``.
+
+    One search over all rows at once: (row, value) pairs as complex numbers, which numpy orders
+    lexicographically, so no arithmetic touches the values (a comparison with an actor exactly
+    at a midpoint stays exact).
+    """
+    g, m = xs.shape
+    if g == 1:
+        return np.searchsorted(xs[0], q[0], side="left")[None]
+    row = np.arange(g, dtype=float).reshape((g,) + (1,) * (q.ndim - 1))
+    keys = (row.reshape(g, 1) + 1j * xs).ravel()
+    found = np.searchsorted(keys, (row + 1j * q).ravel(), side="left").reshape(q.shape)
+    return found - m * np.arange(g).reshape(row.shape)
 
 
 @lru_cache(maxsize=4)
@@ -229,9 +263,10 @@ def win_probability(x: np.ndarray, w: np.ndarray, r: np.ndarray, span: float,
     >>> float(p[0, 2]), float(p[2, 0]), float(p[1, 1])
     (0.5, 0.5, 0.0)
     """
-    g = PairGeometry(np.asarray(x, dtype=float), span)
-    o = g.order
-    p = g.probability(np.asarray(w, dtype=float)[o], np.asarray(r, dtype=float)[o], denominator)
+    g = PairGeometry(np.asarray(x, dtype=float)[None], np.array([span], dtype=float))
+    o = g.order[0]
+    p = g.probability(np.asarray(w, dtype=float)[o][None], np.asarray(r, dtype=float)[o][None],
+                      denominator)[0]
     inv = np.empty_like(o)
     inv[o] = np.arange(o.size)
     return p[np.ix_(inv, inv)]
@@ -297,7 +332,8 @@ def challenge_utility(d: np.ndarray, d_median: np.ndarray, s_target: np.ndarray,
 
 
 def risk_exponents(exposure: np.ndarray) -> np.ndarray:
-    """Risk exponents r_i in [0.5, 2] from exposures (Scholz et al. eqs. 32-33).
+    """Risk exponents r_i in [0.5, 2] from exposures (Scholz et al. eqs. 32-33), per row of the
+    last axis.
 
     R_i = (2 D_i - max D - min D) / (max D - min D) lies in [-1, 1] and
     r_i = (1 - R_i / 3) / (1 + R_i / 3): the most exposed actor gets 0.5, the least exposed 2.
@@ -306,33 +342,35 @@ def risk_exponents(exposure: np.ndarray) -> np.ndarray:
     >>> np.round(risk_exponents(np.array([0.0, 1.0, 2.0])), 12).tolist()
     [2.0, 1.0, 0.5]
     """
-    hi, lo = float(exposure.max()), float(exposure.min())
-    if not hi - lo > 1e-12 * max(abs(hi), abs(lo), 1.0):
-        return np.ones_like(exposure)
-    big_r = (2.0 * exposure - hi - lo) / (hi - lo)
-    return (1.0 - big_r / 3.0) / (1.0 + big_r / 3.0)
+    hi = exposure.max(axis=-1, keepdims=True)
+    lo = exposure.min(axis=-1, keepdims=True)
+    flat = ~(hi - lo > 1e-12 * np.maximum(np.maximum(np.abs(hi), np.abs(lo)), 1.0))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        big_r = (2.0 * exposure - hi - lo) / (hi - lo)
+    return np.where(flat, 1.0, (1.0 - big_r / 3.0) / (1.0 + big_r / 3.0))
 
 
 # -- one issue -------------------------------------------------------------------------------------
 
 @dataclass
 class _Round:
-    """Offers of one round on one issue, in the round's sorted order (receiver i = row,
-    proposer j = column)."""
+    """Offers of one round in a batch of games, each game in its round's sorted order
+    (game g, receiver i = row, proposer j = column)."""
 
-    order: np.ndarray  # sorted index -> actor index within the issue
-    xs: np.ndarray  # positions, sorted
-    kind: np.ndarray  # (m, m) int8: -1 none, 0 conflict, 1 compromise, 2 capitulation
-    x_eu: np.ndarray  # X[i, j]: i's expected utility of challenging j
-    y_eu: np.ndarray  # Y[i, j]: j's expected utility of challenging i, as i sees it
-    chosen: np.ndarray  # (m,) proposer whose offer i accepts, -1 for none
-    stalemates: int
+    order: np.ndarray  # (G, m) sorted index -> actor index within the issue
+    xs: np.ndarray  # (G, m) positions, sorted
+    kind: np.ndarray  # (G, m, m) int8: -1 none, 0 conflict, 1 compromise, 2 capitulation
+    x_eu: np.ndarray  # X[g, i, j]: i's expected utility of challenging j
+    y_eu: np.ndarray  # Y[g, i, j]: j's expected utility of challenging i, as i sees it
+    chosen: np.ndarray  # (G, m) proposer whose offer i accepts, -1 for none
+    stalemates: np.ndarray  # (G,)
     rule: str  # how a compromise is computed
 
-    def offered(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-        """Positions offered to receivers ``i`` by proposers ``j`` (sorted indices)."""
-        return _offered(self.xs[i], self.xs[j], self.kind[i, j], self.x_eu[i, j],
-                        self.y_eu[i, j], self.rule)
+    def offered(self, g: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """Positions offered to receivers ``i`` by proposers ``j`` in games ``g`` (sorted
+        indices)."""
+        return _offered(self.xs[g, i], self.xs[g, j], self.kind[g, i, j], self.x_eu[g, i, j],
+                        self.y_eu[g, i, j], self.rule)
 
 
 def _offered(xi, xj, kind, xe, ye, rule: str) -> np.ndarray:
@@ -348,6 +386,8 @@ def _offered(xi, xj, kind, xe, ye, rule: str) -> np.ndarray:
 
 @dataclass
 class _IssueRun:
+    """The history of one game (kept only for single runs)."""
+
     positions: list[np.ndarray] = field(default_factory=list)
     risk: list[np.ndarray] = field(default_factory=list)
     exposure: list[np.ndarray] = field(default_factory=list)
@@ -357,57 +397,75 @@ class _IssueRun:
 
 
 class _Issue:
-    """The rules of the game on one issue."""
+    """The rules of the game on one issue, for a batch of ``G`` independent games with the same
+    ``m`` actors: capabilities ``c`` and saliences ``s`` ``(G, m)``, spans ``(G,)``.
 
-    def __init__(self, c: np.ndarray, s: np.ndarray, span: float, params: EUMParams) -> None:
-        self.c, self.s, self.w = c, s, c * s
+    Methods take ``games``, the indices of the games still being played, and arrays of those
+    games only; a game's numbers do not depend on which other games are in the batch.
+    """
+
+    def __init__(self, c: np.ndarray, s: np.ndarray, span: np.ndarray,
+                 params: EUMParams) -> None:
+        self.c = np.atleast_2d(np.asarray(c, dtype=float))
+        self.s = np.atleast_2d(np.asarray(s, dtype=float))
+        self.w = self.c * self.s
         # the median's weights: capability x salience, or capability where no actor cares
-        self.w_median = self.w if self.w.sum() > 0 else c
-        self.span = span
+        self.w_median = np.where((self.w.sum(axis=1) > 0)[:, None], self.w, self.c)
+        self.span = np.asarray(span, dtype=float).reshape(-1)
         self.p = params
-        self.m = c.size
+        self.g, self.m = self.c.shape
 
-    def median(self, x: np.ndarray) -> float:
-        return float(weighted_median(x[:, None], self.w_median[:, None])[0])
+    def median(self, x: np.ndarray, games: np.ndarray) -> np.ndarray:
+        return weighted_median(x.T, self.w_median[games].T)
 
-    def risk(self, g: PairGeometry, mu: float) -> tuple[np.ndarray, np.ndarray]:
-        """Risk exponents and exposures (in the actors' order) at the positions of ``g``.
+    def risk(self, g: PairGeometry, mu: np.ndarray,
+             games: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Risk exponents and exposures ``(A, m)`` (in the actors' order) at the positions of
+        ``g``.
 
         The exposure of actor i is the sum over the other actors of their expected utility
         of challenging i, with every risk exponent (voters' included) equal to 1.
         """
         o = g.order
-        s, w = self.s[o], self.w[o]
+        s = np.take_along_axis(self.s[games], o, axis=1)
+        w = np.take_along_axis(self.w[games], o, axis=1)
         prob = g.probability(w, None, self.p.probability)
-        d_mu = np.abs(g.xs - mu) / self.span
-        e = challenge_utility(g.dist, d_mu[:, None], s[None, :], prob, 1.0, self.p.q, self.p.t)
+        d_mu = np.abs(g.xs - mu[:, None]) / self.span[games][:, None]
+        e = challenge_utility(g.dist, d_mu[:, :, None], s[:, None, :], prob, 1.0, self.p.q,
+                              self.p.t)
         if self.p.q < 1.0:  # no challenges between equal positions (with Q = 1 they are 0)
             e[g.dist == 0] = 0.0
-        np.fill_diagonal(e, 0.0)
-        expo = np.empty(self.m)
-        expo[o] = e.sum(axis=0)
-        r = np.ones(self.m) if self.p.risk == "neutral" else risk_exponents(expo)
+        diag = np.arange(self.m)
+        e[:, diag, diag] = 0.0
+        expo = np.empty(o.shape)
+        np.put_along_axis(expo, o, e.sum(axis=1), axis=1)
+        r = np.ones(o.shape) if self.p.risk == "neutral" else risk_exponents(expo)
         return r, expo
 
-    def offers(self, g: PairGeometry, r_all: np.ndarray, mu: float) -> _Round:
+    def offers(self, g: PairGeometry, r_all: np.ndarray, mu: np.ndarray,
+               games: np.ndarray) -> _Round:
         p = self.p
         o = g.order
-        s, w, r = self.s[o], self.w[o], r_all[o]
+        s = np.take_along_axis(self.s[games], o, axis=1)
+        w = np.take_along_axis(self.w[games], o, axis=1)
+        r = np.take_along_axis(r_all, o, axis=1)
         x = g.xs
         prob = g.probability(w, r if p.vote_risk == "own" else None, p.probability)
         d = g.dist
-        d_mu = np.abs(x - mu) / self.span
+        d_mu = np.abs(x - mu[:, None]) / self.span[games][:, None]
         # X[i, j]: i challenges j, through i's exponent; Y[i, j]: j challenges i, through the
         # receiver's (i's) exponent or j's own
-        u_s, u_diff, u_sq = _utilities(d, r[:, None])
-        xe = _expected(u_s, u_diff, u_sq, d, d_mu[:, None], s[None, :], prob, r[:, None],
+        r_x = r[:, :, None]
+        u_s, u_diff, u_sq = _utilities(d, r_x)
+        xe = _expected(u_s, u_diff, u_sq, d, d_mu[:, :, None], s[:, None, :], prob, r_x,
                        p.q, p.t)
         if p.perspective == "receiver":
-            r_y = r[:, None]
+            r_y = r_x
         else:
-            r_y = r[None, :]
+            r_y = r[:, None, :]
             u_s, u_diff, u_sq = _utilities(d, r_y)
-        ye = _expected(u_s, u_diff, u_sq, d, d_mu[None, :], s[:, None], prob.T, r_y, p.q, p.t)
+        ye = _expected(u_s, u_diff, u_sq, d, d_mu[:, None, :], s[:, :, None],
+                       prob.transpose(0, 2, 1), r_y, p.q, p.t)
         del u_s, u_diff
 
         if p.q < 1.0:  # with Q = 1 both expected utilities are exactly 0 between equals
@@ -423,7 +481,7 @@ class _Issue:
         compromise = gain & (balance > 0)
         capitulate = gain & (balance < 0) if p.capitulation else None
         loss &= ye < 0
-        stalemates = int(np.count_nonzero(loss))
+        stalemates = np.count_nonzero(loss, axis=(1, 2))
         del gain, balance, loss
 
         kind = np.full(d.shape, -1, dtype=np.int8)
@@ -431,7 +489,7 @@ class _Issue:
         np.copyto(kind, 1, where=compromise)
         if capitulate is not None:
             np.copyto(kind, 2, where=capitulate)
-        rnd = _Round(o, x, kind, xe, ye, np.full(self.m, -1), stalemates, p.compromise)
+        rnd = _Round(o, x, kind, xe, ye, np.full(o.shape, -1), stalemates, p.compromise)
 
         # the key each receiver minimises: the size of the move (for a compromise, a fraction
         # of the distance), or for compromises under ``scholz_code`` the compromise point
@@ -441,7 +499,7 @@ class _Issue:
             else:
                 comp_move = d * (ye / (ye - xe))
             if p.choice == "scholz_code":
-                comp_key = (ye * x[None, :] - xe * x[:, None]) / (ye - xe)
+                comp_key = (ye * x[:, None, :] - xe * x[:, :, None]) / (ye - xe)
             else:
                 comp_key = comp_move
         if p.choice == "least_move":
@@ -457,81 +515,110 @@ class _Issue:
         rnd.chosen = chosen
         return rnd
 
-    def play(self, x0: np.ndarray, ids: list[str], issue: str) -> _IssueRun:
+    def play(self, x0: np.ndarray, ids: list[str] | None = None,
+             issue: str = "") -> tuple[np.ndarray, _IssueRun | None]:
+        """Play every game from positions ``x0`` ``(G, m)``; returns the final positions and,
+        when ``ids`` is given (a single game), its history and events."""
         p = self.p
-        run = _IssueRun()
-        x = x0.copy()
-        run.counts.append(dict.fromkeys(_COUNT_NAMES, 0))
-        if self.m < 2 or not self.span > 0:
-            # nothing to negotiate: one round of nothing, or all of them under stop="none"
-            for t in range(p.rounds + 1 if p.stop == "none" else 1):
-                run.positions.append(x)
-                run.risk.append(np.ones(self.m))
-                run.exposure.append(np.zeros(self.m))
-                if t > 0:
-                    run.counts.append(dict.fromkeys(_COUNT_NAMES, 0))
-            run.stop_reason = "nothing to negotiate"
-            return run
-        mu = self.median(x)
-        g = PairGeometry(x, self.span)
-        r, expo = self.risk(g, mu)
-        run.positions.append(x)
-        run.risk.append(r)
-        run.exposure.append(expo)
+        history = ids is not None
+        run = _IssueRun() if history else None
+        x = np.array(x0, dtype=float, copy=True).reshape(self.g, self.m)
+        live = (self.span > 0) if self.m >= 2 else np.zeros(self.g, dtype=bool)
+        if run is not None:
+            run.counts.append(dict.fromkeys(_COUNT_NAMES, 0))
+            if not live[0]:
+                # nothing to negotiate: one round of nothing, or all of them under stop="none"
+                for t in range(p.rounds + 1 if p.stop == "none" else 1):
+                    run.positions.append(x[0])
+                    run.risk.append(np.ones(self.m))
+                    run.exposure.append(np.zeros(self.m))
+                    if t > 0:
+                        run.counts.append(dict.fromkeys(_COUNT_NAMES, 0))
+                run.stop_reason = "nothing to negotiate"
+                return x, run
+        games = np.flatnonzero(live)
+        if games.size == 0:
+            return x, run
+        cur = x[games]
+        mu = self.median(cur, games)
+        g = PairGeometry(cur, self.span[games])
+        r, expo = self.risk(g, mu, games)
+        if run is not None:
+            run.positions.append(cur[0])
+            run.risk.append(r[0])
+            run.exposure.append(expo[0])
         tol = p.tol * self.span
         for t in range(1, p.rounds + 1):
-            rnd = self.offers(g, r, mu)
-            movers = np.flatnonzero(rnd.chosen >= 0)
-            new = x.copy()
-            new[rnd.order[movers]] = rnd.offered(movers, rnd.chosen[movers])
-            self._record(run, t, issue, ids, x, new, rnd)
+            rnd = self.offers(g, r, mu, games)
+            ga, ia = np.nonzero(rnd.chosen >= 0)
+            new = cur.copy()
+            new[ga, rnd.order[ga, ia]] = rnd.offered(ga, ia, rnd.chosen[ga, ia])
+            if run is not None:
+                self._record(run, t, issue, ids, cur[0], new[0], rnd)
             prev_mu = mu
-            x = new
-            mu = self.median(x)
-            g = PairGeometry(x, self.span)
-            r, expo = self.risk(g, mu)
-            run.positions.append(x)
-            run.risk.append(r)
-            run.exposure.append(expo)
-            if p.stop == "converged" and np.max(np.abs(x - run.positions[-2])) <= tol:
-                run.stop_reason = f"converged in round {t}"
-                break
-            if p.stop == "median" and abs(mu - prev_mu) <= tol:
-                run.stop_reason = f"median stable in round {t}"
-                break
-        return run
+            prev = cur
+            cur = new
+            x[games] = cur
+            mu = self.median(cur, games)
+            g = PairGeometry(cur, self.span[games])
+            r, expo = self.risk(g, mu, games)
+            if run is not None:
+                run.positions.append(cur[0])
+                run.risk.append(r[0])
+                run.exposure.append(expo[0])
+            if p.stop == "converged":
+                done = np.max(np.abs(cur - prev), axis=1) <= tol[games]
+                why = f"converged in round {t}"
+            elif p.stop == "median":
+                done = np.abs(mu - prev_mu) <= tol[games]
+                why = f"median stable in round {t}"
+            else:
+                continue
+            if done.any():
+                if run is not None:
+                    run.stop_reason = why
+                keep = np.flatnonzero(~done)
+                if keep.size == 0:
+                    break
+                games, cur, mu, r = games[keep], cur[keep], mu[keep], r[keep]
+                g = g.take(keep)
+        return x, run
 
     def _record(self, run: _IssueRun, t: int, issue: str, ids: list[str], x: np.ndarray,
                 new: np.ndarray, rnd: _Round) -> None:
-        counts = {name: int((rnd.kind == code).sum()) for code, name in
+        """Counts and events of round ``t`` of a single game (the first of the batch)."""
+        kind = rnd.kind[0]
+        counts = {name: int((kind == code).sum()) for code, name in
                   enumerate(("conflicts", "compromises", "capitulations"))}
-        counts["offers"] = int((rnd.kind >= 0).sum())
-        counts["stalemates"] = rnd.stalemates
-        counts["moves"] = int((rnd.chosen >= 0).sum())
+        counts["offers"] = int((kind >= 0).sum())
+        counts["stalemates"] = int(rnd.stalemates[0])
+        counts["moves"] = int((rnd.chosen[0] >= 0).sum())
         run.counts.append(counts)
         record = self.p.record
         if record == "auto":
             record = "offers" if self.m <= AUTO_OFFER_LOG else "moves"
         if record == "none":
             return
-        o = rnd.order
+        o = rnd.order[0]
+        chosen = rnd.chosen[0]
         if record == "offers":
-            rec, prop = np.nonzero(rnd.kind >= 0)
-            accepted = rnd.chosen[rec] == prop
+            rec, prop = np.nonzero(kind >= 0)
+            accepted = chosen[rec] == prop
+            first = np.zeros(rec.size, dtype=int)
             for i, j, k, pos, acc, xe, ye in zip(
-                    o[rec].tolist(), o[prop].tolist(), rnd.kind[rec, prop].tolist(),
-                    rnd.offered(rec, prop).tolist(), accepted.tolist(),
-                    rnd.x_eu[rec, prop].tolist(), rnd.y_eu[rec, prop].tolist()):
+                    o[rec].tolist(), o[prop].tolist(), kind[rec, prop].tolist(),
+                    rnd.offered(first, rec, prop).tolist(), accepted.tolist(),
+                    rnd.x_eu[0, rec, prop].tolist(), rnd.y_eu[0, rec, prop].tolist()):
                 run.events.append({
                     "round": t, "issue": issue, "event": "offer", "from": ids[j], "to": ids[i],
                     "type": OFFER_TYPES[k], "position": pos, "accepted": acc,
                     "eu_receiver": xe, "eu_proposer": ye})
-        for i_s in np.flatnonzero(rnd.chosen >= 0).tolist():
-            j_s = int(rnd.chosen[i_s])
+        for i_s in np.flatnonzero(chosen >= 0).tolist():
+            j_s = int(chosen[i_s])
             i = int(o[i_s])
             run.events.append({
                 "round": t, "issue": issue, "event": "move", "actor": ids[i],
-                "partner": ids[int(o[j_s])], "type": OFFER_TYPES[rnd.kind[i_s, j_s]],
+                "partner": ids[int(o[j_s])], "type": OFFER_TYPES[kind[i_s, j_s]],
                 "from_position": float(x[i]), "to_position": float(new[i])})
 
 
@@ -539,20 +626,41 @@ _COUNT_NAMES = ("offers", "conflicts", "compromises", "capitulations", "stalemat
 
 
 def _pick(mask: np.ndarray, key: np.ndarray, rnd: _Round) -> np.ndarray:
-    """Per row (receiver), the column (proposer) with the smallest ``key`` among ``mask``;
-    exact ties go to the lowest offered position, so that the choice does not depend on the
-    order of the actors. -1 where the row has no candidate."""
+    """Per game and row (receiver), the column (proposer) with the smallest ``key`` among
+    ``mask``; exact ties go to the lowest offered position, so that the choice does not depend
+    on the order of the actors. -1 where the row has no candidate."""
     k = np.where(mask, key, np.inf)
-    col = k.argmin(axis=1)
-    rows = np.arange(k.shape[0])
-    best = k[rows, col]
-    tied = k == best[:, None]
-    n_tied = np.count_nonzero(tied, axis=1)
-    for i in np.flatnonzero((n_tied > 1) & np.isfinite(best)).tolist():
-        js = np.flatnonzero(tied[i])
-        pos = rnd.offered(np.full(js.size, i), js)
-        col[i] = js[int(np.argmin(pos))]
+    col = k.argmin(axis=2)
+    best = np.take_along_axis(k, col[:, :, None], axis=2)[:, :, 0]
+    tied = k == best[:, :, None]
+    n_tied = np.count_nonzero(tied, axis=2)
+    rows = (n_tied > 1) & np.isfinite(best)
+    if rows.any():
+        g, i, j = np.nonzero(tied & rows[:, :, None])
+        pos = np.full(k.shape, np.inf)
+        pos[g, i, j] = rnd.offered(g, i, j)
+        col = np.where(rows, pos.argmin(axis=2), col)  # the first of equal positions
     return np.where(np.isfinite(best), col, -1)
+
+
+def _issue_spans(x0: np.ndarray, issue_span: float, params: EUMParams) -> np.ndarray:
+    """``(G,)`` what each game's distances are divided by (0 where there is nothing to
+    negotiate)."""
+    if params.scale == "issue":
+        span = np.full(x0.shape[0], float(issue_span))
+    else:
+        span = x0.max(axis=1) - x0.min(axis=1)
+    return np.where(span > 0, span, 0.0)
+
+
+def _median_weights(mask: np.ndarray, capability: np.ndarray,
+                    salience: np.ndarray) -> np.ndarray:
+    """``(..., n, d)`` weights of the forecast median: capability x salience, or capability
+    alone on an issue where no actor cares."""
+    c = capability[..., :, None]
+    w = np.where(mask, c * np.nan_to_num(salience), 0.0)
+    w_cap = np.where(mask, c, 0.0)
+    return np.where(w.sum(axis=-2, keepdims=True) > 0, w, w_cap)
 
 
 # -- the model ---------------------------------------------------------------------------------
@@ -577,15 +685,12 @@ def run_eum(arrays: ScenarioArrays, params: EUMParams, rng=None) -> ModelResult:
         if idx.size == 0:
             runs.append(None)
             continue
-        x0 = arrays.position[idx, k].astype(float)
-        if params.scale == "issue":
-            span = float(arrays.span[k])
-        else:
-            span = float(x0.max() - x0.min())
-        spans[k] = span
-        game = _Issue(arrays.capability[idx].astype(float),
-                      arrays.salience[idx, k].astype(float), span if span > 0 else 0.0, params)
-        runs.append(game.play(x0, [ids[i] for i in idx], arrays.issues[k]))
+        x0 = arrays.position[idx, k].astype(float)[None]
+        span = _issue_spans(x0, arrays.span[k], params)
+        spans[k] = float(x0.max() - x0.min()) if params.scale == "positions" \
+            else float(arrays.span[k])
+        game = _Issue(arrays.capability[idx][None], arrays.salience[idx, k][None], span, params)
+        runs.append(game.play(x0, [ids[i] for i in idx], arrays.issues[k])[1])
 
     t_max = max((len(r.positions) - 1 for r in runs if r is not None), default=0)
     rounds = np.full((t_max + 1, n, d), np.nan)
@@ -612,9 +717,7 @@ def run_eum(arrays: ScenarioArrays, params: EUMParams, rng=None) -> ModelResult:
         stopped.append(run.stop_reason)
     events.sort(key=lambda e: e["round"])  # stable: issue order kept within a round
 
-    w = np.where(arrays.mask, arrays.capability[:, None] * np.nan_to_num(arrays.salience), 0.0)
-    w_cap = np.where(arrays.mask, arrays.capability[:, None], 0.0)
-    w = np.where(w.sum(axis=0) > 0, w, w_cap)  # issues where nobody cares: capability alone
+    w = _median_weights(arrays.mask, arrays.capability, arrays.salience)
     median = np.stack([weighted_median(rounds[t], w) for t in range(t_max + 1)])
     mean = np.stack([weighted_mean(rounds[t], w) for t in range(t_max + 1)])
     summary = {"median": median, "mean": mean}
@@ -628,3 +731,26 @@ def run_eum(arrays: ScenarioArrays, params: EUMParams, rng=None) -> ModelResult:
         events=events,
         extras={"span": spans, "stop_reason": stopped},
     )
+
+
+def _run_eum_batched(batch, params: EUMParams) -> np.ndarray:
+    """``(B, d)`` forecasts of the model on every draw of a
+    :class:`~detente.run.draws.DrawBatch`: for each issue, the games of all draws are played
+    together (one leading axis), by the same operations as a single run."""
+    base = batch.base
+    nb, n, d = batch.position.shape
+    final = np.full((nb, n, d), np.nan)
+    for k in range(d):
+        idx = np.flatnonzero(base.mask[:, k])
+        if idx.size == 0:
+            continue
+        x0 = batch.position[:, idx, k].astype(float)
+        game = _Issue(batch.capability[:, idx], batch.salience[:, idx, k],
+                      _issue_spans(x0, base.span[k], params), params)
+        final[:, idx, k] = game.play(x0)[0]
+    w = _median_weights(base.mask, batch.capability, batch.salience)
+    cols = lambda a: np.ascontiguousarray(np.moveaxis(a, 1, 0)).reshape(n, nb * d)  # noqa: E731
+    return weighted_median(cols(final), cols(w)).reshape(nb, d)
+
+
+run_eum.batched = _run_eum_batched  # type: ignore[attr-defined]
