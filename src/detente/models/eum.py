@@ -749,8 +749,10 @@ def _run_eum_batched(batch, params: EUMParams) -> np.ndarray:
                       _issue_spans(x0, base.span[k], params), params)
         final[:, idx, k] = game.play(x0)[0]
     w = _median_weights(base.mask, batch.capability, batch.salience)
-    cols = lambda a: np.ascontiguousarray(np.moveaxis(a, 1, 0)).reshape(n, nb * d)  # noqa: E731
-    return weighted_median(cols(final), cols(w)).reshape(nb, d)
+    # draw b's issue k is column b * d + k of an (n, B * d) problem, as in a single run
+    x_cols = np.moveaxis(final, 1, 0).reshape(n, nb * d)
+    w_cols = np.moveaxis(w, 1, 0).reshape(n, nb * d)
+    return weighted_median(x_cols, w_cols).reshape(nb, d)
 
 
 run_eum.batched = _run_eum_batched  # type: ignore[attr-defined]
