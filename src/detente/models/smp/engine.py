@@ -197,39 +197,14 @@ class Engine:
     # -- challenges -------------------------------------------------------------------
 
     def _third_parties(self, uni, unj, unn, c_ij0, c_ji0):
-        """Votes of third parties n in contests (i : j) under semi-commitment, first axis n,
-        in KTAB's arithmetic (``Actor::vProbLittle``, ``Actor::thirdPartyVoteSU``).
-
-        Each third party starts from the principals' coalitions alone: with its own vote
-        v0 between the two positions it estimates the probability pin that i wins; it then
-        votes between joining i and joining j, comparing the utilities of the outcomes.
-        Returns (positive votes, negated negative votes), to be added to the coalitions for
-        i and for j. (Under full or no commitment the two utilities are computed alike and
-        the vote is exactly 0.)
-        """
-        vote = self.vote
+        """Votes of third parties n in contests (i : j), first axis n
+        (:func:`third_party_votes` with this scenario's weights)."""
         wn = self.wsal.reshape((self.n,) + (1,) * (np.ndim(unj) - 1))
-        v0 = vote(wn, uni, unj)
-        cni = c_ij0 + np.maximum(v0, 0.0)
-        cnj = c_ji0 - np.minimum(v0, 0.0, out=v0)
-        del v0
-        pin = cni / (cni + cnj)
-        del cni, cnj
-        pjn = 1.0 - pin
-        two_i = uni + uni
-        two_j = unj + unj
-        u_ik_j = pin * (two_i + unn) + pjn * (two_j + unj)  # n joins i
-        u_i_jk = pin * (two_i + uni) + pjn * (two_j + unn)  # n joins j
-        vk = vote(wn, u_ik_j, u_i_jk)
-        return np.maximum(vk, 0.0), -np.minimum(vk, 0.0)
+        return third_party_votes(self.vote, wn, uni, unj, unn, c_ij0, c_ji0)
 
     def _principals(self, uii, uij, uji, ujj, w_i, w_j):
         """Coalitions for i and for j from the principals' own votes."""
-        ci = self.vote(w_i, uii, uij)
-        cj = self.vote(w_j, uji, ujj)
-        c_ij0 = (K.MIN_CONTEST + np.maximum(ci, 0.0)) + np.maximum(cj, 0.0)
-        c_ji0 = (K.MIN_CONTEST - np.minimum(ci, 0.0)) - np.minimum(cj, 0.0)
-        return c_ij0, c_ji0
+        return principal_coalitions(self.vote, uii, uij, uji, ujj, w_i, w_j)
 
     def challenges(self, st: TurnState) -> Challenges:
         """Each actor's most valuable challenge (KTAB ``bestChallenge``).
@@ -421,16 +396,8 @@ class Engine:
 
     @staticmethod
     def _value(uii, uij, c_ij, c_ji, sj):
-        """The value of a challenge to the challenger, KTAB's arithmetic."""
-        tot = c_ij + c_ji
-        phi = c_ij / tot
-        phj = c_ji / tot
-        eu_sq = uii + uij
-        eu_vict = uii + uii
-        eu_lose = uij + uij
-        eu_contest = phi * eu_vict + phj * eu_lose
-        eu_chlg = (1 - sj) * eu_vict + sj * eu_contest
-        return eu_chlg - eu_sq
+        """The value of a challenge to the challenger (:func:`challenge_value`)."""
+        return challenge_value(uii, uij, c_ij, c_ji, sj)
 
     def _principal_utilities(self, st: TurnState, h: np.ndarray):
         """u_h(h, h), u_h(h, j), u_h(j, h), u_h(j, j) for challengers h and every j."""
@@ -486,29 +453,8 @@ class Engine:
 
     def interpolate(self, x_i: np.ndarray, x_j: np.ndarray, s_i: np.ndarray, s_j: np.ndarray,
                     p_i: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The bargain positions for i and j, rows of (m, d) arrays; ``p_i`` (m,) is the
-        probability that i wins as the interpolating actor sees it."""
-        p_i = p_i[:, None]
-        p_j = 1 - p_i
-        mode = self.p.interpolation
-        if mode == "S2PMax":
-            di = np.where(p_j > p_i, p_j - p_i, 0.0)
-            dj = np.where(p_i > p_j, p_i - p_j, 0.0)
-            si2 = s_i * s_i
-            sj2 = s_j * s_j
-            dik = (di * sj2) / (di * sj2 + MIN_BARGAIN_WEIGHT + (1 - di) * si2)
-            djk = (dj * si2) / (dj * si2 + MIN_BARGAIN_WEIGHT + (1 - dj) * sj2)
-            return x_i + dik * (x_j - x_i), x_j + djk * (x_i - x_j)
-        if mode == "S2P2":
-            w_i = (s_i * s_i) * (p_i * p_i)
-            w_j = (s_j * s_j) * (p_j * p_j)
-        else:  # S1P1
-            w_i = s_i * p_i
-            w_j = s_j * p_j
-        den = w_i + MIN_BARGAIN_WEIGHT + w_j
-        b_i = ((w_i + MIN_BARGAIN_WEIGHT) * x_i + w_j * x_j) / den
-        b_j = (w_i * x_i + (MIN_BARGAIN_WEIGHT + w_j) * x_j) / den
-        return _round4(b_i), _round4(b_j)
+        """The bargain positions for i and j (:func:`interpolate`)."""
+        return interpolate(self.p.interpolation, x_i, x_j, s_i, s_j, p_i)
 
     def bargains(self, st: TurnState, ch: Challenges) -> Bargains:
         """The bargain(s) each challenge proposes."""
@@ -678,6 +624,85 @@ class Engine:
                 "view": bg.view[b], "pos_challenger": bg.pos_init[b],
                 "pos_target": bg.pos_rcvr[b], "challenger_adopted": bool(adopted[0, b]),
                 "target_adopted": bool(adopted[1, b])})
+
+
+# -- KTAB's arithmetic, shared with the batched engine (detente.models.smp.batched) -----------
+
+def principal_coalitions(vote: K.Vote, uii, uij, uji, ujj, w_i, w_j):
+    """Coalitions for i and for j in a contest (i : j) from the principals' own votes (KTAB
+    ``probEduChlg``): weights ``w_i``, ``w_j`` (salience x capability), element-wise."""
+    ci = vote(w_i, uii, uij)
+    cj = vote(w_j, uji, ujj)
+    c_ij0 = (K.MIN_CONTEST + np.maximum(ci, 0.0)) + np.maximum(cj, 0.0)
+    c_ji0 = (K.MIN_CONTEST - np.minimum(ci, 0.0)) - np.minimum(cj, 0.0)
+    return c_ij0, c_ji0
+
+
+def third_party_votes(vote: K.Vote, wn, uni, unj, unn, c_ij0, c_ji0):
+    """Votes of third parties n in contests (i : j) under semi-commitment, in KTAB's
+    arithmetic (``Actor::vProbLittle``, ``Actor::thirdPartyVoteSU``); ``wn`` are the third
+    parties' weights, broadcasting against the utilities (first axis n).
+
+    Each third party starts from the principals' coalitions alone: with its own vote
+    v0 between the two positions it estimates the probability pin that i wins; it then
+    votes between joining i and joining j, comparing the utilities of the outcomes.
+    Returns (positive votes, negated negative votes), to be added to the coalitions for
+    i and for j. (Under full or no commitment the two utilities are computed alike and
+    the vote is exactly 0.)
+    """
+    v0 = vote(wn, uni, unj)
+    cni = c_ij0 + np.maximum(v0, 0.0)
+    cnj = c_ji0 - np.minimum(v0, 0.0, out=v0)
+    del v0
+    pin = cni / (cni + cnj)
+    del cni, cnj
+    pjn = 1.0 - pin
+    two_i = uni + uni
+    two_j = unj + unj
+    u_ik_j = pin * (two_i + unn) + pjn * (two_j + unj)  # n joins i
+    u_i_jk = pin * (two_i + uni) + pjn * (two_j + unn)  # n joins j
+    vk = vote(wn, u_ik_j, u_i_jk)
+    return np.maximum(vk, 0.0), -np.minimum(vk, 0.0)
+
+
+def challenge_value(uii, uij, c_ij, c_ji, sj):
+    """The value of a challenge to the challenger, KTAB's arithmetic."""
+    tot = c_ij + c_ji
+    phi = c_ij / tot
+    phj = c_ji / tot
+    eu_sq = uii + uij
+    eu_vict = uii + uii
+    eu_lose = uij + uij
+    eu_contest = phi * eu_vict + phj * eu_lose
+    eu_chlg = (1 - sj) * eu_vict + sj * eu_contest
+    return eu_chlg - eu_sq
+
+
+def interpolate(mode: str, x_i: np.ndarray, x_j: np.ndarray, s_i: np.ndarray,
+                s_j: np.ndarray, p_i: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The bargain positions for i and j (interpolation ``mode``, KTAB InterVecBrgn), rows of
+    (m, d) arrays; ``p_i`` (m,) is the probability that i wins as the interpolating actor
+    sees it."""
+    p_i = p_i[:, None]
+    p_j = 1 - p_i
+    if mode == "S2PMax":
+        di = np.where(p_j > p_i, p_j - p_i, 0.0)
+        dj = np.where(p_i > p_j, p_i - p_j, 0.0)
+        si2 = s_i * s_i
+        sj2 = s_j * s_j
+        dik = (di * sj2) / (di * sj2 + MIN_BARGAIN_WEIGHT + (1 - di) * si2)
+        djk = (dj * si2) / (dj * si2 + MIN_BARGAIN_WEIGHT + (1 - dj) * sj2)
+        return x_i + dik * (x_j - x_i), x_j + djk * (x_i - x_j)
+    if mode == "S2P2":
+        w_i = (s_i * s_i) * (p_i * p_i)
+        w_j = (s_j * s_j) * (p_j * p_j)
+    else:  # S1P1
+        w_i = s_i * p_i
+        w_j = s_j * p_j
+    den = w_i + MIN_BARGAIN_WEIGHT + w_j
+    b_i = ((w_i + MIN_BARGAIN_WEIGHT) * x_i + w_j * x_j) / den
+    b_j = (w_i * x_i + (MIN_BARGAIN_WEIGHT + w_j) * x_j) / den
+    return _round4(b_i), _round4(b_j)
 
 
 def _round4(x: np.ndarray) -> np.ndarray:

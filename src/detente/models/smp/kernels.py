@@ -10,6 +10,12 @@ adds or multiplies in KTAB's order, so that the values agree with KTAB's to the 
   pairwise summation. So such sums are laid out with the summed index first
   (:func:`running_sum`).
 * the same holds for the products of the conditional Condorcet election.
+* but not when the other axes hold a single number (shape ``(N, 1, ...)``): numpy then
+  sees one contiguous run of N numbers and sums it pairwise, as a 1-D array.
+  :func:`first_axis_sum` (used by :func:`running_sum` and the elections) adds one after the
+  other in that case too, so a sum's value never depends on how many other sums are computed
+  along with it: the batched engine (:mod:`detente.models.smp.batched`), which computes the
+  sums of many draws at once, gets the same numbers as a single run.
 
 This matters only for exact ties (for instance two actors with identical data, whose
 challenges differ by the rounding of a sum): bit-for-bit agreement makes the tie break as it
@@ -48,6 +54,14 @@ class PCEConvergenceError(DetenteError):
 
 # -- sums in KTAB's order ---------------------------------------------------------------
 
+def first_axis_sum(a: np.ndarray) -> np.ndarray:
+    """``a[0] + a[1] + ...`` added one after the other, element-wise, for a C-contiguous
+    ``a`` of any shape (numpy's reduction would sum pairwise when ``a[0]`` has one number)."""
+    if a.ndim == 0 or a[0].size != 1:
+        return np.add.reduce(a, axis=0)
+    return np.add.accumulate(a, axis=0)[-1]
+
+
 def running_sum(start: np.ndarray | float, terms: np.ndarray) -> np.ndarray:
     """``start + terms[0] + terms[1] + ...`` added one after the other, element-wise.
 
@@ -56,7 +70,7 @@ def running_sum(start: np.ndarray | float, terms: np.ndarray) -> np.ndarray:
     buf = np.empty((terms.shape[0] + 1,) + terms.shape[1:])
     buf[0] = start
     buf[1:] = terms
-    return np.add.reduce(buf, axis=0)
+    return first_axis_sum(buf)
 
 
 def sequential_total(values: np.ndarray) -> float:
@@ -80,16 +94,18 @@ def salience_distance(ideal: np.ndarray, pos: np.ndarray, sal: np.ndarray) -> np
     """``d[a, m]``: actor ``a``'s salience-weighted distance from its ideal to position ``m``.
 
     ``sqrt(sum_k (s_ak (ideal_ak - pos_mk))^2 / sum_k s_ak^2)``, in 0..1 for positions on
-    0..1. ``ideal`` and ``sal`` are (n, d), ``pos`` is (m, d).
+    0..1. ``ideal`` and ``sal`` are (..., n, d), ``pos`` is (..., m, d) (leading batch
+    dimensions broadcast); the result is (..., n, m).
     """
-    n, d = ideal.shape
-    num = np.zeros((n, pos.shape[0]))
-    den = np.zeros(n)
+    d = ideal.shape[-1]
+    num = np.zeros(np.broadcast_shapes(ideal.shape[:-1] + (1,), pos.shape[:-2] + (1,)
+                                       + pos.shape[-2:-1]))
+    den = np.zeros(sal.shape[:-1])
     for k in range(d):
-        ds = (ideal[:, k, None] - pos[None, :, k]) * sal[:, k, None]
+        ds = (ideal[..., :, k, None] - pos[..., None, :, k]) * sal[..., :, k, None]
         num = num + ds * ds
-        den = den + sal[:, k] * sal[:, k]
-    return np.sqrt(num / den[:, None])
+        den = den + sal[..., :, k] * sal[..., :, k]
+    return np.sqrt(num / den[..., :, None])
 
 
 def utility(dist: np.ndarray, risk: np.ndarray | float, *, clip: bool = True) -> np.ndarray:
@@ -128,8 +144,11 @@ def risk_from_probability(p: np.ndarray, big_r_range: str) -> np.ndarray:
 
     The most likely position gets R = 1 (risk averse), the least likely -1/2 ('Mid'),
     0 ('Min') or -1 ('Max'). When every position is equally likely (KTAB divides 0 by 0
-    there) every actor is taken as risk neutral.
+    there) every actor is taken as risk neutral. ``p`` (..., n): one election per row of the
+    last axis.
     """
+    if p.ndim > 1:
+        return _risk_from_probability_rows(p, big_r_range)
     p_min = min(1.0, float(p.min()))
     p_max = max(0.0, float(p.max()))
     span = p_max - p_min
@@ -142,6 +161,24 @@ def risk_from_probability(p: np.ndarray, big_r_range: str) -> np.ndarray:
     if big_r_range == "Max":
         return (2 * p - (p_max + p_min)) / span
     raise ValueError(f"unknown BigRRange {big_r_range!r}")
+
+
+def _risk_from_probability_rows(p: np.ndarray, big_r_range: str) -> np.ndarray:
+    """:func:`risk_from_probability` on every row of the last axis (same arithmetic)."""
+    p_min = np.minimum(1.0, p.min(axis=-1, keepdims=True))
+    p_max = np.maximum(0.0, p.max(axis=-1, keepdims=True))
+    span = p_max - p_min
+    flat = span <= 0.0
+    span = np.where(flat, 1.0, span)  # rows without spread: risk neutral (0) below
+    if big_r_range == "Min":
+        r = (p - p_min) / span
+    elif big_r_range == "Mid":
+        r = (3 * p - (p_max + 2 * p_min)) / (2 * span)
+    elif big_r_range == "Max":
+        r = (2 * p - (p_max + p_min)) / span
+    else:
+        raise ValueError(f"unknown BigRRange {big_r_range!r}")
+    return np.where(flat, 0.0, r)
 
 
 # -- votes ------------------------------------------------------------------------------
@@ -190,7 +227,8 @@ def coalitions(u: np.ndarray, w: np.ndarray, vote: Vote, *,
     """Coalition strengths ``C[..., i, j] = 1e-8 + sum_a max(0, vote_a(i : j))``.
 
     ``u`` is (..., n_voters, m): each voter's utility of each option; ``w`` (n_voters,) the
-    weights. The sum runs over the voters in order. As KTAB, each pair is voted on once,
+    weights, or (..., n_voters) for weights that differ along the leading (batch)
+    dimensions. The sum runs over the voters in order. As KTAB, each pair is voted on once,
     larger index first (i > j): positive votes go to C[i, j], negative ones (negated) to
     C[j, i]; this differs from voting on (j : i) only for the asymmetric voting rule. Work
     is split in slices of options so that no temporary holds much more than ``budget``
@@ -198,7 +236,11 @@ def coalitions(u: np.ndarray, w: np.ndarray, vote: Vote, *,
     """
     *batch, nv, m = u.shape
     ub = np.moveaxis(u, -2, 0)  # (nv, ..., m)
-    wb = w.reshape((nv,) + (1,) * (len(batch) + 1))
+    w = np.asarray(w, dtype=float)
+    if w.ndim <= 1:
+        wb = w.reshape((nv,) + (1,) * (len(batch) + 1))
+    else:  # (..., nv) -> (nv, ..., 1)
+        wb = np.moveaxis(w, -1, 0)[..., None]
     out = np.empty(tuple(batch) + (m, m))
     per_row = max(1, int(np.prod(batch, dtype=int)) * m * (nv + 1))
     step = max(1, budget // per_row)
@@ -295,7 +337,7 @@ def _rows_first(a: np.ndarray) -> np.ndarray:
 def _pce_conditional(v: np.ndarray) -> np.ndarray:
     # p_i proportional to prod_j V(i, j), the product taken in the order of j.
     p = np.multiply.reduce(_rows_first(v), axis=0)  # (..., m)
-    total = np.add.reduce(_rows_first(p[..., None, :]), axis=0)[..., 0]
+    total = first_axis_sum(_rows_first(p[..., None, :]))[..., 0]
     return p / total[..., None]
 
 
@@ -352,7 +394,8 @@ def _pce_markov_incentive(c: np.ndarray, v: np.ndarray) -> np.ndarray:
 def election(u: np.ndarray, w: np.ndarray, vote: Vote, victory: str,
              model: str, valid: np.ndarray | None = None) -> np.ndarray:
     """Probability of each option (last axis of ``u``) in a probabilistic Condorcet election
-    where voters with weights ``w`` and utilities ``u`` (..., n_voters, m) vote pairwise.
+    where voters with weights ``w`` ((n_voters,) or (..., n_voters), see :func:`coalitions`)
+    and utilities ``u`` (..., n_voters, m) vote pairwise.
 
     ``valid`` (..., m), for the conditional election only, marks padding options (False):
     they get probability 0 and leave the others' exactly as without them (a padding

@@ -193,3 +193,16 @@ def _not_applicable(arrays: ScenarioArrays) -> str | None:
 
 
 run_smp.not_applicable = _not_applicable  # type: ignore[attr-defined]
+
+
+def _run_smp_batched(batch, params: SMPParams,
+                     rngs: Any = None) -> np.ndarray:
+    """``(B, d)`` forecasts on a :class:`~detente.run.draws.DrawBatch`, all draws at once
+    (:mod:`detente.models.smp.batched`); row b equals ``run_smp(batch.arrays(b), params,
+    rngs[b]).forecast``."""
+    from detente.models.smp.batched import run_smp_batched
+
+    return run_smp_batched(batch, params, rngs)
+
+
+run_smp.batched = _run_smp_batched  # type: ignore[attr-defined]
