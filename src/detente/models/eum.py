@@ -540,13 +540,7 @@ class _Issue:
         if games.size == 0:
             return x, run
         cur = x[games]
-        mu = self.median(cur, games)
-        g = PairGeometry(cur, self.span[games])
-        r, expo = self.risk(g, mu, games)
-        if run is not None:
-            run.positions.append(cur[0])
-            run.risk.append(r[0])
-            run.exposure.append(expo[0])
+        mu, g, r = self._state(cur, games, run)
         tol = p.tol * self.span
         for t in range(1, p.rounds + 1):
             rnd = self.offers(g, r, mu, games)
@@ -559,13 +553,7 @@ class _Issue:
             prev = cur
             cur = new
             x[games] = cur
-            mu = self.median(cur, games)
-            g = PairGeometry(cur, self.span[games])
-            r, expo = self.risk(g, mu, games)
-            if run is not None:
-                run.positions.append(cur[0])
-                run.risk.append(r[0])
-                run.exposure.append(expo[0])
+            mu, g, r = self._state(cur, games, run)
             if p.stop == "converged":
                 done = np.max(np.abs(cur - prev), axis=1) <= tol[games]
                 why = f"converged in round {t}"
@@ -583,6 +571,19 @@ class _Issue:
                 games, cur, mu, r = games[keep], cur[keep], mu[keep], r[keep]
                 g = g.take(keep)
         return x, run
+
+    def _state(self, x: np.ndarray, games: np.ndarray,
+               run: _IssueRun | None) -> tuple[np.ndarray, PairGeometry, np.ndarray]:
+        """The median, geometry and risk exponents of the games ``games`` at positions ``x``;
+        appended to ``run``'s history when there is one."""
+        mu = self.median(x, games)
+        g = PairGeometry(x, self.span[games])
+        r, expo = self.risk(g, mu, games)
+        if run is not None:
+            run.positions.append(x[0])
+            run.risk.append(r[0])
+            run.exposure.append(expo[0])
+        return mu, g, r
 
     def _record(self, run: _IssueRun, t: int, issue: str, ids: list[str], x: np.ndarray,
                 new: np.ndarray, rnd: _Round) -> None:

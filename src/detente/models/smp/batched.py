@@ -46,6 +46,7 @@ from detente.models.smp.engine import (
     SMOOTH_RULES,
     challenge_value,
     interpolate,
+    joining_difference,
     principal_coalitions,
     third_party_votes,
 )
@@ -280,21 +281,7 @@ class BatchedEngine:
         wn = wsal[:, :, None, None]
         c0i, c0j = c_ij0[:, None], c_ji0[:, None]
         prop = self.p.voting_rule == "Prop"
-        if prop:
-            t = uni - unj
-            t *= wn
-        else:
-            t = self.vote(wn, uni, unj)
-        pin = np.maximum(t, 0.0)
-        pin += c0i
-        np.abs(t, out=t)
-        t += c0i + c0j
-        pin /= t
-        unj -= unn  # u_nj - u_nn
-        np.subtract(unn - uni, unj, out=t)
-        t *= pin
-        unj += t  # joining i minus joining j
-        del t, pin
+        joining_difference(uni, unj, unn, c0i, c0j, wn, self.vote, prop)
         idx = np.arange(self.n)
         unj[:, idx, idx, :] = 0.0  # the challenger is no third party
         unj[:, idx, :, idx] = 0.0  # nor is the target

@@ -314,21 +314,7 @@ class Engine:
         n = self.n
         wn = self.wsal.reshape((n,) + (1,) * (unj.ndim - 1))
         prop = self.p.voting_rule == "Prop"
-        if prop:
-            t = uni - unj
-            t *= wn
-        else:
-            t = self.vote(wn, uni, unj)
-        pin = np.maximum(t, 0.0)
-        pin += c_ij0
-        np.abs(t, out=t)
-        t += c_ij0 + c_ji0
-        pin /= t
-        unj -= unn  # u_nj - u_nn
-        np.subtract(unn - uni, unj, out=t)
-        t *= pin
-        unj += t  # joining i minus joining j
-        del t, pin
+        joining_difference(uni, unj, unn, c_ij0, c_ji0, wn, self.vote, prop)
         exclude(unj)
         if prop:
             flat = unj.reshape(n, -1)
@@ -703,6 +689,32 @@ def interpolate(mode: str, x_i: np.ndarray, x_j: np.ndarray, s_i: np.ndarray,
     b_i = ((w_i + MIN_BARGAIN_WEIGHT) * x_i + w_j * x_j) / den
     b_j = (w_i * x_i + (MIN_BARGAIN_WEIGHT + w_j) * x_j) / den
     return _round4(b_i), _round4(b_j)
+
+
+def joining_difference(uni, unj, unn, c_ij0, c_ji0, wn, vote, prop: bool) -> np.ndarray:
+    """Each third party n's utility difference between joining i and joining j in contests
+    (i : j), to rounding error, written into ``unj`` (which is returned).
+
+    Under semi-commitment it is ``pin (u_nn - u_ni) + (1 - pin)(u_nj - u_nn)``, with pin the
+    probability that i wins given the principals' coalitions ``c_ij0``, ``c_ji0`` and n's own
+    vote (weight ``wn``) between the two positions; ``prop`` takes the proportional voting
+    rule's shortcut.
+    """
+    if prop:
+        t = uni - unj
+        t *= wn
+    else:
+        t = vote(wn, uni, unj)
+    pin = np.maximum(t, 0.0)
+    pin += c_ij0
+    np.abs(t, out=t)
+    t += c_ij0 + c_ji0
+    pin /= t
+    unj -= unn  # u_nj - u_nn
+    np.subtract(unn - uni, unj, out=t)
+    t *= pin
+    unj += t  # joining i minus joining j
+    return unj
 
 
 def _round4(x: np.ndarray) -> np.ndarray:
