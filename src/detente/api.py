@@ -72,13 +72,26 @@ def forecast(scenario: Scenario | str | None = None, models: Sequence[str] | Non
     ['issue', 'issue_name', 'model', 'forecast']
     """
     s = load(scenario)
+    return forecast_frame(s, run_models(s, models, params=params, seed=seed))
+
+
+def run_models(scenario: Scenario | str | None = None, models: Sequence[str] | None = None, *,
+               params: Mapping[str, Mapping[str, Any]] | None = None,
+               seed: int | None = None) -> dict[str, ModelResult]:
+    """Each model's :class:`ModelResult` on the scenario (default: its default models), in
+    the order given."""
+    s = load(scenario)
     names = list(models) if models else default_models(s)
     for name in names:
         get_model(name)  # fail early on unknown names
+    return {name: run_model(s, name, (params or {}).get(name), seed=seed) for name in names}
+
+
+def forecast_frame(scenario: Scenario, results: Mapping[str, ModelResult]) -> pd.DataFrame:
+    """The table of :func:`forecast` from model results (``{model: result}``)."""
     rows = []
-    for name in names:
-        res = run_model(s, name, (params or {}).get(name), seed=seed)
-        for k, iss in enumerate(s.issues):
+    for name, res in results.items():
+        for k, iss in enumerate(scenario.issues):
             rows.append({
                 "issue": iss.id, "issue_name": iss.label, "model": name,
                 "forecast": float(res.forecast[k]), "low": iss.scale.low, "high": iss.scale.high,

@@ -50,6 +50,34 @@ def test_forecast_equals_the_python_api(client, demo, demo_dict):
         ("Old line", "New line", 20.0)
 
 
+def test_forecast_carries_round_by_round_paths_and_the_alignment(client, demo, demo_dict):
+    r = client.post("/api/forecast", json={"scenario": demo_dict, "models": ["eum", "nash"]})
+    assert r.status_code == 200
+    body = r.json()
+    assert list(body["history"]) == ["eum"]  # static models have no rounds
+    run = detente.run_model(demo, "eum")
+    hist = body["history"]["eum"]
+    assert hist["rounds"] == run.rounds.shape[0] - 1
+    mask = demo.to_arrays().mask
+    for k, iss in enumerate(demo.issue_ids):
+        got = hist["issues"][iss]
+        assert [a["id"] for a in got["actors"]] == [a for i, a in enumerate(demo.actor_ids)
+                                                   if mask[i, k]]
+        assert got["forecast"] == pytest.approx(run.forecast[k])
+        for a in got["actors"]:
+            i = demo.actor_ids.index(a["id"])
+            assert a["path"] == pytest.approx(run.rounds[:, i, k].tolist())
+    al = body["alliances"]
+    n = len(demo.actors)
+    assert al["actors"] == list(demo.actor_ids) and len(al["matrix"]) == n
+    for i in range(n):
+        assert al["matrix"][i][i] == pytest.approx(1.0)
+        for j in range(n):
+            v = al["matrix"][i][j]
+            assert v is None or (-1.0 - 1e-12 <= v <= 1.0 + 1e-12)
+            assert v == al["matrix"][j][i] or v == pytest.approx(al["matrix"][j][i])
+
+
 def test_forecast_of_chosen_models(client, demo, demo_dict):
     r = client.post("/api/forecast", json={"scenario": demo_dict, "models": ["nash"]})
     assert r.status_code == 200

@@ -281,3 +281,44 @@ def test_changing_a_position_on_the_page_changes_the_forecast(browser, tmp_path)
     assert shown_whatif == applied == f"{want_whatif:.1f}"
     assert delta is not None and delta.strip("()")  # the change from the loaded scenario
     assert (ARTIFACTS / "web-e2e.png").stat().st_size > 10_000
+
+
+def test_the_page_draws_round_by_round_and_alignment_charts(browser, tmp_path):
+    import detente
+    from detente.report.data import alliances_for
+    from detente.scenario import DEFAULT_SCENARIO
+
+    if DEFAULT_SCENARIO not in detente.embedded_names():
+        pytest.skip("the default embedded scenario is not there")
+    s = detente.load(DEFAULT_SCENARIO)
+    first = s.issues[0].id
+    mask = s.to_arrays().mask
+    with_stance = sorted(a for i, a in enumerate(s.actor_ids) if mask[i, 0])
+    paths = ("[...document.querySelectorAll('#history-chart polyline.actor-path')]")
+    with LiveServer(tmp_path / "work") as live:
+        browser.open(live.url)
+        browser.wait_for("!!document.getElementById('history-chart')")
+        model = browser.eval("document.getElementById('history-model').value")
+        shown = browser.eval(f"{paths}.map((p) => p.dataset.actor).sort()")
+        points = browser.eval(f"{paths}[0].getAttribute('points').split(' ').length")
+        # another dynamic model: the chart follows
+        browser.eval("(() => { const e = document.getElementById('history-model'); "
+                     "e.value = 'smp'; e.dispatchEvent(new Event('change')); return 1; })()")
+        points_smp = browser.wait_for(
+            f"document.getElementById('history-model').value === 'smp' && "
+            f"{paths}[0].getAttribute('points').split(' ').length")
+        cells = browser.eval("document.querySelectorAll('#alliance-chart rect.alliance-cell')"
+                             ".length")
+        corner = browser.eval("document.querySelectorAll('#alliance-chart rect.alliance-cell')[1]"
+                              ".textContent")
+        ARTIFACTS.mkdir(exist_ok=True)
+        browser.eval("document.getElementById('history').scrollIntoView()")
+        browser.screenshot(ARTIFACTS / "web-charts.png", full_page=False)
+
+    assert model == "eum"
+    assert shown == with_stance
+    assert points == detente.run_model(s, "eum").rounds.shape[0]
+    assert points_smp == detente.run_model(s, "smp", seed=0).rounds.shape[0]
+    al = alliances_for(s)
+    assert cells == len(s.actors) ** 2
+    assert corner == f"{al.labels[0]} – {al.labels[1]}: {al.matrix[0, 1]:.2f}"

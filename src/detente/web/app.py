@@ -22,7 +22,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
+import numpy as np
 from fastapi import FastAPI, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
@@ -102,19 +102,18 @@ def _forecast_payload(s: Scenario, models: list[str] | None, seed: int | None) -
         raise ParameterError(f"field 'models': {exc}") from None
     skipped = []
     if models:
-        df = api.forecast(s, names, seed=seed)
+        results = api.run_models(s, names, seed=seed)
     else:
         # Models picked by default: one that cannot run on this scenario is left out
         # with its reason, rather than failing the whole request.
-        parts = []
+        results = {}
         for name in names:
             try:
-                parts.append(api.forecast(s, [name], seed=seed))
+                results[name] = api.run_model(s, name, seed=seed)
             except DetenteError as exc:
                 skipped.append({"model": name, "reason": str(exc).splitlines()[0]})
-        names = [n for n in names if n not in {x["model"] for x in skipped}]
-        df = pd.concat(parts, ignore_index=True) if parts else \
-            pd.DataFrame(columns=api.FORECAST_COLUMNS)
+        names = list(results)
+    df = api.forecast_frame(s, results)
     table: dict[str, dict[str, Any]] = {m: {} for m in names}
     for rec in df.itertuples(index=False):
         table[rec.model][rec.issue] = _clean(float(rec.forecast))
@@ -130,7 +129,41 @@ def _forecast_payload(s: Scenario, models: list[str] | None, seed: int | None) -
                       for rec in df.to_dict(orient="records")],
         "table": table,
         "skipped": skipped,
+        "history": _history_payload(s, results),
+        "alliances": _alliance_payload(s),
     }
+
+
+def _history_payload(s: Scenario, results: dict[str, Any]) -> dict[str, Any]:
+    """Round-by-round positions of the dynamic models' runs: per model, the number of rounds
+    and per issue each actor's path (actors with a stance on the issue) and the forecast."""
+    out: dict[str, Any] = {}
+    labels = {a.id: a.label for a in s.actors}
+    for name, res in results.items():
+        if res.rounds is None:
+            continue
+        mask = s.to_arrays().mask
+        issues = {}
+        for k, iss in enumerate(s.issues):
+            issues[iss.id] = {
+                "forecast": _clean(float(res.forecast[k])),
+                "actors": [{"id": a, "label": labels[a],
+                            "path": [_clean(float(v)) for v in res.rounds[:, i, k]]}
+                           for i, a in enumerate(s.actor_ids) if mask[i, k]],
+            }
+        out[name] = {"rounds": int(res.rounds.shape[0] - 1), "issues": issues}
+    return out
+
+
+def _alliance_payload(s: Scenario) -> dict[str, Any] | None:
+    """The pairwise alignment of the actors (-1..1) the report's alliance map shows."""
+    from detente.report.data import alliances_for
+
+    al = alliances_for(s)
+    if al is None:
+        return None
+    return {"actors": list(al.actors), "labels": list(al.labels), "method": al.method,
+            "matrix": [[_clean(float(v)) for v in row] for row in np.asarray(al.matrix)]}
 
 
 def _safe_filename(name: str | None) -> str:

@@ -21,11 +21,14 @@ const state = {
   patched: null,     // the scenario a what-if produced
   seq: 0,            // request counter: late answers to old requests are dropped
   timer: null,
+  histModel: null,  // the dynamic model and issue of the round-by-round chart
+  histIssue: null,
 };
 
 const $ = (id) => document.getElementById(id);
 const clone = (x) => JSON.parse(JSON.stringify(x));
 const val = (entry) => (entry !== null && typeof entry === "object" ? entry.value : entry);
+const short = (text, n) => (text.length > n ? `${text.slice(0, n - 1)}…` : text);
 const fmt = (v, d = 1) => (v === null || v === undefined || Number.isNaN(v) ? "—" : v.toFixed(d));
 
 function el(tag, attrs = {}, ...children) {
@@ -164,6 +167,8 @@ function renderForecasts() {
   $("forecast-table").replaceChildren(el("div", { class: "scroll" },
     el("table", { id: "forecasts-grid" }, el("thead", {}, head), body)), ...notes);
   renderCharts();
+  renderHistory();
+  renderAlliance();
 }
 
 // -- charts (SVG) ------------------------------------------------------------------------
@@ -237,6 +242,115 @@ function renderCharts() {
     });
     box.append(el("div", { class: "chart" }, g));
   }
+}
+
+// Round by round: each actor's position on one issue in a dynamic model's run.
+function renderHistory() {
+  const box = $("history");
+  const hist = state.result.history || {};
+  const models = Object.keys(hist);
+  if (!models.length) { box.replaceChildren(); return; }
+  if (!models.includes(state.histModel)) state.histModel = models[0];
+  const issues = state.result.issues;
+  if (!issues.some((i) => i.id === state.histIssue)) state.histIssue = issues[0].id;
+  const pick = (id, options, current, onchange) => {
+    const sel = el("select", { id, onchange });
+    for (const [v, label] of options) {
+      const o = el("option", { value: v, text: label });
+      if (v === current) o.selected = true;
+      sel.append(o);
+    }
+    return sel;
+  };
+  const controls = el("p", { class: "hint" },
+    el("label", {}, "model ", pick("history-model", models.map((m) => [m, m]), state.histModel,
+      (e) => { state.histModel = e.target.value; renderHistory(); })), " ",
+    el("label", {}, "issue ", pick("history-issue", issues.map((i) => [i.id, i.name]),
+      state.histIssue, (e) => { state.histIssue = e.target.value; renderHistory(); })));
+  const run = hist[state.histModel];
+  const iss = issues.find((i) => i.id === state.histIssue);
+  const data = run.issues[iss.id];
+  const W = 640, H = 300, left = 44, right = 130, top = 12, bottom = 34;
+  const T = Math.max(run.rounds, 1);
+  const x = (t) => left + (W - left - right) * t / T;
+  const y = (v) => top + (H - top - bottom) * (iss.high - v) / (iss.high - iss.low);
+  const g = svg("svg", { id: "history-chart", viewBox: `0 0 ${W} ${H}`, role: "img",
+                         "aria-label": `${state.histModel}: positions on ${iss.name} by round` });
+  g.append(svg("line", { x1: left, x2: left, y1: y(iss.high), y2: y(iss.low), stroke: "#333" }));
+  g.append(svg("line", { x1: left, x2: x(T), y1: y(iss.low), y2: y(iss.low), stroke: "#333" }));
+  for (const v of [iss.low, (iss.low + iss.high) / 2, iss.high]) {
+    g.append(svg("text", { x: left - 4, y: y(v) + 4, "text-anchor": "end", class: "muted" }, fmt(v, 0)));
+  }
+  const step = Math.max(1, Math.ceil(T / 10));
+  for (let t = 0; t <= T; t += step) {
+    g.append(svg("text", { x: x(t), y: H - bottom + 14, "text-anchor": "middle", class: "muted" }, t));
+  }
+  g.append(svg("text", { x: (left + x(T)) / 2, y: H - 4, "text-anchor": "middle", class: "muted" },
+               "round"));
+  const ends = [];
+  data.actors.forEach((a, k) => {
+    const pts = a.path.map((v, t) => (v === null ? null : `${x(t)},${y(v)}`)).filter((p) => p);
+    const st = seriesStyle(k);
+    const line = svg("polyline", { points: pts.join(" "), fill: "none", stroke: st.colour,
+                                   "stroke-width": 1.8, class: "actor-path", "data-actor": a.id });
+    const last = a.path[a.path.length - 1];
+    line.append(svg("title", {}, `${a.label}: ${fmt(a.path[0])} → ${fmt(last)}`));
+    g.append(line);
+    if (last !== null) ends.push({ v: last, label: a.label, colour: st.colour });
+  });
+  // labels at the right end, nudged apart so that they do not overlap
+  ends.sort((p, q) => q.v - p.v);
+  let prev = -Infinity;
+  for (const e of ends) {
+    const yy = Math.max(y(e.v) + 4, prev + 11);
+    prev = yy;
+    const t = svg("text", { x: x(T) + 6, y: yy, fill: e.colour }, short(e.label, 20));
+    t.append(svg("title", {}, e.label));
+    g.append(t);
+  }
+  if (data.forecast !== null) {
+    g.append(svg("line", { x1: left, x2: x(T), y1: y(data.forecast), y2: y(data.forecast),
+                           stroke: "#000", "stroke-dasharray": "5 3", id: "history-forecast" }));
+    g.append(svg("text", { x: left + 4, y: y(data.forecast) - 4 }, `forecast ${fmt(data.forecast)}`));
+  }
+  box.replaceChildren(el("h3", { text: "Round by round" }), controls,
+                      el("div", { class: "chart" }, g));
+}
+
+// The alignment of every pair of actors (-1 opposed .. 1 aligned), as a heat map.
+function shade(v) {
+  if (v === null) return "#eee";
+  const mix = (a, b, f) => Math.round(a + (b - a) * f);
+  const [r, gg, b] = v >= 0 ? [0x00, 0x72, 0xB2] : [0xD5, 0x5E, 0x00];
+  const f = Math.min(1, Math.abs(v));
+  return `rgb(${mix(255, r, f)},${mix(255, gg, f)},${mix(255, b, f)})`;
+}
+
+function renderAlliance() {
+  const box = $("alliance");
+  const al = state.result.alliances;
+  if (!al) { box.replaceChildren(); return; }
+  const n = al.actors.length, cell = 24, left = 150, top = 110;
+  const W = left + n * cell + 100, H = top + n * cell + 10;
+  const g = svg("svg", { id: "alliance-chart", viewBox: `0 0 ${W} ${H}`, role: "img",
+                         "aria-label": "Pairwise alignment of the actors" });
+  al.labels.forEach((lab, i) => {
+    g.append(svg("text", { x: left - 6, y: top + i * cell + cell / 2 + 4, "text-anchor": "end" },
+                 short(lab, 22)));
+    const cx = left + i * cell + cell / 2;
+    g.append(svg("text", { x: cx, y: top - 6, transform: `rotate(-55 ${cx} ${top - 6})` },
+                 short(lab, 18)));
+  });
+  al.matrix.forEach((row, i) => row.forEach((v, j) => {
+    const r = svg("rect", { x: left + j * cell, y: top + i * cell, width: cell - 1, height: cell - 1,
+                            fill: shade(v), class: "alliance-cell" });
+    r.append(svg("title", {}, `${al.labels[i]} – ${al.labels[j]}: ${fmt(v, 2)}`));
+    g.append(r);
+  }));
+  box.replaceChildren(el("h3", { text: "Alignment of actors" }),
+    el("p", { class: "hint", text: `Blue: aligned, orange: opposed (−1..1). ${al.method}. ` +
+      "detente alliances adds the concentration index and the effect of settling an issue." }),
+    el("div", { class: "chart" }, g));
 }
 
 // -- the editor --------------------------------------------------------------------------
