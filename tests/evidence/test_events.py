@@ -56,6 +56,24 @@ def test_passive_voice_swaps_source_and_target():
     assert e.source_codes == {"TUR"}
 
 
+@pytest.mark.parametrize("text, src, tgt, reciprocal", [
+    # the host of talks is a party; the by-phrase names the conveners
+    ("The Moscow talks were convened by Turkey and Iran.", {"TUR", "IRN"}, {"RUS"}, False),
+    # a described group and, in an apposition ending the clause, its members
+    ("The Minsk talks were hosted by France and the two other powers with troops nearby, "
+     "Germany and Poland.", {"FRA", "DEU", "POL"}, {"BLR"}, False),
+    ("The talks were jointly organised by Russia and Turkey.", {"RUS", "TUR"}, set(), True),
+    # the host among the conveners: no target, the conveners meet each other
+    ("The Moscow meeting was convened by Russia and China.", {"RUS", "CHN"}, set(), True),
+])
+def test_passive_with_the_event_noun_as_subject(text, src, tgt, reciprocal):
+    e = main_event(text)
+    assert e.passive
+    assert e.source_codes == src
+    assert e.target_codes == tgt
+    assert e.reciprocal == reciprocal
+
+
 def test_negated_hostile_act_is_not_an_event():
     ev = extract("Russia did not attack Turkey.")
     assert not any(e.event in ("FIGHT", "ASSAULT") for e in ev.events)

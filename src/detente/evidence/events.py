@@ -660,6 +660,55 @@ def _place_after(mentions: list[Mention], after: int, low: list[str]) -> Mention
     return None
 
 
+_PARTICIPLES = frozenset(["held", "led", "brokered", "hosted", "convened", "organised",
+                          "organized", "sponsored", "mediated", "chaired", "backed", "signed",
+                          "agreed", "proposed", "launched", "arranged", "called", "initiated"])
+_MEETINGS = frozenset(["talks", "talk", "meeting", "meetings", "summit", "conference",
+                       "negotiations", "consultations", "deal", "agreement", "accord", "truce",
+                       "ceasefire", "process", "round", "session"])
+
+
+def _nominal_passive_by(ev: CodedEvent, toks: list[Token], low: list[str]) -> int | None:
+    """Where the "by" of a passive whose subject is the event's noun stands: "the talks were
+    convened by ...", "the deal was brokered by ..."; None for any other construction."""
+    a, b = ev.trigger_spans[-1]
+    if ev.plover not in _VENUE_CATEGORIES or low[b - 1] not in _MEETINGS:
+        return None
+    k = b
+    if k < len(low) and low[k] in _BE:
+        k += 1
+        if k < len(low) and low[k].endswith("ly"):
+            k += 1  # "were jointly convened by"
+        if k + 1 < len(low) and low[k] in _PARTICIPLES and low[k + 1] == "by":
+            return k + 1
+    return None
+
+
+def _agents(mentions: list[Mention], by: int, toks: list[Token], low: list[str]
+            ) -> list[Mention]:
+    """The agents named after a passive's "by": a co-ordinated list, with the members of a
+    group the list describes in an apposition that ends the clause ("by Russia and the two
+    other regional powers involved in the war, Turkey and Iran")."""
+    first = [m for m in mentions if m.ti > by and m.ti - by <= 4]
+    if not first:
+        return []
+    group = _coord_right(mentions, first[0], toks, low)
+    end = group[-1].tj
+    if end < len(low) and low[end] == "and":
+        comma = next((k for k in range(end + 1, min(len(low), end + 16))
+                      if toks[k].text in ",;" or toks[k].text in _BOUNDARY), None)
+        if comma is not None and toks[comma].text == "," and comma - end > 2 and \
+                not any(m.ti == end + 1 for m in mentions):
+            tail = [m for m in mentions if m.ti == comma + 1]
+            if tail:
+                members = _coord_right(mentions, tail[0], toks, low)
+                stop = members[-1].tj
+                if len(members) >= 2 and (stop >= len(low) or toks[stop].text in _BOUNDARY
+                                          or toks[stop].text == ","):
+                    group = group + members
+    return group
+
+
 _REGION = frozenset(["northern", "southern", "eastern", "western", "central", "north", "south",
                      "east", "west", "capital", "city", "town", "village", "province", "region"])
 
@@ -688,6 +737,20 @@ def _assign_actors(ev: CodedEvent, toks: list[Token], low: list[str],
             src = _subject(mentions, target[0].ti, low)
             ev.sources = _coord_left(mentions, src, toks, low) if src else []
             return
+    by = _nominal_passive_by(ev, toks, low)
+    if by is not None:
+        # "The Astana talks were convened by Russia, Turkey and Iran": the by-phrase names the
+        # parties. A capital before the noun is, as after "talks in", the host of talks (a
+        # party unless its state is among the conveners) and the venue of anything else.
+        ev.passive = True
+        ev.sources = _agents(mentions, by, toks, low)
+        codes = {m.code for m in ev.sources if m.code}
+        host = [m for m in mentions if m.tj == first_span[0] and m.how == "capital"]
+        ev.targets = host if ev.plover == "CONSULT" and host and host[0].code not in codes \
+            else []
+        if ev.plover in RECIPROCAL and not ev.targets and len(codes) >= 2:
+            ev.reciprocal = True
+        return
     if passive:
         ev.passive = True
         left = [m for m in mentions if m.tj <= act_ti]
