@@ -11,6 +11,11 @@ mean of the compromise and the probabilistic Condorcet forecasts with those weig
 It has no parameter fitted to outcomes. It was chosen, against the alternatives listed in
 ``docs/validation.md``, by cross-validation by proposal on the development half of DEU III,
 and fixed before any further evaluation.
+
+Its batched form (``pooled_blend.batched``, for Monte Carlo sweeps) combines the batched forms
+of its parts: the pooled weights and the Condorcet votes of every draw computed together by
+:mod:`detente.models.condorcet`, and the weighted mean summed in order over the actors, so
+that each draw's forecast is exactly that of a single run.
 """
 
 from __future__ import annotations
@@ -19,8 +24,12 @@ import numpy as np
 from pydantic import Field
 
 from detente.models.base import ModelParams, ModelResult, register
-from detente.models.baseline import actor_weights, weighted_mean
-from detente.models.condorcet import CondorcetParams, condorcet, pooled_weights
+from detente.models.baseline import ordered_weighted_mean
+from detente.models.condorcet import (
+    batch_pooled_weights,
+    condorcet_draws,
+    condorcet_scenario,
+)
 from detente.scenario.arrays import ScenarioArrays
 
 
@@ -35,6 +44,20 @@ class PooledBlendParams(ModelParams):
     share: float = Field(0.5, ge=0.0, le=1.0)
 
 
+def _pooled_mean(capability: np.ndarray, position: np.ndarray, w: np.ndarray,
+                 mask: np.ndarray) -> np.ndarray:
+    """``(B, d)`` weighted means of the positions of ``B`` draws with the pooled weights
+    ``w (B, n, d)``; where they sum to zero, with capabilities (as the compromise model)."""
+    mean = ordered_weighted_mean(position, w, axis=1)
+    w_cap = np.where(mask, capability[:, :, None], 0.0)
+    fallback = ordered_weighted_mean(position, w_cap, axis=1)
+    return np.where(np.isnan(mean), fallback, mean)
+
+
+def _blend(mean: np.ndarray, cond: np.ndarray, params: PooledBlendParams) -> np.ndarray:
+    return (1.0 - params.share) * mean + params.share * cond
+
+
 @register("pooled_blend", PooledBlendParams, title="Pooled blend (compromise + Condorcet)")
 def pooled_blend(arrays: ScenarioArrays, params: PooledBlendParams, rng=None) -> ModelResult:
     """The mean of the compromise and probabilistic Condorcet forecasts, weights pooled.
@@ -44,11 +67,22 @@ def pooled_blend(arrays: ScenarioArrays, params: PooledBlendParams, rng=None) ->
     mean of the positions and the expected winner of pairwise weighted votes. It beat the
     compromise model out of sample on the DEU III development half (``docs/validation.md``).
     """
-    w = pooled_weights(arrays)
-    mean = weighted_mean(arrays.position, w)
-    fallback = weighted_mean(arrays.position, actor_weights(arrays, "capability"))
-    mean = np.where(np.isnan(mean), fallback, mean)
-    cond = condorcet(arrays, CondorcetParams(weights="pooled")).forecast
-    f = (1.0 - params.share) * mean + params.share * cond
-    return ModelResult(model="pooled_blend", forecast=f,
+    c = arrays.capability[None]
+    w = batch_pooled_weights(c, arrays.salience[None], arrays.mask)
+    mean = _pooled_mean(c, arrays.position[None], w, arrays.mask)[0]
+    cond = condorcet_scenario(arrays, w[0], 1.0)[0]  # the Condorcet model with weights="pooled"
+    return ModelResult(model="pooled_blend", forecast=_blend(mean, cond, params),
                        extras={"compromise": mean, "condorcet": cond})
+
+
+def _pooled_blend_batched(batch, params: PooledBlendParams) -> np.ndarray:
+    """``(B, d)`` forecasts on every draw of a :class:`~detente.run.draws.DrawBatch`, from the
+    batched pooled weights, weighted mean and Condorcet votes (every parameter choice)."""
+    mask = batch.base.mask
+    w = batch_pooled_weights(batch.capability, batch.salience, mask)
+    mean = _pooled_mean(batch.capability, batch.position, w, mask)
+    cond = condorcet_draws(batch.capability, batch.position, w, mask, 1.0)[0]
+    return _blend(mean, cond, params)
+
+
+pooled_blend.batched = _pooled_blend_batched  # type: ignore[attr-defined]
