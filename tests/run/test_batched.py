@@ -8,6 +8,7 @@ import pytest
 from detente.models import available_models, get_model
 from detente.run.batched import BATCHED, forecast_batch, forecast_loop, has_batched_form
 from detente.run.draws import DrawBatch, apply_inputs, draw_batch, scenario_inputs
+from detente.scenario.arrays import ScenarioArrays
 
 PARAMS = [
     ("compromise", {}),
@@ -31,7 +32,7 @@ def test_batched_equals_loop(ranged, name, values):
     got = forecast_batch(name, batch, params)
     want = forecast_loop(name, batch, params)
     assert got.shape == (60, 2)
-    np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-12)
+    np.testing.assert_array_equal(got, want)  # bit for bit: sums over actors in order
     # the draws matter: forecasts vary from draw to draw
     assert (got.std(axis=0) > 0).all()
 
@@ -49,20 +50,45 @@ def test_batched_equals_loop_with_zero_saliences(ranged, name):
     batch = apply_inputs(ranged.to_arrays(), inputs, vals)
     for p in ({}, {"disagreement": "status_quo"}) if name == "nash" else ({},):
         params = get_model(name).make_params(p)
-        np.testing.assert_allclose(forecast_batch(name, batch, params),
-                                   forecast_loop(name, batch, params), rtol=1e-13, atol=1e-12)
+        np.testing.assert_array_equal(forecast_batch(name, batch, params),
+                                      forecast_loop(name, batch, params))
 
 
-def test_loop_is_used_for_models_without_batched_form(ranged):
-    dynamic = [m for m in available_models() if not has_batched_form(m)]
-    if not dynamic:
-        pytest.skip("no model without a batched form is registered")
-    name = dynamic[0]
+@pytest.mark.parametrize("name,values", PARAMS)
+def test_one_issue_with_many_actors_is_exact(name, values):
+    # One issue: a single run sums an (n, 1) column, which numpy would add pairwise; a batch
+    # sums (n, B) columns one row after the other. Sums in order make the two agree exactly.
+    rng = np.random.default_rng(9)
+    nb, n = 30, 40
+    pos = rng.uniform(0, 100, size=(nb, n, 1))
+    sal = rng.uniform(0, 1, size=(nb, n, 1))
+    cap = rng.uniform(1, 100, size=(nb, n))
+    base = ScenarioArrays.from_arrays(cap[0], pos[0], 100 * sal[0])
+    batch = DrawBatch(base, cap, pos, sal, rng.uniform(0, 100, size=(nb, 1)))
+    params = get_model(name).make_params(values)
+    np.testing.assert_array_equal(forecast_batch(name, batch, params),
+                                  forecast_loop(name, batch, params))
+
+
+def test_loop_is_used_for_models_without_batched_form(ranged, monkeypatch):
+    # A user's model without a batched form runs draw by draw, one registered call per draw.
+    from detente.models import ModelResult, NoParams
+    from detente.models.base import _REGISTRY, ModelSpec
+
+    seen = []
+
+    def run(arrays, params, rng=None):
+        seen.append(arrays.capability.copy())
+        return ModelResult(model="toy_min", forecast=np.nanmin(arrays.position, axis=0))
+
+    monkeypatch.setitem(_REGISTRY, "toy_min", ModelSpec("toy_min", NoParams, run, "min"))
+    assert not has_batched_form("toy_min")
     batch, _ = draw_batch(ranged, seed=4, runs=range(3))
-    got = forecast_batch(name, batch)
+    got = forecast_batch("toy_min", batch)
+    assert len(seen) == 3
     for b in range(3):
-        want = get_model(name)(batch.arrays(b)).forecast
-        np.testing.assert_array_equal(got[b], want)
+        np.testing.assert_array_equal(seen[b], batch.capability[b])
+        np.testing.assert_array_equal(got[b], np.nanmin(batch.position[b], axis=0))
 
 
 def test_one_draw_batch_matches_the_scenario(ranged):
@@ -70,8 +96,8 @@ def test_one_draw_batch_matches_the_scenario(ranged):
     batch = DrawBatch(base, base.capability[None], base.position[None], base.salience[None],
                       base.status_quo[None])
     for name in BATCHED:
-        np.testing.assert_allclose(forecast_batch(name, batch)[0],
-                                   get_model(name)(base).forecast, rtol=1e-13)
+        np.testing.assert_array_equal(forecast_batch(name, batch)[0],
+                                      get_model(name)(base).forecast)
 
 
 def test_a_model_can_attach_its_own_batched_form(ranged, monkeypatch):

@@ -41,10 +41,7 @@ def actor_weights(arrays: ScenarioArrays, kind: WeightKind = "capability_salienc
 def weighted_mean(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     """Column-wise weighted mean of ``x`` (n, d) with weights ``w`` (n, d); NaN where the
     weights sum to zero."""
-    xs = np.nan_to_num(x, nan=0.0)
-    tot = w.sum(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(tot > 0, (w * xs).sum(axis=0) / np.where(tot > 0, tot, 1.0), np.nan)
+    return ordered_weighted_mean(x, w, axis=0)
 
 
 def ordered_sum(a: np.ndarray, axis: int) -> np.ndarray:
@@ -212,6 +209,56 @@ def _utility_slope(x: np.ndarray, pos: np.ndarray, span: np.ndarray, kind: str) 
     return -2.0 * diff / span if kind == "quadratic" else -np.sign(diff) / span
 
 
+def nash_columns(x: np.ndarray, w: np.ndarray, w_cap: np.ndarray, span: np.ndarray,
+                 status_quo: np.ndarray, params: NashParams) -> tuple[np.ndarray, np.ndarray]:
+    """The Nash bargaining solution of every column of an (n, cols) problem, and whether it is
+    the status quo for want of a deal.
+
+    ``x`` positions (NaN: no stance), ``w`` bargaining weights, ``w_cap`` the capability
+    weights used on a column whose weights are all zero, ``span`` and ``status_quo`` per column.
+    A column is an issue of one scenario, or of one Monte Carlo draw: the columns are
+    independent and every sum over actors is taken in order, so a column's solution does not
+    depend on the others.
+    """
+    if not (w > 0).any(axis=0).all():  # issues with zero total weight: use capability
+        w = np.where((w > 0).any(axis=0), w, w_cap)
+    active = w > 0
+    pos = np.where(active, x, np.nan)
+    span = np.asarray(span, dtype=float)[None, :]
+    lo = np.nanmin(np.where(active, x, np.inf), axis=0)
+    hi = np.nanmax(np.where(active, x, -np.inf), axis=0)
+    d = np.zeros_like(x)
+    use_sq = np.zeros(x.shape[1], dtype=bool)
+    pz = np.nan_to_num(pos)
+    if params.disagreement == "status_quo":
+        use_sq = ~np.isnan(status_quo)
+        sqb = np.where(use_sq, status_quo, 0.0)[None, :]
+        radius = np.abs(sqb - pz)
+        d = np.where(use_sq[None, :], _utility(sqb, pz, span, params.utility), 0.0)
+        f_lo = np.max(np.where(active, pz - radius, -np.inf), axis=0)
+        f_hi = np.min(np.where(active, pz + radius, np.inf), axis=0)
+        lo = np.where(use_sq, np.maximum(lo, f_lo), lo)
+        hi = np.where(use_sq, np.minimum(hi, f_hi), hi)
+    empty = ~(active.any(axis=0))
+    no_deal = use_sq & (lo >= hi) & ~empty
+    skip = empty | no_deal
+    a = np.where(skip, 0.0, lo)
+    b = np.where(skip, 0.0, hi)
+    for _ in range(params.iterations):
+        mid = (a + b) / 2.0
+        gain = _utility(mid[None, :], pz, span, params.utility) - d
+        with np.errstate(divide="ignore", invalid="ignore"):
+            terms = np.where(active, w * _utility_slope(mid[None, :], pz, span, params.utility)
+                             / np.maximum(gain, 1e-300), 0.0)
+        slope = ordered_sum(terms, 0)
+        a = np.where(slope > 0, mid, a)
+        b = np.where(slope > 0, b, mid)
+    f = (a + b) / 2.0
+    f = np.where(no_deal, status_quo, f)
+    f = np.where(empty, np.nan, f)
+    return f, no_deal
+
+
 @register("nash", NashParams, title="Nash bargaining solution", baseline=True)
 def nash(arrays: ScenarioArrays, params: NashParams, rng=None) -> ModelResult:
     """The asymmetric Nash bargaining solution over the actors' utilities.
@@ -222,43 +269,7 @@ def nash(arrays: ScenarioArrays, params: NashParams, rng=None) -> ModelResult:
     bisection on the derivative, on all issues at once. With quadratic utilities the
     solution is close to the capability x salience weighted mean (Achen 2006).
     """
-    x = arrays.position
-    w = actor_weights(arrays, params.weights)
-    if not (w > 0).any(axis=0).all():  # issues with zero total weight: use capability
-        w = np.where((w > 0).any(axis=0), w, actor_weights(arrays, "capability"))
-    active = w > 0
-    pos = np.where(active, x, np.nan)
-    span = arrays.span[None, :]
-    lo = np.nanmin(np.where(active, x, np.inf), axis=0)
-    hi = np.nanmax(np.where(active, x, -np.inf), axis=0)
-    d = np.zeros_like(x)
-    use_sq = np.zeros(arrays.n_issues, dtype=bool)
-    if params.disagreement == "status_quo":
-        sq = arrays.status_quo
-        use_sq = ~np.isnan(sq)
-        sqb = np.where(use_sq, sq, 0.0)[None, :]
-        radius = np.abs(sqb - np.nan_to_num(pos))
-        d = np.where(use_sq[None, :], _utility(sqb, np.nan_to_num(pos), span, params.utility), 0.0)
-        f_lo = np.max(np.where(active, np.nan_to_num(pos) - radius, -np.inf), axis=0)
-        f_hi = np.min(np.where(active, np.nan_to_num(pos) + radius, np.inf), axis=0)
-        lo = np.where(use_sq, np.maximum(lo, f_lo), lo)
-        hi = np.where(use_sq, np.minimum(hi, f_hi), hi)
-    empty = ~(active.any(axis=0))
-    no_deal = use_sq & (lo >= hi) & ~empty
-    skip = empty | no_deal
-    a = np.where(skip, 0.0, lo)
-    b = np.where(skip, 0.0, hi)
-    pz = np.nan_to_num(pos)
-    for _ in range(params.iterations):
-        mid = (a + b) / 2.0
-        gain = _utility(mid[None, :], pz, span, params.utility) - d
-        with np.errstate(divide="ignore", invalid="ignore"):
-            terms = np.where(active, w * _utility_slope(mid[None, :], pz, span, params.utility)
-                             / np.maximum(gain, 1e-300), 0.0)
-        slope = terms.sum(axis=0)
-        a = np.where(slope > 0, mid, a)
-        b = np.where(slope > 0, b, mid)
-    f = (a + b) / 2.0
-    f = np.where(no_deal, arrays.status_quo, f)
-    f = np.where(empty, np.nan, f)
+    f, no_deal = nash_columns(arrays.position, actor_weights(arrays, params.weights),
+                              actor_weights(arrays, "capability"), arrays.span,
+                              arrays.status_quo, params)
     return ModelResult(model="nash", forecast=f, extras={"no_agreement": no_deal})

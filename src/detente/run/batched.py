@@ -19,8 +19,7 @@ from detente.models.baseline import (
     CompromiseParams,
     MedianParams,
     NashParams,
-    _utility,
-    _utility_slope,
+    nash_columns,
     weighted_mean,
     weighted_median,
 )
@@ -80,45 +79,9 @@ def _median(batch: DrawBatch, params: MedianParams) -> np.ndarray:
 def _nash(batch: DrawBatch, params: NashParams) -> np.ndarray:
     # The Nash model of detente.models.baseline, with the issues of all draws as columns.
     nb, d = len(batch), batch.base.n_issues
-    x = _columns(batch.position)
-    w = _columns(batch_weights(batch, params.weights))
-    if not (w > 0).any(axis=0).all():
-        w = np.where((w > 0).any(axis=0), w, _columns(batch_weights(batch, "capability")))
-    active = w > 0
-    pos = np.where(active, x, np.nan)
-    span = np.tile(batch.base.span, nb)[None, :]
-    status_quo = batch.status_quo.reshape(nb * d)
-    lo = np.nanmin(np.where(active, x, np.inf), axis=0)
-    hi = np.nanmax(np.where(active, x, -np.inf), axis=0)
-    dis = np.zeros_like(x)
-    use_sq = np.zeros(nb * d, dtype=bool)
-    pz = np.nan_to_num(pos)
-    if params.disagreement == "status_quo":
-        use_sq = ~np.isnan(status_quo)
-        sqb = np.where(use_sq, status_quo, 0.0)[None, :]
-        radius = np.abs(sqb - pz)
-        dis = np.where(use_sq[None, :], _utility(sqb, pz, span, params.utility), 0.0)
-        f_lo = np.max(np.where(active, pz - radius, -np.inf), axis=0)
-        f_hi = np.min(np.where(active, pz + radius, np.inf), axis=0)
-        lo = np.where(use_sq, np.maximum(lo, f_lo), lo)
-        hi = np.where(use_sq, np.minimum(hi, f_hi), hi)
-    empty = ~(active.any(axis=0))
-    no_deal = use_sq & (lo >= hi) & ~empty
-    skip = empty | no_deal
-    a = np.where(skip, 0.0, lo)
-    b = np.where(skip, 0.0, hi)
-    for _ in range(params.iterations):
-        mid = (a + b) / 2.0
-        gain = _utility(mid[None, :], pz, span, params.utility) - dis
-        with np.errstate(divide="ignore", invalid="ignore"):
-            terms = np.where(active, w * _utility_slope(mid[None, :], pz, span, params.utility)
-                             / np.maximum(gain, 1e-300), 0.0)
-        slope = terms.sum(axis=0)
-        a = np.where(slope > 0, mid, a)
-        b = np.where(slope > 0, b, mid)
-    f = (a + b) / 2.0
-    f = np.where(no_deal, status_quo, f)
-    f = np.where(empty, np.nan, f)
+    f, _ = nash_columns(_columns(batch.position), _columns(batch_weights(batch, params.weights)),
+                        _columns(batch_weights(batch, "capability")), np.tile(batch.base.span, nb),
+                        batch.status_quo.reshape(nb * d), params)
     return _shape_back(f, batch)
 
 
