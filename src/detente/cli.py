@@ -19,8 +19,12 @@ from rich.table import Table
 from detente import api
 from detente.errors import DetenteError, ParameterError, ScenarioError
 from detente.scenario import DEFAULT_SCENARIO, FORMATS, WRITABLE, embedded_names, load
-from detente.scenario.io import atomic_write_text, read_scenario, scenario_to_text, \
-    format_for_output
+from detente.scenario.io import (
+    atomic_write_text,
+    format_for_output,
+    read_scenario,
+    scenario_to_text,
+)
 
 app = typer.Typer(
     name="detente",

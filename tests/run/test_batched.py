@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from detente.models import available_models, get_model
+from detente.models import get_model
 from detente.run.batched import BATCHED, forecast_batch, forecast_loop, has_batched_form
 from detente.run.draws import DrawBatch, apply_inputs, draw_batch, scenario_inputs
 from detente.scenario.arrays import ScenarioArrays

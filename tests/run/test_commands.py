@@ -13,8 +13,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from detente.errors import DetenteError, ParameterError
 from detente.api import parse_model_params
+from detente.errors import DetenteError, ParameterError
 from detente.run.commands import add_commands
 from detente.run.sweep import SweepError, read_parts, run_sweep
 from detente.scenario import write_scenario

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from shared_data import shared_path
 
 import detente
 from detente.errors import DetenteError, ScenarioError
 from detente.scenario import build_scenario, read_scenario, write_scenario
 from detente.scenario.io import detect_format
-
-from shared_data import shared_path
 
 
 def _scenario(n_issues=2):

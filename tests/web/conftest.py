@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from demo_scenario import DEMO_YAML, demo, demo_file  # noqa: F401  (fixtures)
 
 

@@ -291,7 +291,6 @@ def test_the_page_draws_round_by_round_and_alignment_charts(browser, tmp_path):
     if DEFAULT_SCENARIO not in detente.embedded_names():
         pytest.skip("the default embedded scenario is not there")
     s = detente.load(DEFAULT_SCENARIO)
-    first = s.issues[0].id
     mask = s.to_arrays().mask
     with_stance = sorted(a for i, a in enumerate(s.actor_ids) if mask[i, 0])
     paths = ("[...document.querySelectorAll('#history-chart polyline.actor-path')]")

@@ -101,7 +101,7 @@ def pivotal(scenario: Scenario, models: Sequence[str] | None = None, *, step: fl
         reason; a perturbation a model refuses gives NaN rows.
     """
     from detente.analysis.alliances import default_analysis_models
-    from detente.api import make_params, applicable
+    from detente.api import applicable, make_params
     from detente.models import get_model
 
     if not np.isfinite(step) or step < 0:

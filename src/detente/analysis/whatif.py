@@ -86,7 +86,7 @@ from pathlib import Path
 from typing import Any
 
 from detente.errors import DetenteError, Problem, ScenarioError
-from detente.scenario.io import read_text, parse_yaml, scenario_to_dict
+from detente.scenario.io import parse_yaml, read_text, scenario_to_dict
 from detente.scenario.model import ActorKind, Scenario
 from detente.scenario.validate import build_scenario
 

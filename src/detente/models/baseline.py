@@ -23,8 +23,15 @@ def actor_weights(arrays: ScenarioArrays, kind: WeightKind = "capability_salienc
     ``capability_salience`` (the default of the compromise and median models) is
     ``c_i * s_ik``; the other choices drop one or both factors.
     """
-    c = arrays.capability[:, None]
-    s = np.nan_to_num(arrays.salience, nan=0.0)
+    return kind_weights(arrays.capability, arrays.salience, arrays.mask, kind)
+
+
+def kind_weights(capability: np.ndarray, salience: np.ndarray, mask: np.ndarray,
+                 kind: WeightKind) -> np.ndarray:
+    """:func:`actor_weights` from the arrays, with any leading axes (of draws, say):
+    ``capability (..., n)``, ``salience (..., n, d)``, ``mask (n, d)`` -> ``(..., n, d)``."""
+    c = np.asarray(capability)[..., :, None]
+    s = np.nan_to_num(salience, nan=0.0)
     if kind == "capability_salience":
         w = c * s
     elif kind == "capability":
@@ -35,7 +42,7 @@ def actor_weights(arrays: ScenarioArrays, kind: WeightKind = "capability_salienc
         w = np.ones_like(s)
     else:  # pragma: no cover - guarded by the Literal type of the parameters
         raise ValueError(kind)
-    return np.where(arrays.mask, w, 0.0)
+    return np.where(mask, w, 0.0)
 
 
 def weighted_mean(x: np.ndarray, w: np.ndarray) -> np.ndarray:

@@ -34,7 +34,7 @@ import numpy as np
 from pydantic import Field
 
 from detente.models.base import ModelParams, ModelResult, register
-from detente.models.baseline import WeightKind, ordered_sum
+from detente.models.baseline import WeightKind, kind_weights, ordered_sum
 from detente.scenario.arrays import ScenarioArrays
 
 POOLED: tuple[WeightKind, ...] = ("capability_salience", "salience", "capability", "equal")
@@ -61,26 +61,6 @@ class CondorcetParams(ModelParams):
         "capability_salience"
     estimate: Literal["mean", "mode"] = "mean"
     sharpness: float = Field(1.0, ge=0.0, le=100.0)
-
-
-def kind_weights(capability: np.ndarray, salience: np.ndarray, mask: np.ndarray,
-                 kind: WeightKind) -> np.ndarray:
-    """``(B, n, d)`` weights of each actor on each issue in every draw, 0 where it has no
-    stance: :func:`~detente.models.baseline.actor_weights` over a leading axis of draws
-    (``capability (B, n)``, ``salience (B, n, d)``, ``mask (n, d)``)."""
-    c = capability[:, :, None]
-    s = np.nan_to_num(salience, nan=0.0)
-    if kind == "capability_salience":
-        w = c * s
-    elif kind == "capability":
-        w = np.broadcast_to(c, s.shape).astype(float)
-    elif kind == "salience":
-        w = s
-    elif kind == "equal":
-        w = np.ones_like(s)
-    else:  # pragma: no cover - guarded by the Literal type of the parameters
-        raise ValueError(kind)
-    return np.where(mask, w, 0.0)
 
 
 def batch_pooled_weights(capability: np.ndarray, salience: np.ndarray,

@@ -19,6 +19,7 @@ from detente.models.baseline import (
     CompromiseParams,
     MedianParams,
     NashParams,
+    kind_weights,
     nash_columns,
     weighted_mean,
     weighted_median,
@@ -37,19 +38,7 @@ def _columns(a: np.ndarray) -> np.ndarray:
 def batch_weights(batch: DrawBatch, kind: str) -> np.ndarray:
     """``(B, n, d)`` actor weights of every draw (as
     :func:`detente.models.baseline.actor_weights` per draw)."""
-    c = batch.capability[:, :, None]
-    s = np.nan_to_num(batch.salience, nan=0.0)
-    if kind == "capability_salience":
-        w = c * s
-    elif kind == "capability":
-        w = np.broadcast_to(c, s.shape).astype(float)
-    elif kind == "salience":
-        w = s
-    elif kind == "equal":
-        w = np.ones_like(s)
-    else:
-        raise ValueError(kind)
-    return np.where(batch.base.mask[None, :, :], w, 0.0)
+    return kind_weights(batch.capability, batch.salience, batch.base.mask, kind)
 
 
 def _shape_back(f: np.ndarray, batch: DrawBatch) -> np.ndarray:
