@@ -687,8 +687,8 @@ def _nominal_passive_by(ev: CodedEvent, toks: list[Token], low: list[str]) -> in
 def _agents(mentions: list[Mention], by: int, toks: list[Token], low: list[str]
             ) -> list[Mention]:
     """The agents named after a passive's "by": a co-ordinated list, with the members of a
-    group the list describes in an apposition that ends the clause ("by Russia and the two
-    other regional powers involved in the war, Turkey and Iran")."""
+    group the list describes in an apposition that ends the clause ("by France and the two
+    other powers with troops nearby, Germany and Poland")."""
     first = [m for m in mentions if m.ti > by and m.ti - by <= 4]
     if not first:
         return []
@@ -739,7 +739,7 @@ def _assign_actors(ev: CodedEvent, toks: list[Token], low: list[str],
             return
     by = _nominal_passive_by(ev, toks, low)
     if by is not None:
-        # "The Astana talks were convened by Russia, Turkey and Iran": the by-phrase names the
+        # "The Moscow talks were convened by Turkey and Iran": the by-phrase names the
         # parties. A capital before the noun is, as after "talks in", the host of talks (a
         # party unless its state is among the conveners) and the venue of anything else.
         ev.passive = True
