@@ -160,3 +160,19 @@ def test_failed_write_keeps_existing_file(tmp_path):
 def test_missing_file_is_a_detente_error(tmp_path):
     with pytest.raises(DetenteError, match="no such file"):
         read_scenario(tmp_path / "nope.yaml")
+
+
+def test_atomic_writes_give_the_usual_permissions(tmp_path):
+    # mkstemp makes 0600 files; a written scenario or report must be readable as any other file
+    import os
+
+    from detente.scenario.io import atomic_write_bytes, atomic_write_text
+
+    mask = os.umask(0o022)
+    os.umask(mask)
+    atomic_write_text(tmp_path / "a.yaml", "id: x\n")
+    atomic_write_bytes(tmp_path / "b.html", b"<p>x</p>")
+    for name in ("a.yaml", "b.html"):
+        assert (tmp_path / name).stat().st_mode & 0o777 == 0o666 & ~mask
+    assert (tmp_path / "a.yaml").read_bytes() == b"id: x\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.yaml", "b.html"]

@@ -12,15 +12,13 @@ distributions and tornado and a validation table. The same inputs give the same 
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from pathlib import Path
 
-from detente.errors import DetenteError, ParameterError
+from detente.errors import ParameterError
 from detente.report.data import ReportData, collect
 from detente.report.html import render_html
 from detente.scenario import Scenario
+from detente.scenario.io import atomic_write_bytes
 
 FORMATS = ("html", "pdf")
 
@@ -47,22 +45,7 @@ def report_format(out: str | Path, format: str | None = None) -> str:
 
 def write_atomic(path: str | Path, payload: bytes) -> None:
     """Write ``payload`` to ``path`` through a temporary file in the same folder."""
-    p = Path(path)
-    parent = p.parent if str(p.parent) else Path(".")
-    if not parent.is_dir():
-        raise DetenteError(f"{p}: the folder {parent} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-        mask = os.umask(0o022)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)
-        os.replace(tmp, p)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    atomic_write_bytes(path, payload)
 
 
 def build_report(scenario: Scenario | str | None, out: str | Path, *,
