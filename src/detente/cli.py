@@ -19,6 +19,7 @@ from rich.table import Table
 from detente import api
 from detente.errors import DetenteError, ParameterError, ScenarioError
 from detente.scenario import DEFAULT_SCENARIO, FORMATS, WRITABLE, embedded_names, load
+from detente.scenario.describe import evidence_text, value_text
 from detente.scenario.io import (
     atomic_write_text,
     format_for_output,
@@ -166,29 +167,6 @@ def models() -> None:
     out.print(table)
 
 
-def _value_text(v) -> str:
-    if v is None:
-        return "—"
-    txt = f"{v.value:g}"
-    if v.range is not None:
-        txt += f" [{v.range[0]:g}–{v.range[1]:g}]"
-    return txt
-
-
-def _evidence_text(s, v) -> str:
-    parts = []
-    for ev in v.evidence:
-        if ev.basis.value == "assumption":
-            parts.append(f"assumption: {ev.reason or ev.paraphrase}")
-        else:
-            src = s.source(ev.source) if ev.source else None
-            cite = ev.source or ""
-            if src is not None:
-                cite = ", ".join(x for x in (src.publication, str(src.date or ""), src.file) if x)
-            parts.append(f"{ev.paraphrase or ''} ({cite})")
-    return "; ".join(parts)
-
-
 @app.command()
 def show(
     scenario: Optional[str] = typer.Argument(None, help=SCENARIO_HELP),
@@ -214,16 +192,16 @@ def show(
     if evidence:
         at.add_column("evidence", overflow="fold")
     for a in s.actors:
-        row = [a.id, a.name or "", a.kind.value, _value_text(a.capability)]
+        row = [a.id, a.name or "", a.kind.value, value_text(a.capability)]
         if evidence:
-            row.append(_evidence_text(s, a.capability))
+            row.append(evidence_text(s, a.capability, with_file=True))
         at.add_row(*row)
     out.print(at)
     it = Table(title="Issues", title_justify="left")
     for col in ("id", "name", "scale", "status quo"):
         it.add_column(col, overflow="fold")
     for iss in s.issues:
-        it.add_row(iss.id, iss.label, iss.scale.describe(), _value_text(iss.status_quo))
+        it.add_row(iss.id, iss.label, iss.scale.describe(), value_text(iss.status_quo))
     out.print(it)
     for iss in s.issues:
         t = Table(title=f"{iss.label} ({iss.scale.describe()})", title_justify="left")
@@ -235,10 +213,10 @@ def show(
             stn = s.stance(a.id, iss.id)
             if stn is None:
                 continue
-            row = [a.label, _value_text(stn.position), _value_text(stn.salience)]
+            row = [a.label, value_text(stn.position), value_text(stn.salience)]
             if evidence:
-                row.append(_evidence_text(s, stn.position) + " | salience: " +
-                           _evidence_text(s, stn.salience))
+                row.append(evidence_text(s, stn.position, with_file=True) + " | salience: " +
+                           evidence_text(s, stn.salience, with_file=True))
             t.add_row(*row)
         out.print(t)
 

@@ -18,7 +18,8 @@ import detente
 from detente.report import figures as F
 from detente.report.data import ReportData
 from detente.report.sweep import histogram_panels, tornado_groups
-from detente.scenario.model import Issue, Scenario, Value
+from detente.scenario.describe import evidence_text, value_text
+from detente.scenario.model import Issue, Scenario
 
 CSS = """
 :root { --ink: #1b1b1b; --muted: #5a5a5a; --line: #d9d9d9; --band: #f4f6f8;
@@ -86,34 +87,6 @@ def fmt(v: Any, digits: int = 1) -> str:
     if math.isnan(f):
         return "—"
     return f"{f:.{digits}f}"
-
-
-def value_text(v: Value | None) -> str:
-    """``value [low–high]`` of a :class:`Value`."""
-    if v is None:
-        return "—"
-    txt = f"{v.value:g}"
-    if v.range is not None:
-        txt += f" [{v.range[0]:g}–{v.range[1]:g}]"
-    return txt
-
-
-def evidence_text(s: Scenario, v: Value | None) -> str:
-    """The evidence of a value as one line: paraphrase (publication, date) or assumption."""
-    if v is None:
-        return ""
-    parts = []
-    for ev in v.evidence:
-        if ev.basis.value == "assumption":
-            parts.append(f"Assumption: {ev.reason or ev.paraphrase}")
-            continue
-        src = s.source(ev.source) if ev.source else None
-        cite = ev.source or ""
-        if src is not None:
-            cite = ", ".join(x for x in (src.publication, str(src.date or ""), src.title) if x) \
-                or src.id
-        parts.append(f"{ev.paraphrase or 'stated'} ({cite})")
-    return "; ".join(parts)
 
 
 def table(header: Sequence[str], rows: Iterable[Sequence[Any]], numeric: Sequence[int] = (),

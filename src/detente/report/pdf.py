@@ -22,8 +22,9 @@ from matplotlib.figure import Figure
 import detente
 from detente.report import figures as F
 from detente.report.data import ReportData
-from detente.report.html import _validation_parts, evidence_text, value_text
+from detente.report.html import _validation_parts
 from detente.report.sweep import histogram_panels, tornado_groups
+from detente.scenario.describe import evidence_text, value_text
 
 A4 = (8.27, 11.69)
 FONT = 7.0
