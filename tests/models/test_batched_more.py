@@ -10,13 +10,13 @@ import functools
 
 import numpy as np
 import pytest
+from draw_helpers import batch_from
 
 import detente
 from detente.models import get_model
 from detente.models.baseline import ordered_sum
 from detente.run.batched import forecast_batch, forecast_loop, has_batched_form
 from detente.run.draws import DrawBatch, draw_batch
-from detente.scenario.arrays import ScenarioArrays
 
 VARIANTS = {
     "exchange": [{}, {"rounds": 0}, {"rounds": 5}, {"min_gain": 0.5},
@@ -62,12 +62,7 @@ def random_batch(rng: np.random.Generator, nb: int, n: int, d: int) -> DrawBatch
     mask[:2] = True
     if d > 2 and rng.random() < 0.3:
         mask[:, -1] = False
-    pos = np.where(mask, pos, np.nan)
-    sal = np.where(mask, sal, np.nan)
-    base = ScenarioArrays.from_arrays(cap[0], pos[0], 100 * sal[0])
-    base = ScenarioArrays(**{**base.__dict__, "mask": mask, "position": pos[0],
-                             "salience": sal[0]})
-    return DrawBatch(base, cap, pos, sal, np.full((nb, d), np.nan))
+    return batch_from(cap, pos, sal, mask)
 
 
 @pytest.mark.parametrize("name", sorted(VARIANTS))

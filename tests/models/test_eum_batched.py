@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from draw_helpers import batch_from
 
 import detente
 from detente.models import get_model
 from detente.models.eum import PairGeometry, win_probability
 from detente.run.batched import forecast_batch, forecast_loop, has_batched_form
 from detente.run.draws import DrawBatch, draw_batch
-from detente.scenario.arrays import ScenarioArrays
 
 SPEC = get_model("eum")
 
@@ -62,12 +62,7 @@ def random_batch(rng: np.random.Generator, nb: int, n: int, d: int, grid: bool) 
     cap = rng.uniform(1, 100, size=(nb, n))
     mask = rng.random((n, d)) < 0.85
     mask[:2] = True
-    pos = np.where(mask, pos, np.nan)
-    sal = np.where(mask, sal, np.nan)
-    base = ScenarioArrays.from_arrays(cap[0], pos[0], 100 * sal[0])
-    base = ScenarioArrays(**{**base.__dict__, "mask": mask, "position": pos[0],
-                             "salience": sal[0]})
-    return DrawBatch(base, cap, pos, sal, np.full((nb, d), np.nan))
+    return batch_from(cap, pos, sal, mask)
 
 
 @pytest.mark.parametrize("values", VARIANTS)
@@ -91,11 +86,7 @@ def test_degenerate_games():
     sal = np.where(np.isnan(pos), np.nan, 0.5)
     sal[:, :, 2] = 0.0
     cap = np.tile([40.0, 30.0, 20.0, 10.0], (nb, 1))
-    mask = ~np.isnan(pos[0])
-    base = ScenarioArrays.from_arrays(cap[0], np.nan_to_num(pos[0]), 100 * np.nan_to_num(sal[0]))
-    base = ScenarioArrays(**{**base.__dict__, "mask": mask, "position": pos[0],
-                             "salience": sal[0]})
-    batch = DrawBatch(base, cap, pos, sal, np.full((nb, 4), np.nan))
+    batch = batch_from(cap, pos, sal, ~np.isnan(pos[0]))
     for values in ({}, {"stop": "none"}):
         got = assert_batch_equals_loop(batch, SPEC.params(**values))
         assert np.all(got[:, 0] == 50.0) and np.all(got[:, 1] == 50.0)
