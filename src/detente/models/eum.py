@@ -688,8 +688,7 @@ def run_eum(arrays: ScenarioArrays, params: EUMParams, rng=None) -> ModelResult:
             continue
         x0 = arrays.position[idx, k].astype(float)[None]
         span = _issue_spans(x0, arrays.span[k], params)
-        spans[k] = float(x0.max() - x0.min()) if params.scale == "positions" \
-            else float(arrays.span[k])
+        spans[k] = float(span[0])  # the span the game used (0: nothing to negotiate)
         game = _Issue(arrays.capability[idx][None], arrays.salience[idx, k][None], span, params)
         runs.append(game.play(x0, [ids[i] for i in idx], arrays.issues[k])[1])
 
