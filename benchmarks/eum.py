@@ -43,8 +43,9 @@ EMISSION = ROOT.parent / "shared" / "parity" / "eum" / "emission_standards.csv"
 
 def random_scenario(n: int, seed: int = 2011) -> ScenarioArrays:
     rng = np.random.default_rng(seed)
-    return ScenarioArrays.from_arrays(rng.uniform(0.05, 1.0, n), rng.uniform(0, 100, n),
-                                      rng.uniform(5, 100, n))
+    return ScenarioArrays.from_arrays(
+        rng.uniform(0.05, 1.0, n), rng.uniform(0, 100, n), rng.uniform(5, 100, n)
+    )
 
 
 def time_ours(arrays: ScenarioArrays, rounds: int, repeat: int) -> tuple[list[float], float]:
@@ -73,8 +74,10 @@ def load_reference(path: str):
 
 def run_reference(module, c, x, s, rounds: int) -> tuple[float, np.ndarray]:
     """Time the reference over ``rounds`` rounds; return (seconds, positions per round)."""
-    data = [{"Actor": f"A{i}", "Capability": c[i], "Position": x[i], "Salience": s[i]}
-            for i in range(len(c))]
+    data = [
+        {"Actor": f"A{i}", "Capability": c[i], "Position": x[i], "Salience": s[i]}
+        for i in range(len(c))
+    ]
     model = module.BDMScholzModel(data, q=1.0)
     traj = [[a.x for a in model.actors]]
     t0 = time.perf_counter()
@@ -110,9 +113,11 @@ def compare_with_reference(path: str, n_big: int, rounds: int, our_best: float) 
         s = [float(r["salience"]) / 100 for r in rows]
         t_ref, p_ref = run_reference(ref, c, x, s, 8)
         t_our, p_our = ours_positions(c, x, s, 8)
-        print(f"  emission standards (10 actors, 8 rounds): reference {t_ref:.3f} s, "
-              f"eum {t_our:.4f} s, ratio {t_ref / t_our:,.0f}x; positions agree to "
-              f"{np.max(np.abs(p_ref - p_our)):.1e}")
+        print(
+            f"  emission standards (10 actors, 8 rounds): reference {t_ref:.3f} s, "
+            f"eum {t_our:.4f} s, ratio {t_ref / t_our:,.0f}x; positions agree to "
+            f"{np.max(np.abs(p_ref - p_our)):.1e}"
+        )
     sizes, per_round = [], []
     for n in (6, 8, 10, 12):
         rng = np.random.default_rng(n)
@@ -121,14 +126,18 @@ def compare_with_reference(path: str, n_big: int, rounds: int, our_best: float) 
         t_our, p_our = ours_positions(c, x, s, 2)
         sizes.append(n)
         per_round.append(t_ref / 2)
-        print(f"  random, {n:2d} actors, 2 rounds: reference {t_ref:.3f} s, eum {t_our:.4f} s, "
-              f"ratio {t_ref / t_our:,.0f}x; positions agree to "
-              f"{np.max(np.abs(p_ref - p_our)):.1e}")
+        print(
+            f"  random, {n:2d} actors, 2 rounds: reference {t_ref:.3f} s, eum {t_our:.4f} s, "
+            f"ratio {t_ref / t_our:,.0f}x; positions agree to "
+            f"{np.max(np.abs(p_ref - p_our)):.1e}"
+        )
     slope, icept = np.polyfit(np.log(sizes), np.log(per_round), 1)
     projected = float(np.exp(icept) * n_big**slope) * rounds
-    print(f"  reference cost grows as n^{slope:.1f} per round; on {n_big} actors x {rounds} "
-          f"rounds it would take about {projected:.1e} s ({projected / 3.15e7:.1e} years; "
-          f"EXTRAPOLATED, not measured), {projected / our_best:.1e} x the eum time")
+    print(
+        f"  reference cost grows as n^{slope:.1f} per round; on {n_big} actors x {rounds} "
+        f"rounds it would take about {projected:.1e} s ({projected / 3.15e7:.1e} years; "
+        f"EXTRAPOLATED, not measured), {projected / our_best:.1e} x the eum time"
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -136,25 +145,34 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--actors", type=int, default=1000)
     ap.add_argument("--rounds", type=int, default=10)
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--reference", default=os.environ.get("EUM_REFERENCE"),
-                    help="path of a Python 3 port of jmckib's bdm_scholz_model.py")
+    ap.add_argument(
+        "--reference",
+        default=os.environ.get("EUM_REFERENCE"),
+        help="path of a Python 3 port of jmckib's bdm_scholz_model.py",
+    )
     args = ap.parse_args(argv)
 
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-          f"{platform.python_version()}, numpy {np.__version__}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}, numpy {np.__version__}"
+    )
     arrays = random_scenario(args.actors)
     walls, cpu = time_ours(arrays, args.rounds, args.repeat)
     best, med = min(walls), statistics.median(walls)
-    print(f"eum: {args.actors} actors, 1 issue, {args.rounds} rounds: median {med:.2f} s, "
-          f"best {best:.2f} s wall, {cpu:.2f} s CPU (target < 5 s: "
-          f"{'met' if med < 5 else 'MISSED'})")
+    print(
+        f"eum: {args.actors} actors, 1 issue, {args.rounds} rounds: median {med:.2f} s, "
+        f"best {best:.2f} s wall, {cpu:.2f} s CPU (target < 5 s: "
+        f"{'met' if med < 5 else 'MISSED'})"
+    )
     if args.reference:
         compare_with_reference(args.reference, args.actors, args.rounds, best)
     else:
-        print("reference: none run. The best existing Python replication "
-              "(jmckib/bdm-scholz-expected-utility-model) is Python 2 and is not shipped; pass "
-              "--reference PATH to a Python 3 port of it to time it. It cannot run on "
-              f"{args.actors} actors in any case (its cost grows as n^5 per round).")
+        print(
+            "reference: none run. The best existing Python replication "
+            "(jmckib/bdm-scholz-expected-utility-model) is Python 2 and is not shipped; pass "
+            "--reference PATH to a Python 3 port of it to time it. It cannot run on "
+            f"{args.actors} actors in any case (its cost grows as n^5 per round)."
+        )
 
 
 if __name__ == "__main__":

@@ -30,16 +30,21 @@ def _texts() -> list[str]:
         texts.append(p.read_text(encoding="utf-8"))
     gold = SHARED / "data" / "plover" / "plover_gsr_dev.json"
     if gold.exists():
-        recs = [r for r in json.loads(gold.read_text(encoding="utf-8")) if r.get("event") !=
-                "DOCUMENT"]
+        recs = [
+            r for r in json.loads(gold.read_text(encoding="utf-8")) if r.get("event") != "DOCUMENT"
+        ]
         texts.append("\n".join(r["text"] for r in recs))
     if not texts:
         from detente.evidence import default_actors
 
         names = [a.name for a in default_actors().actors.values() if a.kind == "state"]
-        texts.append("\n".join(f"{a} accused {b} of violating the ceasefire on Monday, and "
-                               f"said it would not attend talks in Geneva."
-                               for a, b in itertools.pairwise(names)))
+        texts.append(
+            "\n".join(
+                f"{a} accused {b} of violating the ceasefire on Monday, and "
+                f"said it would not attend talks in Geneva."
+                for a, b in itertools.pairwise(names)
+            )
+        )
     return texts
 
 
@@ -70,8 +75,10 @@ def main() -> None:
         dt = time.perf_counter() - t0
         best = dt if best is None else min(best, dt)
     rate = n_sent / best
-    print(f"machine: {platform.machine()}, {platform.python_implementation()} "
-          f"{platform.python_version()}, one core")
+    print(
+        f"machine: {platform.machine()}, {platform.python_implementation()} "
+        f"{platform.python_version()}, one core"
+    )
     print(f"actor dictionary load: {load_s:.2f} s (once per process)")
     print(f"{n_sent} sentences in {best:.3f} s (best of {args.repeat}): {rate:.0f} sentences/s")
     print(f"ratio to the 200 sentences/s target: {rate / TARGET:.2f}x")

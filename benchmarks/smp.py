@@ -89,25 +89,32 @@ def main() -> None:
     from detente.models.smp import SMPParams
 
     model = get_model("smp")
-    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, {platform.processor() or ''}"
-          f" Python {platform.python_version()}, numpy {np.__version__}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} CPUs, {platform.processor() or ''}"
+        f" Python {platform.python_version()}, numpy {np.__version__}"
+    )
     model(generated(12))  # warm up
 
     if PARITY.exists():
         times = ktab_times()
-        print(f"\n{'scenario':16s} {'actors':>6s} {'turns':>5s} {'detente s':>10s} "
-              f"{'KTAB s':>8s} {'ratio':>8s}  same as KTAB")
+        print(
+            f"\n{'scenario':16s} {'actors':>6s} {'turns':>5s} {'detente s':>10s} "
+            f"{'KTAB s':>8s} {'ratio':>8s}  same as KTAB"
+        )
         for name in ("dummyData-a040", "dummyData-a080"):
             arrays = detente.load(str(PARITY / f"{name}.csv")).to_arrays()
             sec, res = timed(model, arrays, args.repeat)
             ref = ktab_positions(name, arrays.actors, arrays.n_issues)
-            same = res.rounds.shape == ref.shape and bool(np.all(np.abs(res.rounds - ref)
-                                                                  <= 0.01))
+            same = res.rounds.shape == ref.shape and bool(np.all(np.abs(res.rounds - ref) <= 0.01))
             ratio = times[name] / sec
-            print(f"{name:16s} {arrays.n_actors:6d} {res.n_rounds:5d} {sec:10.3f} "
-                  f"{times[name]:8.2f} {ratio:7.0f}x  {'yes' if same else 'NO'}")
-        print(f"target: at least {TARGET_RATIO:.0f}x on dummyData-a080: "
-              f"{'met' if ratio >= TARGET_RATIO else 'NOT met'} ({ratio:.0f}x)")
+            print(
+                f"{name:16s} {arrays.n_actors:6d} {res.n_rounds:5d} {sec:10.3f} "
+                f"{times[name]:8.2f} {ratio:7.0f}x  {'yes' if same else 'NO'}"
+            )
+        print(
+            f"target: at least {TARGET_RATIO:.0f}x on dummyData-a080: "
+            f"{'met' if ratio >= TARGET_RATIO else 'NOT met'} ({ratio:.0f}x)"
+        )
     else:
         print(f"{PARITY} not found: KTAB comparison skipped")
 
@@ -116,17 +123,21 @@ def main() -> None:
     c0 = time.process_time()
     res = model(arrays)
     sec, cpu = time.perf_counter() - t0, time.process_time() - c0
-    print(f"\n{args.actors} actors (generated, seed 20250): {res.n_rounds} turns "
-          f"({res.extras['stop_reason']}) in {sec:.2f} s wall, {cpu:.2f} s CPU, "
-          f"{sec / res.n_rounds:.3f} s per turn; target under {TARGET_250_S:.0f} s: "
-          f"{'met' if sec < TARGET_250_S else 'NOT met'} ({TARGET_250_S / sec:.1f}x margin)")
+    print(
+        f"\n{args.actors} actors (generated, seed 20250): {res.n_rounds} turns "
+        f"({res.extras['stop_reason']}) in {sec:.2f} s wall, {cpu:.2f} s CPU, "
+        f"{sec / res.n_rounds:.3f} s per turn; target under {TARGET_250_S:.0f} s: "
+        f"{'met' if sec < TARGET_250_S else 'NOT met'} ({TARGET_250_S / sec:.1f}x margin)"
+    )
 
     if not args.no_memory:
         half = args.actors // 2
         m1 = peak_memory_of_one_turn(model, SMPParams, half)
         m2 = peak_memory_of_one_turn(model, SMPParams, args.actors)
-        print(f"\npeak memory of one turn: {m1:.1f} MiB for {half} actors, {m2:.1f} MiB for "
-              f"{args.actors}: ratio {m2 / m1:.2f} (O(n^2) gives 4, O(n^3) 8)")
+        print(
+            f"\npeak memory of one turn: {m1:.1f} MiB for {half} actors, {m2:.1f} MiB for "
+            f"{args.actors}: ratio {m2 / m1:.2f} (O(n^2) gives 4, O(n^3) 8)"
+        )
 
 
 if __name__ == "__main__":

@@ -61,8 +61,13 @@ def per_model_costs(scenario, models, probe_loop: int = 100, chunk: int = 250):
 def _slice(batch, a: int, b: int):
     from detente.run.draws import DrawBatch
 
-    return DrawBatch(batch.base, batch.capability[a:b], batch.position[a:b],
-                     batch.salience[a:b], batch.status_quo[a:b])
+    return DrawBatch(
+        batch.base,
+        batch.capability[a:b],
+        batch.position[a:b],
+        batch.salience[a:b],
+        batch.status_quo[a:b],
+    )
 
 
 def complete_variant(scenario):
@@ -97,17 +102,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=2017)
     ap.add_argument("--chunk-size", type=int, default=250)
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
-    ap.add_argument("--dask", action="store_true", help="also run on a 2-worker local Dask "
-                    "cluster")
-    ap.add_argument("-m", "--model", action="append", help="models (default: the baselines, "
-                    "eum and smp)")
-    ap.add_argument("--all-models", action="store_true",
-                    help="every default model of the scenario (adds exchange, condorcet, ...)")
-    ap.add_argument("--probe", type=int, default=100,
-                    help="draws used to time each looped (unbatched) model")
-    ap.add_argument("--variant", action="store_true",
-                    help="sweep the scenario's smp-ready variant (see complete_variant) instead: "
-                    "the actors with every stance, saliences scaled to KTAB's limit")
+    ap.add_argument("--dask", action="store_true", help="also run on a 2-worker local Dask cluster")
+    ap.add_argument(
+        "-m", "--model", action="append", help="models (default: the baselines, eum and smp)"
+    )
+    ap.add_argument(
+        "--all-models",
+        action="store_true",
+        help="every default model of the scenario (adds exchange, condorcet, ...)",
+    )
+    ap.add_argument(
+        "--probe", type=int, default=100, help="draws used to time each looped (unbatched) model"
+    )
+    ap.add_argument(
+        "--variant",
+        action="store_true",
+        help="sweep the scenario's smp-ready variant (see complete_variant) instead: "
+        "the actors with every stance, saliences scaled to KTAB's limit",
+    )
     args = ap.parse_args(argv)
 
     import detente
@@ -125,22 +137,31 @@ def main(argv: list[str] | None = None) -> int:
         models = api.default_models(s)
     else:
         models = [n for n in TARGET_MODELS if api.applicable(n, s) is None]
-    skipped = [n for n in api.available_models() if n not in models
-               and api.applicable(n, s) is not None]
+    skipped = [
+        n for n in api.available_models() if n not in models and api.applicable(n, s) is not None
+    ]
     from detente.run.draws import scenario_inputs
 
     m = len(scenario_inputs(s))
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-          f"{platform.python_version()}, numpy {np.__version__}")
-    print(f"scenario: {s.id}: {len(s.actors)} actors, {len(s.issues)} issues, {m} uncertain "
-          f"inputs; {args.runs} draws; models: {', '.join(models)}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}, numpy {np.__version__}"
+    )
+    print(
+        f"scenario: {s.id}: {len(s.actors)} actors, {len(s.issues)} issues, {m} uncertain "
+        f"inputs; {args.runs} draws; models: {', '.join(models)}"
+    )
     for n in skipped:
         print(f"  not applicable: {n}: {api.applicable(n, s)}")
     print()
-    print(f"per-model cost (one core; batched on chunks of {args.chunk_size} draws, looped "
-          f"over {args.probe} draws):")
-    print(f"  {'model':<16} {'loop ms/draw':>13} {'batched ms/draw':>16} {'speed-up':>9} "
-          f"{'s per 10k draws':>16}")
+    print(
+        f"per-model cost (one core; batched on chunks of {args.chunk_size} draws, looped "
+        f"over {args.probe} draws):"
+    )
+    print(
+        f"  {'model':<16} {'loop ms/draw':>13} {'batched ms/draw':>16} {'speed-up':>9} "
+        f"{'s per 10k draws':>16}"
+    )
     total = 0.0
     for name, loop, batched in per_model_costs(s, models, args.probe, args.chunk_size):
         cost = loop if batched is None else batched
@@ -157,37 +178,59 @@ def main(argv: list[str] | None = None) -> int:
     try:
         runs = []
         for k in args.workers:
-            runs.append((f"{k} worker{'s' if k > 1 else ''}"
-                         + (" (in process)" if k == 1 else " (processes)"),
-                         k, (lambda k=k: InProcess() if k == 1 else ProcessPool(k))))
+            runs.append(
+                (
+                    f"{k} worker{'s' if k > 1 else ''}"
+                    + (" (in process)" if k == 1 else " (processes)"),
+                    k,
+                    (lambda k=k: InProcess() if k == 1 else ProcessPool(k)),
+                )
+            )
         if args.dask:
-            runs.append(("2 workers (Dask local cluster)", 2,
-                         lambda: Dask(workers=2, processes=True)))
-        print(f"sweep of {args.runs} draws, chunks of {args.chunk_size} (target "
-              f"{TARGET_SECONDS:.0f} s):")
+            runs.append(
+                ("2 workers (Dask local cluster)", 2, lambda: Dask(workers=2, processes=True))
+            )
+        print(
+            f"sweep of {args.runs} draws, chunks of {args.chunk_size} (target "
+            f"{TARGET_SECONDS:.0f} s):"
+        )
         base_time = None
         for label, k, make in runs:
             out = tmp / label.split()[0] / label.split()[-1].strip("()")
             t0 = time.perf_counter()
             with make() as ex:
-                run_sweep(s, out, runs=args.runs, seed=args.seed, models=models,
-                          chunk_size=args.chunk_size, executor=ex, sensitivity=False)
+                run_sweep(
+                    s,
+                    out,
+                    runs=args.runs,
+                    seed=args.seed,
+                    models=models,
+                    chunk_size=args.chunk_size,
+                    executor=ex,
+                    sensitivity=False,
+                )
             wall = time.perf_counter() - t0
             base_time = base_time or wall
             results[label] = read_parts(out)
-            print(f"  {label:<34} {wall:>7.1f} s   {args.runs / wall:>7.0f} draws/s   "
-                  f"ratio to target {wall / TARGET_SECONDS:>5.2f}   speed-up "
-                  f"{base_time / wall:>4.2f}x")
+            print(
+                f"  {label:<34} {wall:>7.1f} s   {args.runs / wall:>7.0f} draws/s   "
+                f"ratio to target {wall / TARGET_SECONDS:>5.2f}   speed-up "
+                f"{base_time / wall:>4.2f}x"
+            )
         first = next(iter(results.values()))
-        same = all(first[0].equals(r[0]) and np.array_equal(first[1], r[1], equal_nan=True)
-                   for r in results.values())
+        same = all(
+            first[0].equals(r[0]) and np.array_equal(first[1], r[1], equal_nan=True)
+            for r in results.values()
+        )
         print(f"  identical results across executors: {same}")
         print()
         t0 = time.perf_counter()
         torn = tornado(s, models, seed=args.seed)
         n_all = len(scenario_inputs(s, uncertain_only=False))
-        print(f"tornado ({n_all} inputs x 2 ends + 1 = {2 * n_all + 1} runs per model, "
-              f"{len(torn)} rows): {time.perf_counter() - t0:.1f} s")
+        print(
+            f"tornado ({n_all} inputs x 2 ends + 1 = {2 * n_all + 1} runs per model, "
+            f"{len(torn)} rows): {time.perf_counter() - t0:.1f} s"
+        )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return 0 if same else 1

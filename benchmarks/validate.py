@@ -43,21 +43,32 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for _ in range(repeat):
             t0 = time.perf_counter()
-            res = CliRunner().invoke(app, ["validate", str(DATA), "--out",
-                                           os.path.join(tmp, "s.csv"), "--predictions",
-                                           os.path.join(tmp, "p.csv")])
+            res = CliRunner().invoke(
+                app,
+                [
+                    "validate",
+                    str(DATA),
+                    "--out",
+                    os.path.join(tmp, "s.csv"),
+                    "--predictions",
+                    os.path.join(tmp, "p.csv"),
+                ],
+            )
             best = min(best, time.perf_counter() - t0)
             if res.exit_code != 0:
                 raise SystemExit(res.output)
     ds = load_dataset(DATA)
     runs = run_models(ds)
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cpus, Python "
-          f"{platform.python_version()}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cpus, Python {platform.python_version()}"
+    )
     print(f"models: {', '.join(available_models())}")
     print("per model: " + ", ".join(f"{r.model} {r.seconds:.2f} s" for r in runs))
     print(f"imports {t_import:.2f} s")
-    print(f"detente validate (dev half, {ds.n_cases} issues, all models): {best:.2f} s "
-          f"(best of {repeat}); target {TARGET_S:.0f} s; ratio {best / TARGET_S:.2f}")
+    print(
+        f"detente validate (dev half, {ds.n_cases} issues, all models): {best:.2f} s "
+        f"(best of {repeat}); target {TARGET_S:.0f} s; ratio {best / TARGET_S:.2f}"
+    )
 
 
 if __name__ == "__main__":

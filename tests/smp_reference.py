@@ -59,8 +59,9 @@ def pair_probability(model: str, s1: float, s2: float) -> tuple[float, float]:
     return x1 / (x1 + x2), x2 / (x1 + x2)
 
 
-def scalar_pce(u: list[list[float]], w: list[float], rule: str, victory: str,
-               model: str) -> list[float]:
+def scalar_pce(
+    u: list[list[float]], w: list[float], rule: str, victory: str, model: str
+) -> list[float]:
     """KTAB ``Model::scalarPCE``: u[voter][option]."""
     nv, m = len(u), len(u[0])
     c = [[0.0] * m for _ in range(m)]
@@ -106,8 +107,7 @@ def scalar_pce(u: list[list[float]], w: list[float], rule: str, victory: str,
             p = [(a + b) / 2.0 for a, b in zip(p, q)]
         return p
     # MarkovIncentive
-    inc = [[c[i][j] * pv[i][j] + (1e-10 if i == j else 0.0) for j in range(m)]
-           for i in range(m)]
+    inc = [[c[i][j] * pv[i][j] + (1e-10 if i == j else 0.0) for j in range(m)] for i in range(m)]
     chlg = [[0.0] * m for _ in range(m)]
     for j in range(m):
         col = 0.0
@@ -144,8 +144,13 @@ def util(d: float, r: float) -> float:
 
 
 def est_risk(rh: float, ri: float, adjust: str) -> float:
-    return {"Full": ri, "TwoThirds": (rh + 2.0 * ri) / 3.0, "Half": (rh + ri) / 2,
-            "OneThird": (2.0 * rh + ri) / 3.0, "None": rh}[adjust]
+    return {
+        "Full": ri,
+        "TwoThirds": (rh + 2.0 * ri) / 3.0,
+        "Half": (rh + ri) / 2,
+        "OneThird": (2.0 * rh + ri) / 3.0,
+        "None": rh,
+    }[adjust]
 
 
 def round4(x: float) -> float:
@@ -186,8 +191,13 @@ class Reference:
             R = [(3 * q - (pmax + 2 * pmin)) / (2 * (pmax - pmin)) for q in p]
         else:
             R = [(2 * q - (pmax + pmin)) / (pmax - pmin) for q in p]
-        U = [[[util(D[a][m], est_risk(R[h], R[a], o["big_r_adjust"])) for m in range(n)]
-              for a in range(n)] for h in range(n)]
+        U = [
+            [
+                [util(D[a][m], est_risk(R[h], R[a], o["big_r_adjust"])) for m in range(n)]
+                for a in range(n)
+            ]
+            for h in range(n)
+        ]
         return {"pos": pos, "ideal": ideal, "D": D, "R": R, "U": U}
 
     def edu(self, st, h, k, i, j):
@@ -253,8 +263,8 @@ class Reference:
                 bj.append(tj + djk * (ti - tj))
                 continue
             e = 2 if mode == "S2P2" else 1
-            wi = (si ** e) * (pi ** e)
-            wj = (sj ** e) * (pj ** e)
+            wi = (si**e) * (pi**e)
+            wj = (sj**e) * (pj**e)
             bi.append(round4(((wi + 1e-6) * ti + wj * tj) / (wi + 1e-6 + wj)))
             bj.append(round4((wi * ti + (1e-6 + wj) * tj) / (wi + 1e-6 + wj)))
         return bi, bj
@@ -287,8 +297,13 @@ class Reference:
                 else:
                     wi = self.c[i] * self.S[i]
                     wj = self.c[i] * self.S[j]
-                    made = [([(wi * a + wj * b) / (wi + wj) for a, b in zip(bi, ci)],
-                             [(wi * a + wj * b) / (wi + wj) for a, b in zip(bj, cj)], best_p)]
+                    made = [
+                        (
+                            [(wi * a + wj * b) / (wi + wj) for a, b in zip(bi, ci)],
+                            [(wi * a + wj * b) / (wi + wj) for a, b in zip(bj, cj)],
+                            best_p,
+                        )
+                    ]
             for b_i, b_j, p in made:
                 rec = ("bargain", i, j, b_i, b_j)
                 proposals.append((i, j, best_v, p, b_i, b_j))
@@ -381,9 +396,14 @@ class Reference:
                 ideal = [list(r) for r in new]
             else:
                 a = self.acc
-                ideal = [[sum(a[i][j] * new[j][k] for j in range(self.n))
-                          + (1 - min(1.0, sum(a[i]))) * ideal[i][k] for k in range(self.d)]
-                         for i in range(self.n)]
+                ideal = [
+                    [
+                        sum(a[i][j] * new[j][k] for j in range(self.n))
+                        + (1 - min(1.0, sum(a[i]))) * ideal[i][k]
+                        for k in range(self.d)
+                    ]
+                    for i in range(self.n)
+                ]
             pos = new
             st = self.setup(pos, ideal)
             positions.append(pos)

@@ -22,8 +22,21 @@ from detente.scenario import Scenario, embedded_names, load, read_scenario, writ
 __version__ = "0.1.0"
 
 __all__ = [
-    "DetenteError", "ModelParams", "ModelResult", "Scenario", "ScenarioError",
-    "available_models", "embedded_names", "events_frame", "forecast", "get_model",
-    "history_frame", "load", "probabilities_frame", "read_scenario", "run_model",
-    "summary_frame", "write_scenario",
+    "DetenteError",
+    "ModelParams",
+    "ModelResult",
+    "Scenario",
+    "ScenarioError",
+    "available_models",
+    "embedded_names",
+    "events_frame",
+    "forecast",
+    "get_model",
+    "history_frame",
+    "load",
+    "probabilities_frame",
+    "read_scenario",
+    "run_model",
+    "summary_frame",
+    "write_scenario",
 ]

@@ -12,8 +12,16 @@ from detente.errors import DetenteError, ParameterError, UnknownNameError
 from detente.models import ModelParams, ModelResult, available_models, get_model
 from detente.scenario import Scenario, load
 
-FORECAST_COLUMNS = ["issue", "issue_name", "model", "forecast", "low", "high", "low_label",
-                    "high_label"]
+FORECAST_COLUMNS = [
+    "issue",
+    "issue_name",
+    "model",
+    "forecast",
+    "low",
+    "high",
+    "low_label",
+    "high_label",
+]
 
 
 def default_models(scenario: Scenario | None = None) -> list[str]:
@@ -31,17 +39,23 @@ def applicable(model: str, scenario: Scenario) -> str | None:
     return get_model(model).not_applicable(scenario.to_arrays())
 
 
-def make_params(model: str, params: Mapping[str, Any] | ModelParams | None,
-                preset: str | None = None) -> ModelParams:
+def make_params(
+    model: str, params: Mapping[str, Any] | ModelParams | None, preset: str | None = None
+) -> ModelParams:
     spec = get_model(model)
     if isinstance(params, ModelParams):
         return params
     return spec.make_params({k: v for k, v in (params or {}).items()}, preset=preset)
 
 
-def run_model(scenario: Scenario | str | None, model: str,
-              params: Mapping[str, Any] | ModelParams | None = None, *,
-              seed: int | None = None, preset: str | None = None) -> ModelResult:
+def run_model(
+    scenario: Scenario | str | None,
+    model: str,
+    params: Mapping[str, Any] | ModelParams | None = None,
+    *,
+    seed: int | None = None,
+    preset: str | None = None,
+) -> ModelResult:
     """Run one model on a scenario and return its :class:`ModelResult`.
 
     >>> import detente
@@ -58,9 +72,13 @@ def run_model(scenario: Scenario | str | None, model: str,
     return spec(s.to_arrays(), make_params(model, params, preset), rng)
 
 
-def forecast(scenario: Scenario | str | None = None, models: Sequence[str] | None = None, *,
-             params: Mapping[str, Mapping[str, Any]] | None = None,
-             seed: int | None = None) -> pd.DataFrame:
+def forecast(
+    scenario: Scenario | str | None = None,
+    models: Sequence[str] | None = None,
+    *,
+    params: Mapping[str, Mapping[str, Any]] | None = None,
+    seed: int | None = None,
+) -> pd.DataFrame:
     """Forecasts per issue from each model, as a tidy DataFrame.
 
     Columns: ``issue, issue_name, model, forecast, low, high, low_label, high_label``
@@ -75,9 +93,13 @@ def forecast(scenario: Scenario | str | None = None, models: Sequence[str] | Non
     return forecast_frame(s, run_models(s, models, params=params, seed=seed))
 
 
-def run_models(scenario: Scenario | str | None = None, models: Sequence[str] | None = None, *,
-               params: Mapping[str, Mapping[str, Any]] | None = None,
-               seed: int | None = None) -> dict[str, ModelResult]:
+def run_models(
+    scenario: Scenario | str | None = None,
+    models: Sequence[str] | None = None,
+    *,
+    params: Mapping[str, Mapping[str, Any]] | None = None,
+    seed: int | None = None,
+) -> dict[str, ModelResult]:
     """Each model's :class:`ModelResult` on the scenario (default: its default models), in
     the order given."""
     s = load(scenario)
@@ -92,11 +114,18 @@ def forecast_frame(scenario: Scenario, results: Mapping[str, ModelResult]) -> pd
     rows = []
     for name, res in results.items():
         for k, iss in enumerate(scenario.issues):
-            rows.append({
-                "issue": iss.id, "issue_name": iss.label, "model": name,
-                "forecast": float(res.forecast[k]), "low": iss.scale.low, "high": iss.scale.high,
-                "low_label": iss.scale.low_label or "", "high_label": iss.scale.high_label or "",
-            })
+            rows.append(
+                {
+                    "issue": iss.id,
+                    "issue_name": iss.label,
+                    "model": name,
+                    "forecast": float(res.forecast[k]),
+                    "low": iss.scale.low,
+                    "high": iss.scale.high,
+                    "low_label": iss.scale.low_label or "",
+                    "high_label": iss.scale.high_label or "",
+                }
+            )
     return pd.DataFrame(rows, columns=FORECAST_COLUMNS)
 
 
@@ -110,7 +139,9 @@ def history_frame(scenario: Scenario, result: ModelResult) -> pd.DataFrame:
     issues = np.array(scenario.issue_ids, dtype=object)
     rr, ii, kk = np.meshgrid(np.arange(t1), np.arange(n), np.arange(d), indexing="ij")
     data: dict[str, Any] = {
-        "round": rr.ravel(), "actor": actors[ii.ravel()], "issue": issues[kk.ravel()],
+        "round": rr.ravel(),
+        "actor": actors[ii.ravel()],
+        "issue": issues[kk.ravel()],
         "position": result.rounds.reshape(-1),
     }
     for name, arr in result.per_round.items():
@@ -152,11 +183,13 @@ def probabilities_frame(scenario: Scenario, result: ModelResult) -> pd.DataFrame
     if prob.ndim == 3:
         prob = prob[:, :, 0]
     t1, n = prob.shape
-    return pd.DataFrame({
-        "round": np.repeat(np.arange(t1), n),
-        "actor": np.tile(np.array(scenario.actor_ids, dtype=object), t1),
-        "probability": prob.reshape(-1),
-    })
+    return pd.DataFrame(
+        {
+            "round": np.repeat(np.arange(t1), n),
+            "actor": np.tile(np.array(scenario.actor_ids, dtype=object), t1),
+            "probability": prob.reshape(-1),
+        }
+    )
 
 
 def models_table() -> pd.DataFrame:
@@ -164,14 +197,25 @@ def models_table() -> pd.DataFrame:
     rows = []
     for name in available_models():
         spec = get_model(name)
-        rows.append({"model": name, "title": spec.title, "dynamic": spec.dynamic,
-                     "baseline": spec.baseline, "description": spec.description})
+        rows.append(
+            {
+                "model": name,
+                "title": spec.title,
+                "dynamic": spec.dynamic,
+                "baseline": spec.baseline,
+                "description": spec.description,
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def parse_model_params(items: Iterable[str] | None, names: Sequence[str], *,
-                       default: str | None = None,
-                       also: Sequence[str] = ()) -> dict[str, dict[str, str]]:
+def parse_model_params(
+    items: Iterable[str] | None,
+    names: Sequence[str],
+    *,
+    default: str | None = None,
+    also: Sequence[str] = (),
+) -> dict[str, dict[str, str]]:
     """``MODEL.NAME=VALUE`` items (as given to ``--param``) grouped by model.
 
     An item without ``MODEL.`` goes to ``default``, or to the only model in ``names``.
@@ -190,11 +234,11 @@ def parse_model_params(items: Iterable[str] | None, names: Sequence[str], *,
         elif default is not None or len(names) == 1:
             model = default if default is not None else names[0]
         else:
-            raise ParameterError(f"--param {key}=...: say which model it is for, as "
-                                 f"MODEL.{key}=VALUE")
+            raise ParameterError(
+                f"--param {key}=...: say which model it is for, as MODEL.{key}=VALUE"
+            )
         if model not in names and model not in also:
-            raise ParameterError(f"--param {model}.{key}: model {model!r} is not among those "
-                                 "run")
+            raise ParameterError(f"--param {model}.{key}: model {model!r} is not among those run")
         params.setdefault(model, {})[key] = value
     return params
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Optional
 
 import numpy as np
 import pandas as pd
@@ -35,10 +34,14 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-out = Console(highlight=False, emoji=False, soft_wrap=False, width=None if sys.stdout.isatty() else 160)
+out = Console(
+    highlight=False, emoji=False, soft_wrap=False, width=None if sys.stdout.isatty() else 160
+)
 
-SCENARIO_HELP = (f"A scenario file (YAML, CSV, KTAB CSV/XML, DEU FILE#ISSUE) or an embedded "
-                 f"name; default {DEFAULT_SCENARIO}.")
+SCENARIO_HELP = (
+    f"A scenario file (YAML, CSV, KTAB CSV/XML, DEU FILE#ISSUE) or an embedded "
+    f"name; default {DEFAULT_SCENARIO}."
+)
 
 
 def _fmt(v: float, digits: int = 1) -> str:
@@ -61,22 +64,31 @@ def _write_frame(df: pd.DataFrame, path: Path) -> None:
 
 # -- forecast ----------------------------------------------------------------------------
 
+
 @app.command()
 def forecast(
-    scenario: Optional[str] = typer.Argument(None, help=SCENARIO_HELP),
-    model: Optional[list[str]] = typer.Option(
-        None, "--model", "-m", help="A model to run (repeatable; 'all' for every model). "
-        "Named models are shown beside the baselines unless --no-baselines."),
-    baselines: bool = typer.Option(True, "--baselines/--no-baselines",
-                                   help="Show the baseline models too."),
+    scenario: str | None = typer.Argument(None, help=SCENARIO_HELP),
+    model: list[str] | None = typer.Option(
+        None,
+        "--model",
+        "-m",
+        help="A model to run (repeatable; 'all' for every model). "
+        "Named models are shown beside the baselines unless --no-baselines.",
+    ),
+    baselines: bool = typer.Option(
+        True, "--baselines/--no-baselines", help="Show the baseline models too."
+    ),
     format: str = typer.Option("table", "--format", "-f", help="table, json or csv."),
-    param: Optional[list[str]] = typer.Option(
-        None, "--param", "-p", help="MODEL.NAME=VALUE (or NAME=VALUE when one model is named)."),
-    seed: Optional[int] = typer.Option(None, help="Seed for stochastic models."),
-    input_format: Optional[str] = typer.Option(None, "--input-format",
-                                               help=f"One of {', '.join(FORMATS)}."),
-    what_if: Optional[Path] = typer.Option(
-        None, "--what-if", help="A what-if patch (YAML) applied to the scenario first."),
+    param: list[str] | None = typer.Option(
+        None, "--param", "-p", help="MODEL.NAME=VALUE (or NAME=VALUE when one model is named)."
+    ),
+    seed: int | None = typer.Option(None, help="Seed for stochastic models."),
+    input_format: str | None = typer.Option(
+        None, "--input-format", help=f"One of {', '.join(FORMATS)}."
+    ),
+    what_if: Path | None = typer.Option(
+        None, "--what-if", help="A what-if patch (YAML) applied to the scenario first."
+    ),
 ) -> None:
     """Forecast every issue of a scenario with each model, side by side."""
     if format not in ("table", "json", "csv"):
@@ -98,8 +110,12 @@ def forecast(
         sys.stdout.write(df.to_csv(index=False, lineterminator="\n"))
         return
     if format == "json":
-        sys.stdout.write(json.dumps({"scenario": s.id, "forecasts": json.loads(
-            df.to_json(orient="records"))}, indent=2) + "\n")
+        sys.stdout.write(
+            json.dumps(
+                {"scenario": s.id, "forecasts": json.loads(df.to_json(orient="records"))}, indent=2
+            )
+            + "\n"
+        )
         return
     _forecast_table(s, df, names)
 
@@ -134,13 +150,15 @@ def _forecast_table(s, df: pd.DataFrame, names: list[str]) -> None:
     out.print("[bold]Models[/bold]")
     for n in names:
         out.print(f"  {n}: {get_model(n).title}", soft_wrap=True)
-    skipped = [m for m in api.default_models(None) if m not in names
-               and api.applicable(m, s) is not None]
+    skipped = [
+        m for m in api.default_models(None) if m not in names and api.applicable(m, s) is not None
+    ]
     for m in skipped:
         out.print(f"  ({m} does not run here: {api.applicable(m, s)})", soft_wrap=True)
 
 
 # -- scenarios, show, convert, validate-scenario ------------------------------------------
+
 
 @app.command()
 def scenarios() -> None:
@@ -150,8 +168,13 @@ def scenarios() -> None:
         table.add_column(col)
     for name in embedded_names():
         s = load(name)
-        table.add_row(name + (" (default)" if name == DEFAULT_SCENARIO else ""), s.title or "",
-                      str(s.date or ""), str(len(s.actors)), str(len(s.issues)))
+        table.add_row(
+            name + (" (default)" if name == DEFAULT_SCENARIO else ""),
+            s.title or "",
+            str(s.date or ""),
+            str(len(s.actors)),
+            str(len(s.issues)),
+        )
     out.print(table)
 
 
@@ -169,10 +192,11 @@ def models() -> None:
 
 @app.command()
 def show(
-    scenario: Optional[str] = typer.Argument(None, help=SCENARIO_HELP),
-    evidence: bool = typer.Option(True, "--evidence/--no-evidence",
-                                  help="Show the evidence of every value."),
-    input_format: Optional[str] = typer.Option(None, "--input-format"),
+    scenario: str | None = typer.Argument(None, help=SCENARIO_HELP),
+    evidence: bool = typer.Option(
+        True, "--evidence/--no-evidence", help="Show the evidence of every value."
+    ),
+    input_format: str | None = typer.Option(None, "--input-format"),
 ) -> None:
     """Print a scenario's actors, issues and positions with their evidence."""
     s = load(scenario, format=input_format)
@@ -215,8 +239,11 @@ def show(
                 continue
             row = [a.label, value_text(stn.position), value_text(stn.salience)]
             if evidence:
-                row.append(evidence_text(s, stn.position, with_file=True) + " | salience: " +
-                           evidence_text(s, stn.salience, with_file=True))
+                row.append(
+                    evidence_text(s, stn.position, with_file=True)
+                    + " | salience: "
+                    + evidence_text(s, stn.salience, with_file=True)
+                )
             t.add_row(*row)
         out.print(t)
 
@@ -225,8 +252,8 @@ def show(
 def convert(
     source: str = typer.Argument(..., help="Input scenario (file or embedded name)."),
     target: Path = typer.Argument(..., help="Output file; format from the extension or --to."),
-    input_format: Optional[str] = typer.Option(None, "--from", help=f"One of {', '.join(FORMATS)}."),
-    output_format: Optional[str] = typer.Option(None, "--to", help=f"One of {', '.join(WRITABLE)}."),
+    input_format: str | None = typer.Option(None, "--from", help=f"One of {', '.join(FORMATS)}."),
+    output_format: str | None = typer.Option(None, "--to", help=f"One of {', '.join(WRITABLE)}."),
 ) -> None:
     """Convert a scenario between formats (YAML, long CSV, one-issue CSV, KTAB CSV, DEU row)."""
     s = load(source, format=input_format)
@@ -238,7 +265,7 @@ def convert(
 @app.command("validate-scenario")
 def validate_scenario(
     file: str = typer.Argument(..., help="The scenario file to check."),
-    input_format: Optional[str] = typer.Option(None, "--format"),
+    input_format: str | None = typer.Option(None, "--format"),
 ) -> None:
     """Check a scenario file and report every problem, one per line."""
     try:
@@ -249,26 +276,30 @@ def validate_scenario(
         n = len(exc.problems)
         typer.echo(f"{file}: {n} problem{'s' if n != 1 else ''}", err=True)
         raise typer.Exit(2) from None
-    out.print(f"{file}: valid ({len(s.actors)} actors, {len(s.issues)} issues, "
-              f"{len(s.stances)} stances)")
+    out.print(
+        f"{file}: valid ({len(s.actors)} actors, {len(s.issues)} issues, {len(s.stances)} stances)"
+    )
 
 
 # -- simulate ----------------------------------------------------------------------------
 
+
 @app.command()
 def simulate(
-    scenario: Optional[str] = typer.Argument(None, help=SCENARIO_HELP),
+    scenario: str | None = typer.Argument(None, help=SCENARIO_HELP),
     model: str = typer.Option("eum", "--model", "-m", help="A dynamic model (eum, smp ...)."),
-    rounds: Optional[int] = typer.Option(None, "--rounds", help="Maximum number of rounds."),
-    param: Optional[list[str]] = typer.Option(None, "--param", "-p", help="NAME=VALUE."),
-    preset: Optional[str] = typer.Option(None, "--preset", help="A named parameter preset."),
-    seed: Optional[int] = typer.Option(None, help="Seed for stochastic runs."),
-    history: Optional[Path] = typer.Option(None, "--history",
-                                           help="Write round,actor,issue,position,... as CSV."),
-    probabilities: Optional[Path] = typer.Option(None, "--probabilities",
-                                                 help="Write round,actor,probability as CSV."),
-    events: Optional[Path] = typer.Option(None, "--events", help="Write the events as CSV."),
-    input_format: Optional[str] = typer.Option(None, "--input-format"),
+    rounds: int | None = typer.Option(None, "--rounds", help="Maximum number of rounds."),
+    param: list[str] | None = typer.Option(None, "--param", "-p", help="NAME=VALUE."),
+    preset: str | None = typer.Option(None, "--preset", help="A named parameter preset."),
+    seed: int | None = typer.Option(None, help="Seed for stochastic runs."),
+    history: Path | None = typer.Option(
+        None, "--history", help="Write round,actor,issue,position,... as CSV."
+    ),
+    probabilities: Path | None = typer.Option(
+        None, "--probabilities", help="Write round,actor,probability as CSV."
+    ),
+    events: Path | None = typer.Option(None, "--events", help="Write the events as CSV."),
+    input_format: str | None = typer.Option(None, "--input-format"),
 ) -> None:
     """Run a dynamic model round by round; print a summary and write the history."""
     from detente.models import get_model
@@ -316,18 +347,27 @@ def _simulate_table(s, res, hist: pd.DataFrame) -> None:
     for t in range(res.rounds.shape[0]):
         cur = res.rounds[t]
         for k, iss in enumerate(s.issues):
-            vals = [_stat(float(np.asarray(res.summary[n])[t, k])) for n in stats] if stats \
+            vals = (
+                [_stat(float(np.asarray(res.summary[n])[t, k])) for n in stats]
+                if stats
                 else [_stat(float(np.nanmean(cur[:, k])))]
-            moved = "" if prev is None else str(int(np.nansum(np.abs(cur[:, k] - prev[:, k])
-                                                              > 1e-9)))
+            )
+            moved = (
+                "" if prev is None else str(int(np.nansum(np.abs(cur[:, k] - prev[:, k]) > 1e-9)))
+            )
             table.add_row(str(t), iss.id, *vals, moved)
         prev = cur
     out.print(table)
-    out.print("forecast: " + ", ".join(f"{iss.id} = {_fmt(float(res.forecast[k]), 3)}"
-                                       for k, iss in enumerate(s.issues)))
+    out.print(
+        "forecast: "
+        + ", ".join(
+            f"{iss.id} = {_fmt(float(res.forecast[k]), 3)}" for k, iss in enumerate(s.issues)
+        )
+    )
 
 
 # -- entry point -------------------------------------------------------------------------
+
 
 def _add_area_commands() -> None:
     """Commands contributed by other areas of the package."""

@@ -7,8 +7,12 @@ from typing import Any
 from detente.scenario import Scenario, build_scenario
 
 
-def make_scenario(actors: dict[str, float], stances: dict[str, dict[str, tuple[float, float]]],
-                  issues: list[str] | None = None, **extra: Any) -> Scenario:
+def make_scenario(
+    actors: dict[str, float],
+    stances: dict[str, dict[str, tuple[float, float]]],
+    issues: list[str] | None = None,
+    **extra: Any,
+) -> Scenario:
     """``actors``: id -> capability; ``stances``: actor -> issue -> (position, salience)."""
     if issues is None:
         issues = sorted({k for st in stances.values() for k in st})
@@ -16,8 +20,11 @@ def make_scenario(actors: dict[str, float], stances: dict[str, dict[str, tuple[f
         "id": extra.pop("id", "test"),
         "actors": [{"id": a, "capability": c} for a, c in actors.items()],
         "issues": [{"id": k} for k in issues],
-        "stances": [{"actor": a, "issue": k, "position": p, "salience": s}
-                    for a, st in stances.items() for k, (p, s) in st.items()],
+        "stances": [
+            {"actor": a, "issue": k, "position": p, "salience": s}
+            for a, st in stances.items()
+            for k, (p, s) in st.items()
+        ],
         **extra,
     }
     return build_scenario(data)
@@ -32,11 +39,18 @@ def triangle() -> Scenario:
             {"id": "b", "capability": 30},
             {"id": "c", "capability": 20},
         ],
-        "issues": [{"id": "x", "status_quo": 50}, {"id": "y"},
-                   {"id": "z", "scale": {"low": -10, "high": 10}}],
+        "issues": [
+            {"id": "x", "status_quo": 50},
+            {"id": "y"},
+            {"id": "z", "scale": {"low": -10, "high": 10}},
+        ],
         "stances": [
-            {"actor": "a", "issue": "x", "position": {"value": 10, "range": [0, 20]},
-             "salience": 80},
+            {
+                "actor": "a",
+                "issue": "x",
+                "position": {"value": 10, "range": [0, 20]},
+                "salience": 80,
+            },
             {"actor": "b", "issue": "x", "position": 20, "salience": 60},
             {"actor": "c", "issue": "x", "position": 90, "salience": 40},
             {"actor": "a", "issue": "y", "position": 70, "salience": 30},

@@ -30,14 +30,14 @@ def arrays(draw, min_actors=2, max_actors=6, max_issues=4):
     d = draw(st.integers(1, max_issues))
     num = st.floats(0, 100, allow_nan=False)
     x = np.array(draw(st.lists(num, min_size=n * d, max_size=n * d))).reshape(n, d)
-    s = np.array(draw(st.lists(st.floats(1, 100), min_size=n * d,
-                               max_size=n * d))).reshape(n, d)
+    s = np.array(draw(st.lists(st.floats(1, 100), min_size=n * d, max_size=n * d))).reshape(n, d)
     holes = np.array(draw(st.lists(st.booleans(), min_size=n * d, max_size=n * d)))
     holes = holes.reshape(n, d) & (np.arange(n)[:, None] > 0)  # actor 0 holds every issue
     x = np.where(holes, np.nan, x)
     c = draw(st.lists(st.floats(0.1, 100), min_size=n, max_size=n))
-    return ScenarioArrays.from_arrays(c, x, s, actors=[f"a{i}" for i in range(n)],
-                                      issues=[f"k{k}" for k in range(d)])
+    return ScenarioArrays.from_arrays(
+        c, x, s, actors=[f"a{i}" for i in range(n)], issues=[f"k{k}" for k in range(d)]
+    )
 
 
 @settings(max_examples=60, deadline=None)
@@ -74,9 +74,13 @@ def test_relabelling_actors_permutes_the_matrices(arr, rnd):
     perm = list(range(arr.n_actors))
     rnd.shuffle(perm)
     p = np.array(perm)
-    shuffled = ScenarioArrays.from_arrays(arr.capability[p], arr.position[p],
-                                          arr.salience[p] * 100,
-                                          actors=[arr.actors[i] for i in p], issues=arr.issues)
+    shuffled = ScenarioArrays.from_arrays(
+        arr.capability[p],
+        arr.position[p],
+        arr.salience[p] * 100,
+        actors=[arr.actors[i] for i in p],
+        issues=arr.issues,
+    )
     a, b = alignment_arrays(arr), alignment_arrays(shuffled)
     assert np.allclose(b.overall, a.overall[np.ix_(p, p)], equal_nan=True)
     assert np.allclose(b.per_issue, a.per_issue[np.ix_(p, p)], equal_nan=True)
@@ -96,9 +100,9 @@ def test_issue_alignment_definition_and_signed_version():
 
 
 def test_overall_alignment_weights_by_geometric_mean_salience():
-    s = make_scenario({"a": 1, "b": 1},
-                      {"a": {"x": (0, 100), "y": (0, 25)},
-                       "b": {"x": (0, 100), "y": (100, 64)}})
+    s = make_scenario(
+        {"a": 1, "b": 1}, {"a": {"x": (0, 100), "y": (0, 25)}, "b": {"x": (0, 100), "y": (100, 64)}}
+    )
     al = alignment(s)
     w_x, w_y = np.sqrt(100 * 100), np.sqrt(25 * 64)
     assert al.overall[0, 1] == pytest.approx((w_x * 1.0 + w_y * 0.0) / (w_x + w_y))
@@ -109,9 +113,9 @@ def test_overall_alignment_weights_by_geometric_mean_salience():
 
 
 def test_zero_salience_issue_carries_no_weight():
-    s = make_scenario({"a": 1, "b": 1},
-                      {"a": {"x": (0, 50), "y": (0, 0)},
-                       "b": {"x": (0, 50), "y": (100, 80)}})
+    s = make_scenario(
+        {"a": 1, "b": 1}, {"a": {"x": (0, 50), "y": (0, 0)}, "b": {"x": (0, 50), "y": (100, 80)}}
+    )
     assert alignment(s).overall[0, 1] == pytest.approx(1.0)
 
 
@@ -143,10 +147,14 @@ def test_concentration_needs_two_shared_issues():
 
 def test_concentration_of_broad_and_convenience_pairs_on_a_scenario():
     # b agrees with a a little everywhere; c agrees with a fully on x only
-    s = make_scenario({"a": 1, "b": 1, "c": 1},
-                      {"a": {"x": (0, 50), "y": (0, 50), "z": (0, 50)},
-                       "b": {"x": (40, 50), "y": (40, 50), "z": (40, 50)},
-                       "c": {"x": (0, 50), "y": (100, 50), "z": (100, 50)}})
+    s = make_scenario(
+        {"a": 1, "b": 1, "c": 1},
+        {
+            "a": {"x": (0, 50), "y": (0, 50), "z": (0, 50)},
+            "b": {"x": (40, 50), "y": (40, 50), "z": (40, 50)},
+            "c": {"x": (0, 50), "y": (100, 50), "z": (100, 50)},
+        },
+    )
     al = alignment(s)
     assert al.concentration[0, 1] == pytest.approx(0.0)
     assert al.concentration[0, 2] == pytest.approx(1.0)
@@ -183,6 +191,7 @@ def test_pairs_and_issue_frames_are_consistent():
 
 # -- clustering helpers ---------------------------------------------------------------------
 
+
 def test_line_and_graph_clusters():
     assert line_clusters(np.array([10.0, 0.0, 21.5, 11.0]), 10.0).tolist() == [0, 0, 1, 0]
     d = np.array([[0, 0.05, 0.5], [0.05, 0, 0.5], [0.5, 0.5, 0.0]])
@@ -196,16 +205,19 @@ def test_moves_toward_sign_and_size():
     start = np.array([[0.0], [100.0], [50.0]])
     end = np.array([[30.0], [100.0], [50.0]])
     mask = np.ones((3, 1), dtype=bool)
-    gain, moved = moves_toward(start, end, np.full((3, 1), 0.5), mask, np.array([0.0]),
-                               np.array([100.0]))
+    gain, moved = moves_toward(
+        start, end, np.full((3, 1), 0.5), mask, np.array([0.0]), np.array([100.0])
+    )
     assert gain[0, 1] == pytest.approx(0.3) and gain[0, 2] == pytest.approx(0.3)
     assert gain[1, 0] == pytest.approx(0.0)
     assert moved.tolist() == pytest.approx([0.3, 0.0, 0.0])
 
 
 def test_static_coalitions_mark_the_forecast_group():
-    s = make_scenario({"a": 10, "b": 10, "c": 1},
-                      {"a": {"x": (0, 50)}, "b": {"x": (5, 50)}, "c": {"x": (100, 50)}})
+    s = make_scenario(
+        {"a": 10, "b": 10, "c": 1},
+        {"a": {"x": (0, 50)}, "b": {"x": (5, 50)}, "c": {"x": (100, 50)}},
+    )
     co = coalitions(s, "weighted_median")
     assert not co.dynamic and co.forecast[0] == pytest.approx(5.0)
     pos = co.positions.set_index("actor")
@@ -235,6 +247,7 @@ def test_dynamic_coalitions_report_moves():
 
 
 # -- "aim reached" shocks -------------------------------------------------------------------
+
 
 def test_settle_at_an_actor_moves_every_forecast_there_and_leaves_the_input_alone():
     s = triangle()
@@ -277,9 +290,13 @@ def test_settle_remove_and_value_and_errors():
 
 
 def test_settle_with_redistribution_conserves_attention():
-    s = make_scenario({"a": 1, "b": 1},
-                      {"a": {"x": (0, 60), "y": (0, 20), "z": (0, 20)},
-                       "b": {"x": (50, 10), "y": (100, 10), "z": (50, 90)}})
+    s = make_scenario(
+        {"a": 1, "b": 1},
+        {
+            "a": {"x": (0, 60), "y": (0, 20), "z": (0, 20)},
+            "b": {"x": (50, 10), "y": (100, 10), "z": (50, 90)},
+        },
+    )
     sh = settle(s, "x", at_actor="a", redistribute=True, models=["compromise"])
     arr = sh.scenario.to_arrays()
     # a: 40 on the open issues gets 100 -> factor 2.5; b: 100 -> factor 1.1, capped at 100

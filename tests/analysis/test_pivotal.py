@@ -16,13 +16,19 @@ from detente.scenario.io import scenario_to_dict
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.lists(st.tuples(st.floats(0.5, 50), st.floats(0, 100), st.floats(1, 100)),
-                min_size=2, max_size=5),
-       st.floats(0, 100), st.floats(0.5, 50))
+@given(
+    st.lists(
+        st.tuples(st.floats(0.5, 50), st.floats(0, 100), st.floats(1, 100)), min_size=2, max_size=5
+    ),
+    st.floats(0, 100),
+    st.floats(0.5, 50),
+)
 def test_removing_or_moving_an_actor_with_zero_weight_changes_nothing(rows, x0, c0):
     actors = {"ghost": c0, **{f"a{i}": c for i, (c, _x, _s) in enumerate(rows)}}
-    stances = {"ghost": {"x": (x0, 0)},
-               **{f"a{i}": {"x": (x, s)} for i, (_c, x, s) in enumerate(rows)}}
+    stances = {
+        "ghost": {"x": (x0, 0)},
+        **{f"a{i}": {"x": (x, s)} for i, (_c, x, s) in enumerate(rows)},
+    }
     s = make_scenario(actors, stances)
     df = pivotal(s, ["compromise", "weighted_median"], actors=["ghost"], step=10)
     assert set(df["change"]) == {"removed", "+10", "-10"}
@@ -52,8 +58,7 @@ def test_removal_changes_match_the_models_run_without_the_actor():
 
 
 def test_removing_the_only_actor_on_an_issue_gives_nan_not_an_error():
-    s = make_scenario({"a": 1, "b": 1}, {"a": {"x": (0, 50), "y": (10, 50)},
-                                         "b": {"x": (100, 50)}})
+    s = make_scenario({"a": 1, "b": 1}, {"a": {"x": (0, 50), "y": (10, 50)}, "b": {"x": (100, 50)}})
     df = pivotal(s, ["compromise"], step=0, ranges=False)
     row = df[(df.actor == "a") & (df.issue == "y")].iloc[0]
     assert np.isnan(row["forecast"])
@@ -84,9 +89,10 @@ def test_steps_and_ranges():
 
 
 def test_ranking_orders_by_removal_effect():
-    s = make_scenario({"big": 10, "mid": 3, "small": 1},
-                      {"big": {"x": (0, 50)}, "mid": {"x": (100, 50)},
-                       "small": {"x": (50, 50)}})
+    s = make_scenario(
+        {"big": 10, "mid": 3, "small": 1},
+        {"big": {"x": (0, 50)}, "mid": {"x": (100, 50)}, "small": {"x": (50, 50)}},
+    )
     rank = pivotal_ranking(pivotal(s, ["compromise"], step=5, ranges=False))
     assert rank["actor"].tolist() == ["big", "mid", "small"]
     assert rank["rank"].tolist() == [1, 2, 3]

@@ -30,8 +30,9 @@ def _load(name: str):
     if name not in embedded_names():
         pytest.skip(f"the embedded scenario {name} is not there yet")
     s = load_embedded(name)
-    missing = [x for x in (*SHORT, *LONG) if x not in s.issue_ids] + \
-        [a for a in TROIKA if a not in s.actor_ids]
+    missing = [x for x in (*SHORT, *LONG) if x not in s.issue_ids] + [
+        a for a in TROIKA if a not in s.actor_ids
+    ]
     if missing:
         pytest.skip(f"{name} lacks {', '.join(missing)}")
     return s
@@ -49,12 +50,16 @@ def test_turkey_agrees_on_the_short_term_aims_more_than_on_the_long_term_ones(na
         assert al.group("turkey", partner, [k]) > long
 
 
-@pytest.mark.parametrize("name, issue", [
-    (ASTANA, "assad"), (GENEVA, "assad"),
-    # Russia's rejection of a lasting Turkish presence is stated of 2018; the January 2017
-    # coding has Russia tolerating Turkey's operation in the north, so only Geneva.
-    (GENEVA, "turkish_presence"),
-])
+@pytest.mark.parametrize(
+    "name, issue",
+    [
+        (ASTANA, "assad"),
+        (GENEVA, "assad"),
+        # Russia's rejection of a lasting Turkish presence is stated of 2018; the January 2017
+        # coding has Russia tolerating Turkey's operation in the north, so only Geneva.
+        (GENEVA, "turkish_presence"),
+    ],
+)
 def test_russia_and_iran_stand_together_against_turkey(name, issue):
     al = alignment(_load(name))
     ri = al.group("russia", "iran", [issue])

@@ -27,13 +27,28 @@ def test_shipped_dictionary_is_well_formed(actors):
     assert codes["saudi_arabia"] == "SAU" and codes["kazakhstan"] == "KAZ"
 
 
-@pytest.mark.parametrize("name, actor", [
-    ("Moscow", "russia"), ("the Kremlin", "russia"), ("Putin", "russia"), ("Lavrov", "russia"),
-    ("Ankara", "turkey"), ("Erdogan", "turkey"), ("Erdoğan", "turkey"), ("Tehran", "iran"),
-    ("Rouhani", "iran"), ("Damascus", "syrian_government"), ("Hezbollah", "hezbollah"),
-    ("YPG", "pyd_ypg"), ("ISIS", "isis"), ("U.N.", "united_nations"),
-    ("de Mistura", "united_nations"), ("Astana", "kazakhstan"), ("Washington", "united_states"),
-])
+@pytest.mark.parametrize(
+    "name, actor",
+    [
+        ("Moscow", "russia"),
+        ("the Kremlin", "russia"),
+        ("Putin", "russia"),
+        ("Lavrov", "russia"),
+        ("Ankara", "turkey"),
+        ("Erdogan", "turkey"),
+        ("Erdoğan", "turkey"),
+        ("Tehran", "iran"),
+        ("Rouhani", "iran"),
+        ("Damascus", "syrian_government"),
+        ("Hezbollah", "hezbollah"),
+        ("YPG", "pyd_ypg"),
+        ("ISIS", "isis"),
+        ("U.N.", "united_nations"),
+        ("de Mistura", "united_nations"),
+        ("Astana", "kazakhstan"),
+        ("Washington", "united_states"),
+    ],
+)
 def test_aliases_resolve(actors, name, actor):
     entries = actors.lookup(name)
     assert entries and entries[0].actor == actor
@@ -48,12 +63,14 @@ def test_context_aliases_need_their_context():
 
 def test_user_file_extends_the_dictionary(tmp_path):
     f = tmp_path / "mine.yaml"
-    f.write_text("actors:\n"
-                 "  - {id: russia, aliases: [Kremlinland]}\n"
-                 "  - {id: ruritania, code: RUR, kind: state, name: Ruritania,"
-                 " aliases: [Ruritania, Strelsau], demonyms: [Ruritanian]}\n"
-                 "people:\n  - {name: Rudolf Rassendyll, aliases: [Rassendyll], of: ruritania}\n",
-                 encoding="utf-8")
+    f.write_text(
+        "actors:\n"
+        "  - {id: russia, aliases: [Kremlinland]}\n"
+        "  - {id: ruritania, code: RUR, kind: state, name: Ruritania,"
+        " aliases: [Ruritania, Strelsau], demonyms: [Ruritanian]}\n"
+        "people:\n  - {name: Rudolf Rassendyll, aliases: [Rassendyll], of: ruritania}\n",
+        encoding="utf-8",
+    )
     d = load_actors(f)
     assert d.lookup("Kremlinland")[0].actor == "russia"
     assert d.lookup("Moscow")[0].actor == "russia"  # shipped aliases are kept
@@ -63,13 +80,16 @@ def test_user_file_extends_the_dictionary(tmp_path):
     assert main.source_codes == {"RUR"} and main.target_codes == {"RUS"}
 
 
-@pytest.mark.parametrize("content, fragment", [
-    ("actors:\n  - {id: x, code: toolong}\n", "code must be three capital letters"),
-    ("actors:\n  - {code: ABC}\n", "needs an 'id'"),
-    ("people:\n  - {name: A B, of: nowhere}\n", "unknown actor 'nowhere'"),
-    ("- just a list\n", "must be a mapping"),
-    ("actors: [\n", "not valid YAML"),
-])
+@pytest.mark.parametrize(
+    "content, fragment",
+    [
+        ("actors:\n  - {id: x, code: toolong}\n", "code must be three capital letters"),
+        ("actors:\n  - {code: ABC}\n", "needs an 'id'"),
+        ("people:\n  - {name: A B, of: nowhere}\n", "unknown actor 'nowhere'"),
+        ("- just a list\n", "must be a mapping"),
+        ("actors: [\n", "not valid YAML"),
+    ],
+)
 def test_bad_user_files_are_reported_with_the_file_name(tmp_path, content, fragment):
     f = tmp_path / "bad.yaml"
     f.write_text(content, encoding="utf-8")
@@ -93,5 +113,5 @@ def test_mention_offsets_index_the_text():
     ev = extract(text)
     assert ev.mentions
     for m in ev.mentions:
-        assert text[m.start:m.end] == m.text
+        assert text[m.start : m.end] == m.text
     assert {m.actor for m in ev.mentions} == {"russia", "turkey"}

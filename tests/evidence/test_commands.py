@@ -14,9 +14,11 @@ from typer.testing import CliRunner
 from detente.evidence import EvidenceInputError
 from detente.evidence.commands import add_commands
 
-ARTICLE = ("<html><body><p>December 20, 2016</p><p>Russia, Iran and Turkey met in Moscow on "
-           "Tuesday.</p><p>Iran rejected any Turkish military presence in Syria.</p>"
-           "</body></html>")
+ARTICLE = (
+    "<html><body><p>December 20, 2016</p><p>Russia, Iran and Turkey met in Moscow on "
+    "Tuesday.</p><p>Iran rejected any Turkish military presence in Syria.</p>"
+    "</body></html>"
+)
 
 
 @pytest.fixture(scope="module")
@@ -35,8 +37,19 @@ def test_extract_html_to_json_and_draft(app, tmp_path):
     art = tmp_path / "a.html"
     art.write_text(ARTICLE, encoding="utf-8")
     out, draft = tmp_path / "ev.json", tmp_path / "draft.yaml"
-    r = CliRunner().invoke(app, ["extract", str(art), "--out", str(out), "--scenario",
-                                 "syria-astana-2017", "--draft", str(draft)])
+    r = CliRunner().invoke(
+        app,
+        [
+            "extract",
+            str(art),
+            "--out",
+            str(out),
+            "--scenario",
+            "syria-astana-2017",
+            "--draft",
+            str(draft),
+        ],
+    )
     assert r.exit_code == 0, r.output
     data = json.loads(out.read_text(encoding="utf-8"))
     ev = data["articles"][0]
@@ -59,12 +72,15 @@ def test_extract_csv(app, tmp_path):
     assert rows[0]["target_code"] == "RUS" and rows[0]["date"] == "2015-11"
 
 
-@pytest.mark.parametrize("args, fragment", [
-    (["extract", "missing.txt"], "no such article file"),
-    (["extract", "{art}", "--draft", "d.yaml"], "needs --scenario"),
-    (["extract", "{art}", "--out", "x.txt"], "must end in .json or .csv"),
-    (["extract", "{art}", "--date", "20-01-2017"], "YYYY-MM-DD"),
-])
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["extract", "missing.txt"], "no such article file"),
+        (["extract", "{art}", "--draft", "d.yaml"], "needs --scenario"),
+        (["extract", "{art}", "--out", "x.txt"], "must end in .json or .csv"),
+        (["extract", "{art}", "--date", "20-01-2017"], "YYYY-MM-DD"),
+    ],
+)
 def test_extract_errors(app, tmp_path, args, fragment):
     art = tmp_path / "a.txt"
     art.write_text("Russia met Turkey.", encoding="utf-8")

@@ -16,13 +16,17 @@ def values(text, ref=REF, future=False):
 
 def test_explicit_dates():
     assert values("on June 19, 2018 and 19 June 2018 and 2016-12-30") == [
-        ("June 19, 2018", "2018-06-19", "day"), ("19 June 2018", "2018-06-19", "day"),
-        ("2016-12-30", "2016-12-30", "day")]
+        ("June 19, 2018", "2018-06-19", "day"),
+        ("19 June 2018", "2018-06-19", "day"),
+        ("2016-12-30", "2016-12-30", "day"),
+    ]
 
 
 def test_partial_dates_take_the_latest_past_year():
-    assert values("On Jan. 18 and on Dec. 30") == [("Jan. 18", "2017-01-18", "day"),
-                                                   ("Dec. 30", "2016-12-30", "day")]
+    assert values("On Jan. 18 and on Dec. 30") == [
+        ("Jan. 18", "2017-01-18", "day"),
+        ("Dec. 30", "2016-12-30", "day"),
+    ]
     assert values("in November 2015") == [("November 2015", "2015-11", "month")]
     assert values("in December") == [("December", "2016-12", "month")]
     assert values("since 2011") == [("2011", "2011", "year")]

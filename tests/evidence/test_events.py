@@ -20,27 +20,38 @@ def main_event(text: str):
     return mains[0]
 
 
-@pytest.mark.parametrize("text, event, src, tgt", [
-    ("Ankara threatened to cut diplomatic ties with Tehran.", "THREATEN", {"TUR"}, {"IRN"}),
-    ("Moscow will send humanitarian aid to Armenia next week.", "AGREE", {"RUS"}, {"ARM"}),
-    ("The Kremlin sent humanitarian aid to Armenia.", "AID", {"RUS"}, {"ARM"}),
-    ("Iran demanded that Turkey withdraw its troops.", "DEMAND", {"IRN"}, {"TUR"}),
-    ("Egypt said Israel must lift the blockade.", "DEMAND", {"EGY"}, {"ISR"}),
-    ("Damascus refused to meet the opposition delegation in Geneva.", "REJECT", {"SYR"},
-     {"SYR"}),
-    ("Russia vetoed the resolution on Syria.", "REJECT", {"RUS"}, {"SYR"}),
-    ("Turkish jets shot down a Russian warplane near the border.", "FIGHT", {"TUR"}, {"RUS"}),
-    ("Putin and Erdogan met in Sochi on Tuesday.", "CONSULT", {"RUS", "TUR"}, set()),
-    ("Lavrov criticized Washington for its air strikes.", "DISAPPROVE", {"RUS"}, {"USA"}),
-    ("Iraq expelled two Iranian diplomats.", "SANCTION", {"IRQ"}, {"IRN"}),
-    ("Jordanian police arrested three Syrian activists in Amman.", "COERCE", {"JOR"}, {"SYR"}),
-    ("Saudi Arabia and Qatar signed a defence pact.", "SUPPORT", {"SAU", "QAT"}, set()),
-    # "the government" in a sentence about one country is that country's (CAMEO convention).
-    ("Thousands of Lebanese protesters marched against the government.", "PROTEST",
-     {"LBN"}, {"LBN"}),
-    ("Kurdish militias released twenty Turkish soldiers.", "RETREAT", {"SYR"}, {"TUR"}),
-    ("The UN is investigating the chemical attack.", "INVESTIGATE", {"IGO"}, set()),
-])
+@pytest.mark.parametrize(
+    "text, event, src, tgt",
+    [
+        ("Ankara threatened to cut diplomatic ties with Tehran.", "THREATEN", {"TUR"}, {"IRN"}),
+        ("Moscow will send humanitarian aid to Armenia next week.", "AGREE", {"RUS"}, {"ARM"}),
+        ("The Kremlin sent humanitarian aid to Armenia.", "AID", {"RUS"}, {"ARM"}),
+        ("Iran demanded that Turkey withdraw its troops.", "DEMAND", {"IRN"}, {"TUR"}),
+        ("Egypt said Israel must lift the blockade.", "DEMAND", {"EGY"}, {"ISR"}),
+        (
+            "Damascus refused to meet the opposition delegation in Geneva.",
+            "REJECT",
+            {"SYR"},
+            {"SYR"},
+        ),
+        ("Russia vetoed the resolution on Syria.", "REJECT", {"RUS"}, {"SYR"}),
+        ("Turkish jets shot down a Russian warplane near the border.", "FIGHT", {"TUR"}, {"RUS"}),
+        ("Putin and Erdogan met in Sochi on Tuesday.", "CONSULT", {"RUS", "TUR"}, set()),
+        ("Lavrov criticized Washington for its air strikes.", "DISAPPROVE", {"RUS"}, {"USA"}),
+        ("Iraq expelled two Iranian diplomats.", "SANCTION", {"IRQ"}, {"IRN"}),
+        ("Jordanian police arrested three Syrian activists in Amman.", "COERCE", {"JOR"}, {"SYR"}),
+        ("Saudi Arabia and Qatar signed a defence pact.", "SUPPORT", {"SAU", "QAT"}, set()),
+        # "the government" in a sentence about one country is that country's (CAMEO convention).
+        (
+            "Thousands of Lebanese protesters marched against the government.",
+            "PROTEST",
+            {"LBN"},
+            {"LBN"},
+        ),
+        ("Kurdish militias released twenty Turkish soldiers.", "RETREAT", {"SYR"}, {"TUR"}),
+        ("The UN is investigating the chemical attack.", "INVESTIGATE", {"IGO"}, set()),
+    ],
+)
 def test_main_event_category_and_actors(text, event, src, tgt):
     e = main_event(text)
     assert e.event == event
@@ -56,16 +67,26 @@ def test_passive_voice_swaps_source_and_target():
     assert e.source_codes == {"TUR"}
 
 
-@pytest.mark.parametrize("text, src, tgt, reciprocal", [
-    # the host of talks is a party; the by-phrase names the conveners
-    ("The Moscow talks were convened by Turkey and Iran.", {"TUR", "IRN"}, {"RUS"}, False),
-    # a described group and, in an apposition ending the clause, its members
-    ("The Minsk talks were hosted by France and the two other powers with troops nearby, "
-     "Germany and Poland.", {"FRA", "DEU", "POL"}, {"BLR"}, False),
-    ("The talks were jointly organised by Russia and Turkey.", {"RUS", "TUR"}, set(), True),
-    # the host among the conveners: no target, the conveners meet each other
-    ("The Moscow meeting was convened by Russia and China.", {"RUS", "CHN"}, set(), True),
-])
+@pytest.mark.parametrize(
+    "text, src, tgt, reciprocal",
+    [
+        # the host of talks is a party; the by-phrase names the conveners
+        ("The Moscow talks were convened by Turkey and Iran.", {"TUR", "IRN"}, {"RUS"}, False),
+        # a described group and, in an apposition ending the clause, its members
+        (
+            (
+                "The Minsk talks were hosted by France and the two other powers with troops "
+                "nearby, Germany and Poland."
+            ),
+            {"FRA", "DEU", "POL"},
+            {"BLR"},
+            False,
+        ),
+        ("The talks were jointly organised by Russia and Turkey.", {"RUS", "TUR"}, set(), True),
+        # the host among the conveners: no target, the conveners meet each other
+        ("The Moscow meeting was convened by Russia and China.", {"RUS", "CHN"}, set(), True),
+    ],
+)
 def test_passive_with_the_event_noun_as_subject(text, src, tgt, reciprocal):
     e = main_event(text)
     assert e.passive
@@ -101,7 +122,7 @@ def test_trigger_offsets_and_summary():
         assert e.sentence_start <= a < b <= e.sentence_end
     assert e.summary == "Hezbollah — FIGHT — Israel"
     for r in e.source + e.target:
-        assert text[r.start:r.end] == r.text
+        assert text[r.start : r.end] == r.text
 
 
 def test_every_lexicon_code_maps_to_a_plover_category():
@@ -128,24 +149,43 @@ def test_cameo_mapping_follows_the_codebook_roots():
 
 
 # Sentence shapes that word order alone gets wrong; each sentence was written for this test.
-@pytest.mark.parametrize("text, event, src, tgt", [
-    # A relative clause between the subject and its verb is skipped.
-    ("Iran, which supports the Syrian government, sent more troops to Aleppo.", "MOBILIZE",
-     {"IRN"}, {"SYR"}),
-    # An apposition after a named head: the head is the subject.
-    ("Lavrov, the Russian foreign minister, condemned the Israeli strike.", "DISAPPROVE",
-     {"RUS"}, {"ISR"}),
-    # "as well as" co-ordinates subjects.
-    ("Russia as well as China vetoed the draft.", "REJECT", {"RUS", "CHN"}, set()),
-    # A clause opened by "following" or "after" holds no target of the main act.
-    ("Five hundred Chadian rebels surrendered following a government offensive.", "RETREAT",
-     {"TCD"}, set()),
-    # The object of an act inside "in ...ing" belongs to that act, whose doer is the subject.
-    ("France joined Britain in condemning the attack.", "DISAPPROVE", {"FRA"}, set()),
-    # A demonym before "language" names a language, not an actor.
-    ("The Estonian parliament restricted the use of the Russian language.", "COERCE",
-     {"EST"}, set()),
-])
+@pytest.mark.parametrize(
+    "text, event, src, tgt",
+    [
+        # A relative clause between the subject and its verb is skipped.
+        (
+            "Iran, which supports the Syrian government, sent more troops to Aleppo.",
+            "MOBILIZE",
+            {"IRN"},
+            {"SYR"},
+        ),
+        # An apposition after a named head: the head is the subject.
+        (
+            "Lavrov, the Russian foreign minister, condemned the Israeli strike.",
+            "DISAPPROVE",
+            {"RUS"},
+            {"ISR"},
+        ),
+        # "as well as" co-ordinates subjects.
+        ("Russia as well as China vetoed the draft.", "REJECT", {"RUS", "CHN"}, set()),
+        # A clause opened by "following" or "after" holds no target of the main act.
+        (
+            "Five hundred Chadian rebels surrendered following a government offensive.",
+            "RETREAT",
+            {"TCD"},
+            set(),
+        ),
+        # The object of an act inside "in ...ing" belongs to that act, whose doer is the subject.
+        ("France joined Britain in condemning the attack.", "DISAPPROVE", {"FRA"}, set()),
+        # A demonym before "language" names a language, not an actor.
+        (
+            "The Estonian parliament restricted the use of the Russian language.",
+            "COERCE",
+            {"EST"},
+            set(),
+        ),
+    ],
+)
 def test_sentence_shapes(text, event, src, tgt):
     e = main_event(text)
     assert e.event == event
@@ -153,40 +193,57 @@ def test_sentence_shapes(text, event, src, tgt):
     assert e.target_codes == tgt
 
 
-@pytest.mark.parametrize("text", [
-    "Talks between Russia and Turkey ended without agreement.",
-    "Fighting between Armenia and Azerbaijan resumed on Sunday.",
-    "India and Pakistan exchanged fire across the border.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Talks between Russia and Turkey ended without agreement.",
+        "Fighting between Armenia and Azerbaijan resumed on Sunday.",
+        "India and Pakistan exchanged fire across the border.",
+    ],
+)
 def test_between_and_mutual_verbs_are_reciprocal(text):
     e = main_event(text)
     assert e.reciprocal and not e.target and len(e.source_codes) == 2
 
 
-@pytest.mark.parametrize("text, event, src, tgt", [
-    # CAMEO actor conventions: a group named by a noun only is coded as its country.
-    ("Rebels in northern Uganda killed five villagers on Tuesday.", "FIGHT", {"UGA"}, {"UGA"}),
-    ("Kenyan police arrested dozens of opposition supporters.", "COERCE", {"KEN"}, {"KEN"}),
-    # ... and an ethnic group as the state it lives in.
-    ("Ethnic Serbs in Croatia demanded autonomy.", "DEMAND", {"HRV"}, set()),
-    ("Bosnian Serb forces shelled Sarajevo.", "FIGHT", {"BIH"}, {"BIH"}),
-    ("Croatian forces attacked rebel Serbs in Krajina.", "FIGHT", {"HRV"}, {"HRV"}),
-    # Non-governmental organisations named generically have the sector code NGO.
-    ("A human rights group accused the Egyptian government of torture.", "DISAPPROVE",
-     {"NGO"}, {"EGY"}),
-    # People protesting in numbers demonstrate (PLOVER PROTEST), in a city that is no target.
-    ("Thousands of students protested in Jakarta.", "PROTEST", {"IDN"}, set()),
-    # A capital where a deal is signed is the venue, not a party.
-    ("Saudi Arabia and Qatar signed a defence pact in Cairo.", "SUPPORT", {"SAU", "QAT"},
-     set()),
-    # A name the dictionary lacks takes the country said beside it.
-    ("President Zandoro of Burundi accused Rwanda of arming rebels.", "DISAPPROVE", {"BDI"},
-     {"RWA"}),
-    ("Zandoro, the Zambian president, thanked China for its aid.", "SUPPORT", {"ZMB"},
-     {"CHN"}),
-    # Passive with no agent: the state where it happened is the doer.
-    ("A French journalist was arrested in Iran on Monday.", "COERCE", {"IRN"}, {"FRA"}),
-])
+@pytest.mark.parametrize(
+    "text, event, src, tgt",
+    [
+        # CAMEO actor conventions: a group named by a noun only is coded as its country.
+        ("Rebels in northern Uganda killed five villagers on Tuesday.", "FIGHT", {"UGA"}, {"UGA"}),
+        ("Kenyan police arrested dozens of opposition supporters.", "COERCE", {"KEN"}, {"KEN"}),
+        # ... and an ethnic group as the state it lives in.
+        ("Ethnic Serbs in Croatia demanded autonomy.", "DEMAND", {"HRV"}, set()),
+        ("Bosnian Serb forces shelled Sarajevo.", "FIGHT", {"BIH"}, {"BIH"}),
+        ("Croatian forces attacked rebel Serbs in Krajina.", "FIGHT", {"HRV"}, {"HRV"}),
+        # Non-governmental organisations named generically have the sector code NGO.
+        (
+            "A human rights group accused the Egyptian government of torture.",
+            "DISAPPROVE",
+            {"NGO"},
+            {"EGY"},
+        ),
+        # People protesting in numbers demonstrate (PLOVER PROTEST), in a city that is no target.
+        ("Thousands of students protested in Jakarta.", "PROTEST", {"IDN"}, set()),
+        # A capital where a deal is signed is the venue, not a party.
+        (
+            "Saudi Arabia and Qatar signed a defence pact in Cairo.",
+            "SUPPORT",
+            {"SAU", "QAT"},
+            set(),
+        ),
+        # A name the dictionary lacks takes the country said beside it.
+        (
+            "President Zandoro of Burundi accused Rwanda of arming rebels.",
+            "DISAPPROVE",
+            {"BDI"},
+            {"RWA"},
+        ),
+        ("Zandoro, the Zambian president, thanked China for its aid.", "SUPPORT", {"ZMB"}, {"CHN"}),
+        # Passive with no agent: the state where it happened is the doer.
+        ("A French journalist was arrested in Iran on Monday.", "COERCE", {"IRN"}, {"FRA"}),
+    ],
+)
 def test_actor_conventions(text, event, src, tgt):
     e = main_event(text)
     assert e.event == event
@@ -201,14 +258,19 @@ def test_coding_does_not_depend_on_hash_seeds():
     import subprocess
     import sys
 
-    code = ("from detente.evidence import extract\n"
-            "for t in ['Hamas claimed responsibility for the bombing in Jerusalem.',\n"
-            "          'Syria accused Israel of shelling its positions.']:\n"
-            "    e = [x for x in extract(t).events if x.main][0]\n"
-            "    print(e.cameo, sorted(e.source_codes), sorted(e.target_codes))\n")
+    code = (
+        "from detente.evidence import extract\n"
+        "for t in ['Hamas claimed responsibility for the bombing in Jerusalem.',\n"
+        "          'Syria accused Israel of shelling its positions.']:\n"
+        "    e = [x for x in extract(t).events if x.main][0]\n"
+        "    print(e.cameo, sorted(e.source_codes), sorted(e.target_codes))\n"
+    )
     outs = set()
     for seed in ("1", "2", "3"):
         env = {**os.environ, "PYTHONHASHSEED": seed}
-        outs.add(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                                env=env, check=True).stdout)
+        outs.add(
+            subprocess.run(
+                [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+            ).stdout
+        )
     assert len(outs) == 1

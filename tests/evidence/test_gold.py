@@ -18,17 +18,24 @@ def _write(tmp_path, records):
 
 
 def _rec(i, text, event, src, tgt, markup=""):
-    return {"id": f"r{i}", "text": text, "event": event,
-            "source": [{"actorText": c, "code": c} for c in src],
-            "target": [{"actorText": c, "code": c} for c in tgt] if tgt else "",
-            "textInfo": {"markup": markup}}
+    return {
+        "id": f"r{i}",
+        "text": text,
+        "event": event,
+        "source": [{"actorText": c, "code": c} for c in src],
+        "target": [{"actorText": c, "code": c} for c in tgt] if tgt else "",
+        "textInfo": {"markup": markup},
+    }
 
 
 def test_read_gold_parses_sides_and_reciprocity(tmp_path):
-    p = _write(tmp_path, [
-        _rec(1, "a", "AGREE", ["USA", "JOR"], [], "(SRC/TAR: A) and (SRC/TAR: B)"),
-        _rec(2, "b", "FIGHT", ["TUR"], ["RUS"]),
-    ])
+    p = _write(
+        tmp_path,
+        [
+            _rec(1, "a", "AGREE", ["USA", "JOR"], [], "(SRC/TAR: A) and (SRC/TAR: B)"),
+            _rec(2, "b", "FIGHT", ["TUR"], ["RUS"]),
+        ],
+    )
     recs = read_gold(p)
     assert len(recs) == 2
     assert recs[0].reciprocal and recs[0].targets == frozenset()
@@ -37,38 +44,59 @@ def test_read_gold_parses_sides_and_reciprocity(tmp_path):
 
 
 def test_scores_of_perfect_and_empty_predictions(tmp_path):
-    recs = read_gold(_write(tmp_path, [_rec(1, "a", "FIGHT", ["TUR"], ["RUS"]),
-                                       _rec(2, "b", "DEMAND", ["IRN"], ["USA", "GBR"])]))
-    perfect = [{"event": r.event, "sources": set(r.sources), "targets": set(r.targets),
-                "reciprocal": False} for r in recs]
+    recs = read_gold(
+        _write(
+            tmp_path,
+            [
+                _rec(1, "a", "FIGHT", ["TUR"], ["RUS"]),
+                _rec(2, "b", "DEMAND", ["IRN"], ["USA", "GBR"]),
+            ],
+        )
+    )
+    perfect = [
+        {
+            "event": r.event,
+            "sources": set(r.sources),
+            "targets": set(r.targets),
+            "reciprocal": False,
+        }
+        for r in recs
+    ]
     m = score_records(recs, perfect)
     assert m["event_accuracy"] == 1.0 and m["triple_f1"] == 1.0
     assert m["source_f1"] == 1.0 and m["target_f1"] == 1.0 and m["triple_tp"] == 3
-    empty = [{"event": None, "sources": set(), "targets": set(), "reciprocal": False}
-             for _ in recs]
+    empty = [{"event": None, "sources": set(), "targets": set(), "reciprocal": False} for _ in recs]
     m = score_records(recs, empty)
     assert m["event_accuracy"] == 0.0 and m["triple_f1"] == 0.0 and m["triple_fn"] == 3
-    half = [perfect[0], {"event": "DEMAND", "sources": {"IRN"}, "targets": {"USA"},
-                         "reciprocal": False}]
+    half = [
+        perfect[0],
+        {"event": "DEMAND", "sources": {"IRN"}, "targets": {"USA"}, "reciprocal": False},
+    ]
     m = score_records(recs, half)
     assert m["triple_precision"] == 1.0 and m["triple_recall"] == pytest.approx(2 / 3)
 
 
 def test_evaluate_gold_on_written_records(tmp_path):
-    p = _write(tmp_path, [
-        _rec(1, "Ankara threatened to cut ties with Tehran.", "THREATEN", ["TUR"], ["IRN"]),
-        _rec(2, "Saudi police arrested two Yemeni activists.", "COERCE", ["SAU"], ["YEM"]),
-    ])
+    p = _write(
+        tmp_path,
+        [
+            _rec(1, "Ankara threatened to cut ties with Tehran.", "THREATEN", ["TUR"], ["IRN"]),
+            _rec(2, "Saudi police arrested two Yemeni activists.", "COERCE", ["SAU"], ["YEM"]),
+        ],
+    )
     m = evaluate_gold(p)
     assert m["n_records"] == 2 and m["event_accuracy"] == 1.0 and m["triple_f1"] == 1.0
 
 
-@pytest.mark.parametrize("content, fragment", [
-    ("{not json", "not valid JSON"),
-    ('{"a": 1}', "expected a JSON array"),
-    ('[{"id": "x", "event": "DOCUMENT"}]', "no gold records"),
-    ('[{"id": "x"}]', "needs 'text' and 'event'"),
-])
+@pytest.mark.parametrize(
+    "content, fragment",
+    [
+        ("{not json", "not valid JSON"),
+        ('{"a": 1}', "expected a JSON array"),
+        ('[{"id": "x", "event": "DOCUMENT"}]', "no gold records"),
+        ('[{"id": "x"}]', "needs 'text' and 'event'"),
+    ],
+)
 def test_bad_gold_files(tmp_path, content, fragment):
     p = tmp_path / "g.json"
     p.write_text(content, encoding="utf-8")
@@ -84,6 +112,22 @@ def test_dev_gold_meets_the_targets_of_the_issue():
     assert m["event_accuracy"] >= 0.75
     assert m["triple_f1"] >= 0.6
     assert set(m["per_category"]) <= {
-        "AGREE", "ASSAULT", "AID", "COERCE", "CONCEDE", "CONSULT", "COOPERATE", "DEMAND",
-        "DISAPPROVE", "FIGHT", "INVESTIGATE", "MOBILIZE", "PROTEST", "REJECT", "RETREAT",
-        "SANCTION", "SUPPORT", "THREATEN"}
+        "AGREE",
+        "ASSAULT",
+        "AID",
+        "COERCE",
+        "CONCEDE",
+        "CONSULT",
+        "COOPERATE",
+        "DEMAND",
+        "DISAPPROVE",
+        "FIGHT",
+        "INVESTIGATE",
+        "MOBILIZE",
+        "PROTEST",
+        "REJECT",
+        "RETREAT",
+        "SANCTION",
+        "SUPPORT",
+        "THREATEN",
+    }

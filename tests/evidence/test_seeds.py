@@ -20,8 +20,13 @@ def seeds():
     files = sorted(folder.glob("0*.txt"))
     if len(files) < 5:
         pytest.skip("the five seed articles are not available")
-    dates = {"001": "2016-12-20", "003": "2017-01-23", "004": "2017-01-20",
-             "002": "2017-01-20", "000": "2018-06-20"}
+    dates = {
+        "001": "2016-12-20",
+        "003": "2017-01-23",
+        "004": "2017-01-20",
+        "002": "2017-01-20",
+        "000": "2018-06-20",
+    }
     return {f.name[:3]: extract_file(f, date=dates[f.name[:3]]) for f in files}
 
 
@@ -48,12 +53,15 @@ def test_turkey_downs_russian_warplane_in_november_2015(seeds):
 def test_joint_russian_turkish_air_strikes_near_al_bab(seeds):
     ev = seeds["004"]
     strikes = _events(ev, "FIGHT", {"russia", "turkey"})
-    assert any(e.cameo == "195" and "isis" in e.target_actors and e.date == "2017-01-18"
-               for e in strikes)
+    assert any(
+        e.cameo == "195" and "isis" in e.target_actors and e.date == "2017-01-18" for e in strikes
+    )
     # The two pound al-Bab together.
-    assert any("places_syria" in e.target_actors and
-               any(r.text.lower().replace("-", " ") == "al bab" for r in e.target)
-               for e in strikes)
+    assert any(
+        "places_syria" in e.target_actors
+        and any(r.text.lower().replace("-", " ") == "al bab" for r in e.target)
+        for e in strikes
+    )
 
 
 def test_astana_talks_convened_by_russia_turkey_and_iran(seeds):
@@ -84,8 +92,8 @@ def test_evidence_offsets_point_into_the_articles(seeds):
     for key, ev in seeds.items():
         text = next(folder.glob(f"{key}_*.txt")).read_text(encoding="utf-8")
         for m in ev.mentions:
-            assert text[m.start:m.end] == m.text
+            assert text[m.start : m.end] == m.text
         for e in ev.events:
-            assert text[e.sentence_start:e.sentence_end].strip()
+            assert text[e.sentence_start : e.sentence_end].strip()
             for a, b in e.trigger_offsets:
                 assert e.sentence_start <= a < b <= e.sentence_end

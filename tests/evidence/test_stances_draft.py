@@ -9,8 +9,10 @@ from detente.evidence import EvidenceInputError, extract
 from detente.evidence.draft import build_draft, scenario_actor_map, write_draft
 from detente.evidence.stances import issue_keywords, resolve_scenario
 
-TEXT = ("Moscow strongly backs the Assad regime. Iran rejected any Turkish military presence "
-        "in Syria. Turkey called for Assad's ouster. Kazakhstan hosted the talks in Astana.")
+TEXT = (
+    "Moscow strongly backs the Assad regime. Iran rejected any Turkish military presence "
+    "in Syria. Turkey called for Assad's ouster. Kazakhstan hosted the talks in Astana."
+)
 
 
 @pytest.fixture(scope="module")
@@ -25,8 +27,8 @@ def test_stances_and_their_directions(scenario):
     assert ("iran", "turkish_presence", -1) in got
     assert ("turkey", "assad", -1) in got
     for s in ev.stances:
-        assert TEXT[s.cue_offsets[0]:s.cue_offsets[1]] == s.cue
-        assert TEXT[s.keyword_offsets[0]:s.keyword_offsets[1]] == s.keyword
+        assert TEXT[s.cue_offsets[0] : s.cue_offsets[1]] == s.cue
+        assert TEXT[s.keyword_offsets[0] : s.keyword_offsets[1]] == s.keyword
         iss = scenario.issue(s.issue)
         assert s.toward == (iss.scale.high_label if s.direction > 0 else iss.scale.low_label)
 
@@ -41,8 +43,16 @@ def test_scenario_actor_map(scenario):
     from detente.evidence import default_actors
 
     amap = scenario_actor_map(scenario, default_actors())
-    for aid in ("russia", "iran", "turkey", "syrian_government", "armed_opposition",
-                "united_states", "pyd_ypg", "hezbollah"):
+    for aid in (
+        "russia",
+        "iran",
+        "turkey",
+        "syrian_government",
+        "armed_opposition",
+        "united_states",
+        "pyd_ypg",
+        "hezbollah",
+    ):
         assert amap.get(aid) == aid
 
 

@@ -6,8 +6,10 @@ from detente.evidence.text import html_to_text, lemmas, looks_like_html, split_s
 
 
 def test_sentences_respect_abbreviations_and_initials():
-    t = ("U.S. envoy Gen. John W. Smith met Mr. Lavrov in Moscow on Jan. 18. Talks ended. "
-         "Did they agree? Yes!\nA new paragraph without a full stop")
+    t = (
+        "U.S. envoy Gen. John W. Smith met Mr. Lavrov in Moscow on Jan. 18. Talks ended. "
+        "Did they agree? Yes!\nA new paragraph without a full stop"
+    )
     got = [t[a:b] for a, b in split_sentences(t)]
     assert got == [
         "U.S. envoy Gen. John W. Smith met Mr. Lavrov in Moscow on Jan. 18.",
@@ -29,9 +31,20 @@ def test_sentence_spans_are_trimmed_and_ordered():
 def test_tokens_carry_document_offsets():
     t = "xx Russia’s jets, U.S.-made, hit al-Bab."
     toks = tokenize(t, 3)
-    assert [k.text for k in toks] == ["Russia", "’s", "jets", ",", "U.S.", "-", "made", ",",
-                                      "hit", "al-Bab", "."]
-    assert all(t[k.start:k.end] == k.text for k in toks)
+    assert [k.text for k in toks] == [
+        "Russia",
+        "’s",
+        "jets",
+        ",",
+        "U.S.",
+        "-",
+        "made",
+        ",",
+        "hit",
+        "al-Bab",
+        ".",
+    ]
+    assert all(t[k.start : k.end] == k.text for k in toks)
     assert [k.i for k in toks] == list(range(len(toks)))
 
 
@@ -47,9 +60,11 @@ def test_lemma_candidates_cover_regular_and_irregular_forms():
 
 
 def test_html_to_text_keeps_blocks_and_drops_scripts():
-    html = ("<!doctype html><html><head><title>Talks</title><style>p{}</style></head><body>"
-            "<script>var x = 'Russia attacked';</script><p>Russia &amp; Turkey met.</p>"
-            "<div>Iran<br>joined.</div></body></html>")
+    html = (
+        "<!doctype html><html><head><title>Talks</title><style>p{}</style></head><body>"
+        "<script>var x = 'Russia attacked';</script><p>Russia &amp; Turkey met.</p>"
+        "<div>Iran<br>joined.</div></body></html>"
+    )
     assert looks_like_html(html)
     assert not looks_like_html("Russia and Turkey met. 3 < 4 is true.")
     text = html_to_text(html)

@@ -21,6 +21,7 @@ def run(name, arrays, **params):
 
 # -- hand-computed values ---------------------------------------------------------------------
 
+
 def test_compromise_hand_computed():
     # weights c*s: 2*0.5 = 1 and 1*1.0 = 1 -> plain mean of 10 and 70
     a = ScenarioArrays.from_arrays([2, 1], [10, 70], [50, 100])
@@ -31,8 +32,9 @@ def test_compromise_hand_computed():
 
 
 def test_mean_voter_ignores_weights_and_missing():
-    a = ScenarioArrays.from_arrays([1, 9, 5], [[0, 1], [40, np.nan], [100, 3]],
-                                   [[10, 10], [90, 10], [50, 10]])
+    a = ScenarioArrays.from_arrays(
+        [1, 9, 5], [[0, 1], [40, np.nan], [100, 3]], [[10, 10], [90, 10], [50, 10]]
+    )
     np.testing.assert_allclose(run("mean_voter", a), [140 / 3, 2.0])
 
 
@@ -72,8 +74,9 @@ def _brute_force_nash(x, w, span, kind, d=None):
     u = 1 - dist**2 if kind == "quadratic" else 1 - dist
     gain = u - (0 if d is None else d[None, :])
     with np.errstate(divide="ignore", invalid="ignore"):
-        obj = np.where((gain > 0).all(axis=1), (w * np.log(np.maximum(gain, 1e-300))).sum(1),
-                       -np.inf)
+        obj = np.where(
+            (gain > 0).all(axis=1), (w * np.log(np.maximum(gain, 1e-300))).sum(1), -np.inf
+        )
     return grid[np.argmax(obj)]
 
 
@@ -113,14 +116,16 @@ def test_missing_issue_gives_nan_and_zero_salience_falls_back():
 
 # -- properties -----------------------------------------------------------------------------
 
+
 @st.composite
 def scenarios(draw, max_actors=8, max_issues=3):
     n = draw(st.integers(2, max_actors))
     d = draw(st.integers(1, max_issues))
     fl = st.floats(0, 100, allow_nan=False)
     x = np.array(draw(st.lists(st.lists(fl, min_size=d, max_size=d), min_size=n, max_size=n)))
-    s = np.array(draw(st.lists(st.lists(st.floats(1, 100), min_size=d, max_size=d),
-                               min_size=n, max_size=n)))
+    s = np.array(
+        draw(st.lists(st.lists(st.floats(1, 100), min_size=d, max_size=d), min_size=n, max_size=n))
+    )
     c = np.array(draw(st.lists(st.floats(0.01, 100), min_size=n, max_size=n)))
     return c, x, s
 
@@ -135,11 +140,13 @@ def test_invariances(name, data, seed):
     assert np.all(base >= x.min(axis=0) - 1e-6) and np.all(base <= x.max(axis=0) + 1e-6)
     # permuting actors changes nothing
     perm = np.random.default_rng(seed).permutation(len(c))
-    np.testing.assert_allclose(run(name, ScenarioArrays.from_arrays(c[perm], x[perm], s[perm])),
-                               base, atol=1e-6)
+    np.testing.assert_allclose(
+        run(name, ScenarioArrays.from_arrays(c[perm], x[perm], s[perm])), base, atol=1e-6
+    )
     # scaling every capability by a constant changes nothing
-    np.testing.assert_allclose(run(name, ScenarioArrays.from_arrays(c * 7.5, x, s)), base,
-                               atol=1e-6)
+    np.testing.assert_allclose(
+        run(name, ScenarioArrays.from_arrays(c * 7.5, x, s)), base, atol=1e-6
+    )
     # shifting the scale and the positions together shifts the forecast
     shifted = ScenarioArrays.from_arrays(c, x + 50, s, low=50, high=150)
     np.testing.assert_allclose(run(name, shifted), base + 50, atol=1e-6)

@@ -19,11 +19,23 @@ from detente.run.batched import forecast_batch, forecast_loop, has_batched_form
 from detente.run.draws import DrawBatch, draw_batch
 
 VARIANTS = {
-    "exchange": [{}, {"rounds": 0}, {"rounds": 5}, {"min_gain": 0.5},
-                 {"min_gain": 0.0, "rounds": 2}],
-    "condorcet": [{}, {"weights": "pooled"}, {"weights": "salience"}, {"weights": "capability"},
-                  {"weights": "equal"}, {"estimate": "mode"}, {"sharpness": 0.0},
-                  {"sharpness": 3.5, "weights": "pooled", "estimate": "mode"}],
+    "exchange": [
+        {},
+        {"rounds": 0},
+        {"rounds": 5},
+        {"min_gain": 0.5},
+        {"min_gain": 0.0, "rounds": 2},
+    ],
+    "condorcet": [
+        {},
+        {"weights": "pooled"},
+        {"weights": "salience"},
+        {"weights": "capability"},
+        {"weights": "equal"},
+        {"estimate": "mode"},
+        {"sharpness": 0.0},
+        {"sharpness": 3.5, "weights": "pooled", "estimate": "mode"},
+    ],
     "pooled_blend": [{}, {"share": 0.0}, {"share": 1.0}, {"share": 0.25}],
 }
 CASES = [(name, values) for name, variants in VARIANTS.items() for values in variants]
@@ -110,8 +122,10 @@ def test_exchange_rounds_to_the_end_and_equal_gains(monkeypatch):
     for n, d in ((4, 2), (6, 3)):
         batch = random_batch(rng, 30, n, d)
         assert_batch_equals_loop("exchange", batch, {"rounds": 1000})
-        rounds = {get_model("exchange")(batch.arrays(b), exchange.ExchangeParams(rounds=1000))
-                  .n_rounds for b in range(len(batch))}
+        rounds = {
+            get_model("exchange")(batch.arrays(b), exchange.ExchangeParams(rounds=1000)).n_rounds
+            for b in range(len(batch))
+        }
         assert len(rounds) > 2
     assert sum(ties) > 0
 
@@ -119,12 +133,14 @@ def test_exchange_rounds_to_the_end_and_equal_gains(monkeypatch):
 @pytest.mark.parametrize("name", sorted(VARIANTS))
 def test_batch_of_one_is_the_single_run(name):
     a = syria_draws("syria-geneva-2018").base
-    batch = DrawBatch(a, a.capability[None], a.position[None], a.salience[None],
-                      a.status_quo[None])
+    batch = DrawBatch(a, a.capability[None], a.position[None], a.salience[None], a.status_quo[None])
     for values in VARIANTS[name]:
         params = get_model(name).params(**values)
-        assert np.array_equal(forecast_batch(name, batch, params)[0],
-                              get_model(name)(a, params).forecast, equal_nan=True)
+        assert np.array_equal(
+            forecast_batch(name, batch, params)[0],
+            get_model(name)(a, params).forecast,
+            equal_nan=True,
+        )
 
 
 def test_a_draw_alone_or_among_others():
@@ -134,8 +150,13 @@ def test_a_draw_alone_or_among_others():
     for name in VARIANTS:
         whole = forecast_batch(name, batch)
         for lo, hi in ((0, 1), (3, 7), (9, 10)):
-            part = DrawBatch(batch.base, batch.capability[lo:hi], batch.position[lo:hi],
-                             batch.salience[lo:hi], batch.status_quo[lo:hi])
+            part = DrawBatch(
+                batch.base,
+                batch.capability[lo:hi],
+                batch.position[lo:hi],
+                batch.salience[lo:hi],
+                batch.status_quo[lo:hi],
+            )
             assert np.array_equal(forecast_batch(name, part), whole[lo:hi], equal_nan=True)
 
 
@@ -154,9 +175,9 @@ def test_pooled_blend_is_the_blend_of_its_parts_batched():
     mean = forecast_batch("pooled_blend", batch, get_model("pooled_blend").params(share=0.0))
     cond = forecast_batch("condorcet", batch, get_model("condorcet").params(weights="pooled"))
     assert np.array_equal(
-        forecast_batch("pooled_blend", batch, get_model("pooled_blend").params(share=1.0)), cond)
-    np.testing.assert_allclose(forecast_batch("pooled_blend", batch), (mean + cond) / 2,
-                               rtol=1e-14)
+        forecast_batch("pooled_blend", batch, get_model("pooled_blend").params(share=1.0)), cond
+    )
+    np.testing.assert_allclose(forecast_batch("pooled_blend", batch), (mean + cond) / 2, rtol=1e-14)
 
 
 def test_ordered_sum_rounds_alike_alone_and_among_others():
@@ -165,7 +186,7 @@ def test_ordered_sum_rounds_alike_alone_and_among_others():
     together = ordered_sum(x, axis=0)
     for k in range(40):
         assert ordered_sum(x[:, k], axis=0) == together[k]
-        assert ordered_sum(x[:, k:k + 1], axis=0)[0] == together[k]
+        assert ordered_sum(x[:, k : k + 1], axis=0)[0] == together[k]
     assert ordered_sum(np.empty((0, 3)), axis=0).tolist() == [0.0, 0.0, 0.0]
     np.testing.assert_allclose(ordered_sum(x, axis=1), x.sum(axis=1), rtol=1e-13)
     long = rng.uniform(0, 1, size=(3, 100))  # the cumulative-sum branch

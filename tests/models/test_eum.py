@@ -31,16 +31,20 @@ def emission_arrays(order=None):
     if order is not None:
         rows = [rows[i] for i in order]
     return ScenarioArrays.from_arrays(
-        [float(r["capability"]) for r in rows], [float(r["position"]) for r in rows],
-        [float(r["salience"]) for r in rows], actors=[r["actor"] for r in rows],
-        issues=["emission"], low=4, high=10)
+        [float(r["capability"]) for r in rows],
+        [float(r["position"]) for r in rows],
+        [float(r["salience"]) for r in rows],
+        actors=[r["actor"] for r in rows],
+        issues=["emission"],
+        low=4,
+        high=10,
+    )
 
 
 def table2():
     path = shared_path("parity", "eum", "scholz_table2.csv")
     with open(path, newline="") as fh:
-        return [(int(r["round"]), float(r["median"]), float(r["mean"]))
-                for r in csv.DictReader(fh)]
+        return [(int(r["round"]), float(r["median"]), float(r["mean"])) for r in csv.DictReader(fh)]
 
 
 def truncate(v: float) -> float:
@@ -53,11 +57,13 @@ def random_arrays(seed, n=9, d=1, discrete=False):
         x = rng.choice([0.0, 25.0, 50.0, 75.0, 100.0], (n, d))
     else:
         x = rng.uniform(0, 100, (n, d))
-    return ScenarioArrays.from_arrays(rng.uniform(0.1, 1, n), x, rng.uniform(5, 100, (n, d)),
-                                      actors=[f"a{i}" for i in range(n)])
+    return ScenarioArrays.from_arrays(
+        rng.uniform(0.1, 1, n), x, rng.uniform(5, 100, (n, d)), actors=[f"a{i}" for i in range(n)]
+    )
 
 
 # -- Scholz, Calbert & Smith (2011), Table 2 ------------------------------------------------------
+
 
 def test_table2_parity():
     """Median after rounds 1..8, truncated to one decimal, equals Table 2 in at least 7 of 8
@@ -96,13 +102,15 @@ def test_table2_does_not_depend_on_actor_order():
 
 # -- the pairwise quantities against brute force ---------------------------------------------------
 
+
 def brute_probability(x, w, r, span, denominator):
     m = len(x)
     u = np.abs(x[:, None] - x[None, :]) / span  # u[k, a]
     u = u ** r[:, None]
     p = np.zeros((m, m))
-    all_abs = sum(w[k] * abs(u[k, a] - u[k, b])
-                  for k in range(m) for a in range(m) for b in range(m))
+    all_abs = sum(
+        w[k] * abs(u[k, a] - u[k, b]) for k in range(m) for a in range(m) for b in range(m)
+    )
     for a, b in itertools.product(range(m), range(m)):
         votes = [w[k] * (u[k, b] - u[k, a]) for k in range(m)]
         num = sum(v for v in votes if v > 0)
@@ -123,8 +131,9 @@ def test_win_probability_matches_brute_force(denominator, seed):
     w = rng.uniform(0.1, 1, m)
     r = rng.uniform(0.5, 2, m)
     got = win_probability(x, w, r, 10.0, denominator)
-    np.testing.assert_allclose(got, brute_probability(x, w, r, 10.0, denominator),
-                               rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(
+        got, brute_probability(x, w, r, 10.0, denominator), rtol=1e-10, atol=1e-13
+    )
     if denominator == "pair":
         differ = x[:, None] != x[None, :]
         np.testing.assert_allclose((got + got.T)[differ], 1.0)
@@ -138,8 +147,7 @@ def test_challenge_utility_closed_form():
     np.testing.assert_allclose(e, 2 * d * (1 - 2 * s * (1 - p)))
     # Q = 0, T = 1: E = ... - U_b with U_b = 2 - 4 (1/2 - (d_mu + d) / 4)^r
     r, dmu = 1.7, 0.3
-    e = challenge_utility(np.array(0.4), np.array(dmu), np.array(0.0), np.array(0.0), r, 0.0,
-                          1.0)
+    e = challenge_utility(np.array(0.4), np.array(dmu), np.array(0.0), np.array(0.0), r, 0.0, 1.0)
     expected = (2 - 4 * (0.5 - 0.2) ** r) - (2 - 4 * (0.5 - (dmu + 0.4) / 4) ** r)
     assert float(e) == pytest.approx(expected)
 
@@ -161,7 +169,9 @@ VARIANTS = [
 ]
 
 
-@pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: ",".join(map(str, v.items())) or "default")
+@pytest.mark.parametrize(
+    "variant", VARIANTS, ids=lambda v: ",".join(map(str, v.items())) or "default"
+)
 @pytest.mark.parametrize("seed", range(3))
 def test_positions_and_risk_stay_in_range(variant, seed):
     a = random_arrays(seed, n=10, d=2, discrete=seed == 2)
@@ -185,14 +195,17 @@ def test_permuting_actors_changes_nothing(variant, seed):
     a = random_arrays(seed, n=8, d=2, discrete=seed == 1)
     base = run(a, rounds=8, stop="none", **variant)
     perm = np.random.default_rng(100 + seed).permutation(8)
-    b = ScenarioArrays.from_arrays(a.capability[perm], a.position[perm],
-                                   a.salience[perm] * 100, actors=[a.actors[i] for i in perm])
+    b = ScenarioArrays.from_arrays(
+        a.capability[perm],
+        a.position[perm],
+        a.salience[perm] * 100,
+        actors=[a.actors[i] for i in perm],
+    )
     res = run(b, rounds=8, stop="none", **variant)
     np.testing.assert_allclose(res.summary["median"], base.summary["median"], atol=1e-9)
     np.testing.assert_allclose(res.summary["mean"], base.summary["mean"], atol=1e-9)
     np.testing.assert_allclose(res.rounds, base.rounds[:, perm], atol=1e-9)
-    np.testing.assert_allclose(res.per_round["risk"], base.per_round["risk"][:, perm],
-                               atol=1e-9)
+    np.testing.assert_allclose(res.per_round["risk"], base.per_round["risk"][:, perm], atol=1e-9)
 
 
 @pytest.mark.parametrize("choice", ["priority", "least_move"])
@@ -218,10 +231,12 @@ def test_scaling_capabilities_changes_nothing(seed, factor):
 
 def test_emission_capability_scale_does_not_matter():
     a = emission_arrays()
-    b = ScenarioArrays.from_arrays(a.capability * 100, a.position, a.salience * 100, low=4,
-                                   high=10)
-    np.testing.assert_allclose(run(b, preset="scholz2011").summary["median"],
-                               run(a, preset="scholz2011").summary["median"], atol=1e-9)
+    b = ScenarioArrays.from_arrays(a.capability * 100, a.position, a.salience * 100, low=4, high=10)
+    np.testing.assert_allclose(
+        run(b, preset="scholz2011").summary["median"],
+        run(a, preset="scholz2011").summary["median"],
+        atol=1e-9,
+    )
 
 
 def test_actors_without_a_stance_are_left_out():
@@ -234,15 +249,18 @@ def test_actors_without_a_stance_are_left_out():
     c = rng.uniform(0.2, 1, n)
     both = run(ScenarioArrays.from_arrays(c, x, s), rounds=5, stop="none")
     keep = [i for i in range(n) if i != 2]
-    alone = run(ScenarioArrays.from_arrays(c[keep], x[keep, 1], s[keep, 1]), rounds=5,
-                stop="none")
+    alone = run(ScenarioArrays.from_arrays(c[keep], x[keep, 1], s[keep, 1]), rounds=5, stop="none")
     first = run(ScenarioArrays.from_arrays(c, x[:, 0], s[:, 0]), rounds=5, stop="none")
     assert np.isnan(both.rounds[:, 2, 1]).all() and np.isnan(both.per_round["risk"][:, 2, 1]).all()
     np.testing.assert_allclose(both.rounds[:, keep, 1], alone.rounds[:, :, 0])
     np.testing.assert_allclose(both.rounds[:, :, 0], first.rounds[:, :, 0])
     np.testing.assert_allclose(both.forecast, [first.forecast[0], alone.forecast[0]])
-    assert not any(a2 == "A2" for e in both.events if e["issue"] == "I1"
-                   for a2 in (e.get("from"), e.get("to"), e.get("actor")))
+    assert not any(
+        a2 == "A2"
+        for e in both.events
+        if e["issue"] == "I1"
+        for a2 in (e.get("from"), e.get("to"), e.get("actor"))
+    )
 
 
 def test_events_agree_with_positions():
@@ -303,8 +321,17 @@ def test_converged_run_is_a_fixed_point():
 
 
 def test_params_are_validated():
-    for bad in ({"q": "1.5"}, {"q": "-0.1"}, {"q": "nan"}, {"t": "2"}, {"t": "-0.5"},
-                {"t": "often"}, {"rounds": "-1"}, {"choice": "best"}, {"probability": "x"}):
+    for bad in (
+        {"q": "1.5"},
+        {"q": "-0.1"},
+        {"q": "nan"},
+        {"t": "2"},
+        {"t": "-0.5"},
+        {"t": "often"},
+        {"rounds": "-1"},
+        {"choice": "best"},
+        {"probability": "x"},
+    ):
         with pytest.raises(ParameterError):
             SPEC.make_params(bad)
     assert SPEC.make_params({"t": "0.25"}).t == 0.25

@@ -80,8 +80,7 @@ def test_degenerate_games():
     nb, n = 8, 4
     pos = np.full((nb, n, 4), 50.0)
     pos[:, 1:, 0] = np.nan
-    pos[:, :, 3] = np.where(np.arange(nb)[:, None] % 2 == 0, 50.0,
-                            np.linspace(0, 100, n)[None, :])
+    pos[:, :, 3] = np.where(np.arange(nb)[:, None] % 2 == 0, 50.0, np.linspace(0, 100, n)[None, :])
     pos[:, :, 2] = np.linspace(10, 90, n)[None, :]
     sal = np.where(np.isnan(pos), np.nan, 0.5)
     sal[:, :, 2] = 0.0
@@ -95,8 +94,7 @@ def test_degenerate_games():
 def test_batch_of_one_is_the_single_run():
     s = detente.load("syria-astana-2017")
     a = s.to_arrays()
-    batch = DrawBatch(a, a.capability[None], a.position[None], a.salience[None],
-                      a.status_quo[None])
+    batch = DrawBatch(a, a.capability[None], a.position[None], a.salience[None], a.status_quo[None])
     np.testing.assert_array_equal(forecast_batch("eum", batch)[0], SPEC(a).forecast)
 
 
@@ -109,16 +107,16 @@ def test_the_geometry_of_a_game_does_not_depend_on_the_batch():
     span = np.ptp(x, axis=1) + 1.0
     together = PairGeometry(x, span)
     for g in range(30):
-        alone = PairGeometry(x[g:g + 1], span[g:g + 1])
+        alone = PairGeometry(x[g : g + 1], span[g : g + 1])
         np.testing.assert_array_equal(together.n_left[g], alone.n_left[0])
         o = alone.order[0]
-        both = together.probability(np.take_along_axis(w, together.order, 1),
-                                    np.take_along_axis(r, together.order, 1))[g]
+        both = together.probability(
+            np.take_along_axis(w, together.order, 1), np.take_along_axis(r, together.order, 1)
+        )[g]
         one = alone.probability(w[g, o][None], r[g, o][None])[0]
         np.testing.assert_array_equal(both, one)
         # and the one-game helper agrees with it (in the actors' order)
-        np.testing.assert_array_equal(win_probability(x[g], w[g], r[g], span[g])[
-            np.ix_(o, o)], one)
+        np.testing.assert_array_equal(win_probability(x[g], w[g], r[g], span[g])[np.ix_(o, o)], one)
 
 
 def test_strictly_below_counts_match_a_direct_count():

@@ -17,10 +17,13 @@ from detente.scenario.arrays import ScenarioArrays
 def _arrays(seed=0, n=7, d=2):
     rng = np.random.default_rng(seed)
     return ScenarioArrays.from_arrays(
-        rng.uniform(0.5, 5, n), rng.uniform(0, 100, (n, d)).round(2),
+        rng.uniform(0.5, 5, n),
+        rng.uniform(0, 100, (n, d)).round(2),
         rng.uniform(10, 100 / d, (n, d)).round(2),
-        actors=[f"a{i}" for i in range(n)], issues=[f"i{k}" for k in range(d)],
-        status_quo=rng.uniform(0, 100, d).round(2))
+        actors=[f"a{i}" for i in range(n)],
+        issues=[f"i{k}" for k in range(d)],
+        status_quo=rng.uniform(0, 100, d).round(2),
+    )
 
 
 def _run(name, arrays, seed=1):

@@ -20,13 +20,21 @@ from detente.models.smp.engine import Engine
 from detente.scenario.arrays import ScenarioArrays
 from detente.scenario.ktab_xml import read_ktab_xml, read_ktab_xml_scenario
 
-SCENARIOS = ["dummyData_3Dim", "SOE-Pol-Comp", "SOE-Policy", "SOE-Competitive",
-             "dummyData_6Dim", "dummyData-a040", "dummyData-a080"]
+SCENARIOS = [
+    "dummyData_3Dim",
+    "SOE-Pol-Comp",
+    "SOE-Policy",
+    "SOE-Competitive",
+    "dummyData_6Dim",
+    "dummyData-a040",
+    "dummyData-a080",
+]
 
 SMP = get_model("smp")
 
 
 # -- KTAB's files ---------------------------------------------------------------------
+
 
 def read_ktab_csv(path: Path) -> ScenarioArrays:
     """KTAB's CSV input: ``name,desc,nActors,nDims`` / header / ``actor,desc,cap,pos,sal...``."""
@@ -34,13 +42,14 @@ def read_ktab_csv(path: Path) -> ScenarioArrays:
     rows = [r for r in rows if any(r)]
     n, d = int(float(rows[0][2])), int(float(rows[0][3]))
     names, cap, pos, sal = [], [], [], []
-    for r in rows[2:2 + n]:
+    for r in rows[2 : 2 + n]:
         names.append(r[0])
         cap.append(float(r[2]))
         pos.append([float(r[3 + 2 * k]) for k in range(d)])
         sal.append([float(r[4 + 2 * k]) for k in range(d)])
-    return ScenarioArrays.from_arrays(cap, pos, sal, actors=names,
-                                      issues=[rows[1][3 + 2 * k] for k in range(d)])
+    return ScenarioArrays.from_arrays(
+        cap, pos, sal, actors=names, issues=[rows[1][3 + 2 * k] for k in range(d)]
+    )
 
 
 def read_reference(name: str, actors: tuple[str, ...], d: int):
@@ -52,8 +61,7 @@ def read_reference(name: str, actors: tuple[str, ...], d: int):
     for r in rows:
         pos[int(r["turn"]), index[r["actor"]], int(r["dimension"])] = float(r["position"])
     prob = np.full((turns + 1, len(actors)), np.nan)
-    for r in csv.DictReader(shared_path("parity", "ktab",
-                                        f"{name}.probabilities.csv").open()):
+    for r in csv.DictReader(shared_path("parity", "ktab", f"{name}.probabilities.csv").open()):
         prob[int(r["turn"]), index[r["actor"]]] = float(r["probability"])
     return pos, prob
 
@@ -93,8 +101,7 @@ def test_parity_spot_checks(parity_runs):
     np.testing.assert_array_equal(res.rounds[:, i2], np.tile([82.45, 90.89, 0.07], (11, 1)))
     arrays, res = parity_runs("SOE-Pol-Comp")
     assert res.n_rounds == 27
-    np.testing.assert_allclose(res.rounds[-1, arrays.actors.index("XJ")], [43.18, 43.30],
-                               atol=1e-9)
+    np.testing.assert_allclose(res.rounds[-1, arrays.actors.index("XJ")], [43.18, 43.30], atol=1e-9)
 
 
 def test_forecast_is_the_most_probable_final_position(parity_runs):
@@ -106,8 +113,7 @@ def test_forecast_is_the_most_probable_final_position(parity_runs):
     assert prob[hit].max() == pytest.approx(prob.max())
     np.testing.assert_allclose(res.summary["most_probable"][-1], res.forecast)
     w = arrays.capability / arrays.capability.sum()
-    np.testing.assert_allclose(res.summary["weighted_mean"], np.einsum("i,tik->tk", w,
-                                                                       res.rounds))
+    np.testing.assert_allclose(res.summary["weighted_mean"], np.einsum("i,tik->tk", w, res.rounds))
 
 
 def test_events_match_the_moves(parity_runs):
@@ -155,11 +161,14 @@ def random_unit_scenario(seed: int, n: int, d: int):
 
 def option_cases():
     """Every option value once (others at KTAB's defaults), then random combinations."""
-    cases = [{k: v} for k, vals in OPTIONS.items() for v in vals
-             if v != SMPParams.model_fields[k].default]
+    cases = [
+        {k: v}
+        for k, vals in OPTIONS.items()
+        for v in vals
+        if v != SMPParams.model_fields[k].default
+    ]
     rng = np.random.default_rng(2024)
-    cases += [{k: vals[rng.integers(len(vals))] for k, vals in OPTIONS.items()}
-              for _ in range(12)]
+    cases += [{k: vals[rng.integers(len(vals))] for k, vals in OPTIONS.items()} for _ in range(12)]
     return cases
 
 
@@ -172,8 +181,9 @@ def test_engine_matches_scalar_reference(case, monkeypatch):
     if case % 2:  # also exercise the pruned evaluation of challenges on small cases
         monkeypatch.setattr("detente.models.smp.engine.PRUNE_MIN_ACTORS", 3)
     run = Engine(c, s, params, rng=np.random.default_rng(case)).run(x)
-    ref_pos, ref_prob, _ = Reference(c, x, s, params.model_dump(),
-                                     rng=np.random.default_rng(case)).run()
+    ref_pos, ref_prob, _ = Reference(
+        c, x, s, params.model_dump(), rng=np.random.default_rng(case)
+    ).run()
     np.testing.assert_array_equal(np.stack(run.positions), ref_pos)
     np.testing.assert_allclose(np.stack(run.probability), ref_prob, rtol=0, atol=1e-12)
 
@@ -192,25 +202,26 @@ def test_accommodation_matches_scalar_reference():
 def test_pruned_challenges_equal_full_evaluation(monkeypatch):
     rng = np.random.default_rng(3)
     n = 60
-    arrays = ScenarioArrays.from_arrays(rng.uniform(1, 5, n),
-                                        np.round(rng.normal(60, 12, (n, 2)).clip(0, 100), 2),
-                                        np.round(rng.uniform(5, 45, (n, 2)), 2))
+    arrays = ScenarioArrays.from_arrays(
+        rng.uniform(1, 5, n),
+        np.round(rng.normal(60, 12, (n, 2)).clip(0, 100), 2),
+        np.round(rng.uniform(5, 45, (n, 2)), 2),
+    )
     params = SMPParams(rounds=6)
     monkeypatch.setattr("detente.models.smp.engine.PRUNE_MIN_ACTORS", 10)
     pruned = SMP(arrays, params)
     monkeypatch.setattr("detente.models.smp.engine.PRUNE_MIN_ACTORS", 10**9)
     full = SMP(arrays, params)
     np.testing.assert_array_equal(pruned.rounds, full.rounds)
-    np.testing.assert_array_equal(pruned.per_round["probability"],
-                                  full.per_round["probability"])
+    np.testing.assert_array_equal(pruned.per_round["probability"], full.per_round["probability"])
 
 
 # -- properties --------------------------------------------------------------------------
 
+
 def small_arrays(seed: int = 0, n: int = 7, d: int = 2) -> ScenarioArrays:
     c, x, s = random_unit_scenario(seed, n, d)
-    return ScenarioArrays.from_arrays(c, 100 * x, 100 * s,
-                                      actors=[f"a{i}" for i in range(n)])
+    return ScenarioArrays.from_arrays(c, 100 * x, 100 * s, actors=[f"a{i}" for i in range(n)])
 
 
 @pytest.mark.parametrize("field", list(OPTIONS))
@@ -245,9 +256,12 @@ def test_stochastic_runs_are_reproducible():
 def test_permuting_actors_permutes_the_result(seed):
     arrays = small_arrays(seed, n=8)
     perm = np.random.default_rng(seed).permutation(arrays.n_actors)
-    shuffled = ScenarioArrays.from_arrays(arrays.capability[perm], arrays.position[perm],
-                                          100 * arrays.salience[perm],
-                                          actors=[arrays.actors[i] for i in perm])
+    shuffled = ScenarioArrays.from_arrays(
+        arrays.capability[perm],
+        arrays.position[perm],
+        100 * arrays.salience[perm],
+        actors=[arrays.actors[i] for i in perm],
+    )
     a, b = SMP(arrays), SMP(shuffled)
     assert a.n_rounds == b.n_rounds
     np.testing.assert_allclose(b.rounds, a.rounds[:, perm], atol=1e-9)
@@ -260,8 +274,9 @@ def test_permuting_actors_permutes_the_result(seed):
         x = a.rounds[t]
         close = np.sqrt(((x[:, None] - x[None]) ** 2).sum(-1)) < 0.1
         if np.array_equal((close.astype(int) @ close.astype(int)) > 0, close):
-            np.testing.assert_allclose(b.per_round["probability"][t],
-                                       a.per_round["probability"][t, perm], atol=1e-2)
+            np.testing.assert_allclose(
+                b.per_round["probability"][t], a.per_round["probability"][t, perm], atol=1e-2
+            )
             checked += 1
     assert checked >= a.n_rounds // 2
 
@@ -269,9 +284,13 @@ def test_permuting_actors_permutes_the_result(seed):
 def test_issue_scale_does_not_matter():
     arrays = small_arrays(2)
     low, high = np.array([-1.0, 10.0]), np.array([1.0, 30.0])
-    moved = ScenarioArrays.from_arrays(arrays.capability,
-                                       low + arrays.position / 100 * (high - low),
-                                       100 * arrays.salience, low=low, high=high)
+    moved = ScenarioArrays.from_arrays(
+        arrays.capability,
+        low + arrays.position / 100 * (high - low),
+        100 * arrays.salience,
+        low=low,
+        high=high,
+    )
     a, b = SMP(arrays), SMP(moved)
     assert a.n_rounds == b.n_rounds
     np.testing.assert_allclose(b.rounds, low + a.rounds / 100 * (high - low), atol=1e-9)
@@ -299,8 +318,12 @@ def test_bad_inputs_raise_clear_errors():
     pos[2, 1] = np.nan
     strict = SMPParams(inputs="strict")
     with pytest.raises(SMPInputError, match="a2.*no stance.*I1"):
-        SMP(ScenarioArrays.from_arrays(arrays.capability, pos, 100 * arrays.salience,
-                                       actors=arrays.actors), strict)
+        SMP(
+            ScenarioArrays.from_arrays(
+                arrays.capability, pos, 100 * arrays.salience, actors=arrays.actors
+            ),
+            strict,
+        )
     cap = arrays.capability.copy()
     cap[0] = 0
     with pytest.raises(SMPInputError, match="positive capability"):
@@ -314,25 +337,51 @@ def test_bad_inputs_raise_clear_errors():
 
 
 def test_params_accept_ktab_names():
-    p = SMPParams.from_ktab({"VotingRule": "Proportional", "BigRAdjust": "No",
-                             "PCEModel": "markovincentive", "BargnModel": "PWCompInterp"})
-    assert (p.voting_rule, p.big_r_adjust, p.pce_model, p.bargain_model) == \
-        ("Prop", "None", "MarkovIncentive", "PWCompInterp")
-    assert SMPParams() == SMPParams(victory_model="Linear", pce_model="Conditional",
-                                    voting_rule="Prop", big_r_adjust="OneThird",
-                                    big_r_range="Mid", third_party_commit="SemiCommit",
-                                    interpolation="S2P2", bargain_model="InitOnlyInterp",
-                                    transitions="Deterministic", rounds=100)
+    p = SMPParams.from_ktab(
+        {
+            "VotingRule": "Proportional",
+            "BigRAdjust": "No",
+            "PCEModel": "markovincentive",
+            "BargnModel": "PWCompInterp",
+        }
+    )
+    assert (p.voting_rule, p.big_r_adjust, p.pce_model, p.bargain_model) == (
+        "Prop",
+        "None",
+        "MarkovIncentive",
+        "PWCompInterp",
+    )
+    assert SMPParams() == SMPParams(
+        victory_model="Linear",
+        pce_model="Conditional",
+        voting_rule="Prop",
+        big_r_adjust="OneThird",
+        big_r_range="Mid",
+        third_party_commit="SemiCommit",
+        interpolation="S2P2",
+        bargain_model="InitOnlyInterp",
+        transitions="Deterministic",
+        rounds=100,
+    )
 
 
 # -- KTAB's XML files ---------------------------------------------------------------------
 
-def ktab_xml(arrays: ScenarioArrays, name: str, params: dict[str, str] | None = None,
-             blank: tuple[int, int] | None = None) -> str:
+
+def ktab_xml(
+    arrays: ScenarioArrays,
+    name: str,
+    params: dict[str, str] | None = None,
+    blank: tuple[int, int] | None = None,
+) -> str:
     """A KTAB XML scenario, written from the layout of KTAB's schema."""
-    out = ["\ufeff<?xml version=\"1.0\" encoding=\"UTF-8\"?>", "<Scenario>",
-           f"  <name>{name}</name>", "  <desc>written by the tests</desc>",
-           "  <prngSeed>0042</prngSeed>"]
+    out = [
+        '\ufeff<?xml version="1.0" encoding="UTF-8"?>',
+        "<Scenario>",
+        f"  <name>{name}</name>",
+        "  <desc>written by the tests</desc>",
+        "  <prngSeed>0042</prngSeed>",
+    ]
     if params:
         out.append("  <ModelParameters>")
         out += [f"    <{k}>{v}</{k}>" for k, v in params.items()]
@@ -341,15 +390,21 @@ def ktab_xml(arrays: ScenarioArrays, name: str, params: dict[str, str] | None = 
     out += [f"    <dName>{iss}</dName>" for iss in arrays.issues]
     out += ["  </Dimensions>", "  <Actors>"]
     for i, a in enumerate(arrays.actors):
-        out += ["    <Actor>", f"      <name>{a}</name>",
-                f"      <description>actor {a}</description>",
-                f"      <capability>{float(arrays.capability[i])!r}</capability>", "      <Position>"]
+        out += [
+            "    <Actor>",
+            f"      <name>{a}</name>",
+            f"      <description>actor {a}</description>",
+            f"      <capability>{float(arrays.capability[i])!r}</capability>",
+            "      <Position>",
+        ]
         for k in range(arrays.n_issues):
             v = "" if blank == (i, k) else repr(float(arrays.position[i, k]))
             out.append(f"        <dCoord>{v}</dCoord>")
         out += ["      </Position>", "      <Salience>"]
-        out += [f"        <dSal>{float(100 * arrays.salience[i, k])!r}</dSal>"
-                for k in range(arrays.n_issues)]
+        out += [
+            f"        <dSal>{float(100 * arrays.salience[i, k])!r}</dSal>"
+            for k in range(arrays.n_issues)
+        ]
         out += ["      </Salience>", "    </Actor>"]
     out += ["  </Actors>", "</Scenario>"]
     return "\n".join(out)
@@ -358,9 +413,14 @@ def ktab_xml(arrays: ScenarioArrays, name: str, params: dict[str, str] | None = 
 def test_read_ktab_xml(tmp_path):
     arrays = small_arrays(6, n=4, d=2)
     path = tmp_path / "four.xml"
-    path.write_text(ktab_xml(arrays, "Four", {"VictoryProbModel": "Square",
-                                              "VotingRule": "PropCbc", "BigRAdjust": "No"}),
-                    encoding="utf-8")
+    path.write_text(
+        ktab_xml(
+            arrays,
+            "Four",
+            {"VictoryProbModel": "Square", "VotingRule": "PropCbc", "BigRAdjust": "No"},
+        ),
+        encoding="utf-8",
+    )
     desc = read_ktab_xml(path)
     assert desc["name"] == "Four" and desc["seed"] == 42
     assert desc["dimensions"] == list(arrays.issues)
@@ -368,10 +428,12 @@ def test_read_ktab_xml(tmp_path):
     assert desc["actors"][1]["description"] == "actor a1"
     np.testing.assert_array_equal(desc["positions"], arrays.position)
     np.testing.assert_allclose(desc["saliences"], 100 * arrays.salience)
-    np.testing.assert_array_equal([a["capability"] for a in desc["actors"]],
-                                  arrays.capability)
-    assert desc["parameters"] == {"victory_model": "Square", "voting_rule": "PropCbc",
-                                  "big_r_adjust": "No"}
+    np.testing.assert_array_equal([a["capability"] for a in desc["actors"]], arrays.capability)
+    assert desc["parameters"] == {
+        "victory_model": "Square",
+        "voting_rule": "PropCbc",
+        "big_r_adjust": "No",
+    }
     p = SMPParams(**desc["parameters"])
     assert (p.victory_model, p.voting_rule, p.big_r_adjust) == ("Square", "PropCbc", "None")
     s = read_ktab_xml_scenario(path)

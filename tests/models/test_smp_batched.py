@@ -39,8 +39,10 @@ def test_smp_has_a_batched_form():
 
 @pytest.fixture(scope="module")
 def syria_draws():
-    return {name: draw_batch(detente.load(name), seed=5, runs=range(80))[0]
-            for name in ("syria-astana-2017", "syria-geneva-2018")}
+    return {
+        name: draw_batch(detente.load(name), seed=5, runs=range(80))[0]
+        for name in ("syria-astana-2017", "syria-geneva-2018")
+    }
 
 
 @pytest.mark.parametrize("scenario", ["syria-astana-2017", "syria-geneva-2018"])
@@ -53,16 +55,22 @@ def test_syria_draws(scenario, syria_draws):
 
 def test_syria_draws_under_another_voting_rule(syria_draws):
     batch = syria_draws["syria-astana-2017"]
-    sub = DrawBatch(batch.base, batch.capability[:20], batch.position[:20],
-                    batch.salience[:20], batch.status_quo[:20])
+    sub = DrawBatch(
+        batch.base,
+        batch.capability[:20],
+        batch.position[:20],
+        batch.salience[:20],
+        batch.status_quo[:20],
+    )
     assert_batch_equals_loop(sub, SMPParams(voting_rule="PropBin"))
 
 
 def doctest_batch(nb: int) -> DrawBatch:
     """Draws of the four-actor example of the ``detente.models.smp`` docstring; draw 0 is the
     example itself."""
-    base = ScenarioArrays.from_arrays([100, 60, 40, 30], [20, 60, 90, 45], [50, 60, 80, 70],
-                                      actors=["A", "B", "C", "D"])
+    base = ScenarioArrays.from_arrays(
+        [100, 60, 40, 30], [20, 60, 90, 45], [50, 60, 80, 70], actors=["A", "B", "C", "D"]
+    )
     rng = np.random.default_rng(1)
     cap = base.capability * rng.uniform(0.7, 1.3, (nb, 4))
     pos = np.clip(base.position + np.round(rng.normal(0, 8, (nb, 4, 1)), 2), 0, 100)
@@ -106,8 +114,9 @@ def test_random_scenarios():
     rng = np.random.default_rng(11)
     for n, d in SIZES:
         for kind in KINDS[1:2] if n >= 30 else KINDS:  # (30 actors: slow single runs)
-            assert_batch_equals_loop(random_batch(rng, 2 if n >= 30 else 5, n, d, kind),
-                                     SMPParams())
+            assert_batch_equals_loop(
+                random_batch(rng, 2 if n >= 30 else 5, n, d, kind), SMPParams()
+            )
 
 
 VARIANTS = [
@@ -124,8 +133,9 @@ VARIANTS = [
 ]
 
 
-@pytest.mark.parametrize("values", VARIANTS, ids=lambda v: ",".join(f"{k}={x}" for k, x in
-                                                                     v.items()))
+@pytest.mark.parametrize(
+    "values", VARIANTS, ids=lambda v: ",".join(f"{k}={x}" for k, x in v.items())
+)
 def test_random_scenarios_under_options(values):
     rng = np.random.default_rng(23)
     params = SMPParams(**values)
@@ -141,19 +151,24 @@ def test_positions_beyond_the_scale():
         batch = random_batch(rng, 8, n, d, "ties")
         pos = batch.position.copy()
         pos[::2] = 2.5 * pos[::2] - 60
-        assert_batch_equals_loop(DrawBatch(batch.base, batch.capability, pos, batch.salience,
-                                           batch.status_quo), SMPParams())
+        assert_batch_equals_loop(
+            DrawBatch(batch.base, batch.capability, pos, batch.salience, batch.status_quo),
+            SMPParams(),
+        )
 
 
 def test_an_issue_without_any_stance_gives_nan_as_the_loop():
-    pos = np.array([[20, np.nan, 30], [60, np.nan, np.nan], [90, np.nan, 10],
-                    [45, np.nan, 80]])
-    sal = np.array([[50, np.nan, 20], [60, np.nan, np.nan], [40, np.nan, 30],
-                    [70, np.nan, 20]])
+    pos = np.array([[20, np.nan, 30], [60, np.nan, np.nan], [90, np.nan, 10], [45, np.nan, 80]])
+    sal = np.array([[50, np.nan, 20], [60, np.nan, np.nan], [40, np.nan, 30], [70, np.nan, 20]])
     base = ScenarioArrays.from_arrays([100, 60, 40, 30], pos, sal)
     cap = base.capability * np.random.default_rng(0).uniform(0.8, 1.2, (5, 4))
-    batch = DrawBatch(base, cap, np.repeat(base.position[None], 5, axis=0),
-                      np.repeat(base.salience[None], 5, axis=0), np.full((5, 3), np.nan))
+    batch = DrawBatch(
+        base,
+        cap,
+        np.repeat(base.position[None], 5, axis=0),
+        np.repeat(base.salience[None], 5, axis=0),
+        np.full((5, 3), np.nan),
+    )
     got = assert_batch_equals_loop(batch, SMPParams())
     assert np.isnan(got[:, 1]).all()
 
@@ -168,8 +183,7 @@ def test_a_batch_of_one_equals_the_single_run():
     got = forecast_batch("smp", batch)
     np.testing.assert_array_equal(got[0], SMP(batch.arrays(0)).forecast)
     syria, _ = draw_batch(detente.load("syria-geneva-2018"), seed=2, runs=[7])
-    np.testing.assert_array_equal(forecast_batch("smp", syria)[0],
-                                  SMP(syria.arrays(0)).forecast)
+    np.testing.assert_array_equal(forecast_batch("smp", syria)[0], SMP(syria.arrays(0)).forecast)
 
 
 def test_stochastic_transitions_fall_back_to_the_loop():
@@ -178,12 +192,12 @@ def test_stochastic_transitions_fall_back_to_the_loop():
     batch = doctest_batch(6)
     rngs = [np.random.default_rng(100 + b) for b in range(6)]
     got = forecast_batch("smp", batch, params, rngs)
-    want = forecast_loop("smp", batch, params,
-                         [np.random.default_rng(100 + b) for b in range(6)])
+    want = forecast_loop("smp", batch, params, [np.random.default_rng(100 + b) for b in range(6)])
     np.testing.assert_array_equal(got, want)
     # without generators, every run uses the model's default one, as the loop does
-    np.testing.assert_array_equal(forecast_batch("smp", batch, params),
-                                  forecast_loop("smp", batch, params))
+    np.testing.assert_array_equal(
+        forecast_batch("smp", batch, params), forecast_loop("smp", batch, params)
+    )
 
 
 def test_other_fallbacks(monkeypatch):
@@ -195,8 +209,9 @@ def test_other_fallbacks(monkeypatch):
     assert_batch_equals_loop(batch, params)
     monkeypatch.setattr(smp_batched, "PRUNE_MIN_ACTORS", 4)
     called = []
-    monkeypatch.setattr(smp_batched, "BatchedEngine",
-                        lambda *a, **k: called.append(1))  # must not be used
+    monkeypatch.setattr(
+        smp_batched, "BatchedEngine", lambda *a, **k: called.append(1)
+    )  # must not be used
     assert_batch_equals_loop(batch, SMPParams())
     assert not called
 
@@ -205,11 +220,19 @@ def test_finished_draws_are_frozen():
     # The same draw next to draws that run longer (or shorter) gives the same forecast.
     rng = np.random.default_rng(4)
     batch = random_batch(rng, 12, 8, 2, "plain")
-    alone = [forecast_batch("smp", DrawBatch(batch.base, batch.capability[b:b + 1],
-                                             batch.position[b:b + 1],
-                                             batch.salience[b:b + 1],
-                                             batch.status_quo[b:b + 1]))[0]
-             for b in range(12)]
+    alone = [
+        forecast_batch(
+            "smp",
+            DrawBatch(
+                batch.base,
+                batch.capability[b : b + 1],
+                batch.position[b : b + 1],
+                batch.salience[b : b + 1],
+                batch.status_quo[b : b + 1],
+            ),
+        )[0]
+        for b in range(12)
+    ]
     np.testing.assert_array_equal(forecast_batch("smp", batch), np.stack(alone))
     turns = {SMP(batch.arrays(b)).extras["turns"] for b in range(12)}
     assert len(turns) > 1  # the draws do stop at different turns

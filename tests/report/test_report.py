@@ -61,18 +61,26 @@ def _parse(text: str) -> _Sections:
 
 # -- determinism -------------------------------------------------------------------------
 
+
 def test_html_report_is_byte_identical_across_builds_and_processes(demo_file, tmp_path):
     a, b, c = tmp_path / "a.html", tmp_path / "b.html", tmp_path / "c.html"
-    models = ["compromise", "weighted_median"] + \
-        [m for m in detente.available_models() if detente.get_model(m).dynamic][:1]
+    models = ["compromise", "weighted_median"] + [
+        m for m in detente.available_models() if detente.get_model(m).dynamic
+    ][:1]
     build_report(demo_file, a, models=models)
     build_report(demo_file, b, models=models)
     # A fresh interpreter with another hash seed: no set order, id or clock leaks in.
     env = dict(os.environ, PYTHONHASHSEED="12345")
-    code = ("import sys; from detente.report import build_report; "
-            "build_report(sys.argv[1], sys.argv[2], models=sys.argv[3:])")
-    subprocess.run([sys.executable, "-c", code, str(demo_file), str(c), *models],
-                   check=True, env=env, timeout=120)
+    code = (
+        "import sys; from detente.report import build_report; "
+        "build_report(sys.argv[1], sys.argv[2], models=sys.argv[3:])"
+    )
+    subprocess.run(
+        [sys.executable, "-c", code, str(demo_file), str(c), *models],
+        check=True,
+        env=env,
+        timeout=120,
+    )
     assert a.read_bytes() == b.read_bytes() == c.read_bytes()
 
 
@@ -84,11 +92,16 @@ def test_pdf_report_is_deterministic_and_dateless(demo_report):
     assert one.startswith(b"%PDF-") and one.rstrip().endswith(b"%%EOF")
     assert one == two
     assert b"CreationDate" not in one and b"ModDate" not in one
-    assert one.count(b"/Type /Page\n") + one.count(b"/Type /Page ") + \
-        len(re.findall(rb"/Type\s*/Page[^s]", one)) >= 8
+    assert (
+        one.count(b"/Type /Page\n")
+        + one.count(b"/Type /Page ")
+        + len(re.findall(rb"/Type\s*/Page[^s]", one))
+        >= 8
+    )
 
 
 # -- content -----------------------------------------------------------------------------
+
 
 def test_report_holds_every_section_that_applies(demo_report):
     demo, data, text = demo_report
@@ -112,9 +125,11 @@ def test_forecast_table_shows_every_models_forecast(demo_report):
     df = detente.forecast(demo, data.models)
     for iss in demo.issues:
         row_start = cells.index(iss.label + iss.scale.describe())  # name, then its scale
-        row = cells[row_start + 1: row_start + 1 + len(data.models)]
-        want = [f"{df[(df.issue == iss.id) & (df.model == m)].forecast.iloc[0]:.1f}"
-                for m in data.models]
+        row = cells[row_start + 1 : row_start + 1 + len(data.models)]
+        want = [
+            f"{df[(df.issue == iss.id) & (df.model == m)].forecast.iloc[0]:.1f}"
+            for m in data.models
+        ]
         assert row == want, iss.id
 
 
@@ -148,13 +163,15 @@ def test_trajectories_figure_draws_one_line_per_actor_per_issue(demo):
     a = demo.to_arrays()
     rounds = np.stack([a.position, a.position * 0.9, a.position * 0.8])
     fig = F.trajectories_figure(demo, rounds, np.nanmean(rounds[-1], axis=0), "test model")
-    lines_per_axis = [len([ln for ln in ax.get_lines() if ln.get_linestyle() != "--"])
-                      for ax in fig.axes[:d]]
+    lines_per_axis = [
+        len([ln for ln in ax.get_lines() if ln.get_linestyle() != "--"]) for ax in fig.axes[:d]
+    ]
     assert lines_per_axis == [int(a.mask[:, k].sum()) for k in range(d)]
     assert n == len(demo.actors)
 
 
 # -- sweep and validation ----------------------------------------------------------------
+
 
 def _sweep_folder(tmp_path: Path, demo) -> Path:
     rng = np.random.default_rng(7)
@@ -163,17 +180,28 @@ def _sweep_folder(tmp_path: Path, demo) -> Path:
         for m in ("compromise", "nash"):
             for iss in demo.issues:
                 lo, hi = iss.scale.low, iss.scale.high
-                rows.append({"run": run, "model": m, "issue": iss.id,
-                             "forecast": float(rng.uniform(lo, hi))})
+                rows.append(
+                    {
+                        "run": run,
+                        "model": m,
+                        "issue": iss.id,
+                        "forecast": float(rng.uniform(lo, hi)),
+                    }
+                )
     folder = tmp_path / "sweep-out"
     folder.mkdir()
     pd.DataFrame(rows).to_csv(folder / "draws.csv", index=False)
-    pd.DataFrame({"input": ["capability north", "position south border", "salience rebels"],
-                  "issue": ["border"] * 3, "model": ["compromise"] * 3,
-                  "low": [40.0, 50.0, 52.0], "high": [60.0, 56.0, 53.0],
-                  "baseline": [54.0] * 3}).to_csv(folder / "sensitivity.csv", index=False)
-    pd.DataFrame({"quantity": ["runs"], "value": [50]}).to_csv(folder / "summary.csv",
-                                                              index=False)
+    pd.DataFrame(
+        {
+            "input": ["capability north", "position south border", "salience rebels"],
+            "issue": ["border"] * 3,
+            "model": ["compromise"] * 3,
+            "low": [40.0, 50.0, 52.0],
+            "high": [60.0, 56.0, 53.0],
+            "baseline": [54.0] * 3,
+        }
+    ).to_csv(folder / "sensitivity.csv", index=False)
+    pd.DataFrame({"quantity": ["runs"], "value": [50]}).to_csv(folder / "summary.csv", index=False)
     return folder
 
 
@@ -184,7 +212,7 @@ def test_sweep_section_shows_distributions_tornado_and_summaries(demo, tmp_path)
     p = _parse(text)
     assert "sweep" in p.sections
     start = text.index('<section id="sweep">')
-    part = text[start:text.index("</section>", start)]
+    part = text[start : text.index("</section>", start)]
     assert part.count("<svg") == 2  # the histograms and one tornado (one issue x model)
     cells = p.cells["sweep"]
     # The describe() table counts 50 runs per model and issue.
@@ -205,7 +233,7 @@ def test_sweep_section_reads_a_real_sweep_folder(demo, tmp_path):
     assert all(series["compromise"][1].sum() == 40 for series in panels.values())
     text = render_html(data)
     start = text.index('<section id="sweep">')
-    part = text[start:text.index("</section>", start)]
+    part = text[start : text.index("</section>", start)]
     # one tornado per issue whose forecast some uncertain input moves
     moved = sw.tornado.assign(s=(sw.tornado.high - sw.tornado.low).abs()).groupby("issue")["s"]
     n_tornado = int((moved.max() > 0).sum())
@@ -223,16 +251,28 @@ def test_tornado_puts_the_widest_swing_on_top():
 
 def test_validation_section_shows_predictions_and_summaries(demo, tmp_path):
     preds = tmp_path / "predictions.csv"
-    df = pd.DataFrame({"group": ["a", "b", "c", "a", "b", "c"],
-                       "model": ["compromise"] * 3 + ["nash"] * 3,
-                       "forecast": [10.0, 20.0, 30.0, 12.0, 25.0, 40.0],
-                       "outcome": [15.0, 20.0, 20.0, 15.0, 20.0, 20.0]})
+    df = pd.DataFrame(
+        {
+            "group": ["a", "b", "c", "a", "b", "c"],
+            "model": ["compromise"] * 3 + ["nash"] * 3,
+            "forecast": [10.0, 20.0, 30.0, 12.0, 25.0, 40.0],
+            "outcome": [15.0, 20.0, 20.0, 15.0, 20.0, 20.0],
+        }
+    )
     df["error"] = df["forecast"] - df["outcome"]
     df.to_csv(preds, index=False)
     summary = tmp_path / "summary.csv"
-    pd.DataFrame({"model": ["compromise", "nash"], "n": [3, 3], "mae": [5.0, 28 / 3],
-                  "diff": [0.0, 28 / 3 - 5], "diff_low": [0.0, 1.0], "diff_high": [0.0, 8.0],
-                  "note": ["", ""]}).to_csv(summary, index=False)
+    pd.DataFrame(
+        {
+            "model": ["compromise", "nash"],
+            "n": [3, 3],
+            "mae": [5.0, 28 / 3],
+            "diff": [0.0, 28 / 3 - 5],
+            "diff_low": [0.0, 1.0],
+            "diff_high": [0.0, 8.0],
+            "note": ["", ""],
+        }
+    ).to_csv(summary, index=False)
     text = render_html(collect(demo, ["compromise"], validation=[preds, summary]))
     p = _parse(text)
     assert p.sections[-2:] == ["validation", "notes"]
@@ -242,7 +282,7 @@ def test_validation_section_shows_predictions_and_summaries(demo, tmp_path):
     assert f"{15 / 3:.2f}" in cells and f"{28 / 3:.2f}" in cells
     assert f"{(125 / 3) ** 0.5:.2f}" in cells and f"{(434 / 3) ** 0.5:.2f}" in cells
     start = text.index('<section id="validation">')
-    part = text[start:text.index("</section>", start)]
+    part = text[start : text.index("</section>", start)]
     assert part.count("<svg") == 2  # error box plots and the bootstrap intervals
     assert "predictions.csv" in part and "summary.csv" in part
     with pytest.raises(DetenteError, match="no such validation file"):
@@ -258,6 +298,7 @@ def test_a_missing_or_empty_sweep_folder_is_a_clear_error(demo, tmp_path):
 
 
 # -- alliances and colours ---------------------------------------------------------------
+
 
 def test_plain_alignment_properties(demo):
     m = plain_alignment(demo)
@@ -309,6 +350,7 @@ def test_series_styles_never_repeat():
 
 # -- command line ------------------------------------------------------------------------
 
+
 def test_report_command_writes_html_and_pdf(demo_file, tmp_path):
     import typer
     from typer.testing import CliRunner
@@ -324,7 +366,8 @@ def test_report_command_writes_html_and_pdf(demo_file, tmp_path):
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert report_format(tmp_path / "r.PDF") == "pdf" and report_format(out) == "html"
     assert report_format(out, "pdf") == "pdf"
-    res = runner.invoke(app, ["report", str(demo_file), "--out", str(tmp_path / "x.html"),
-                              "--format", "docx"])
+    res = runner.invoke(
+        app, ["report", str(demo_file), "--out", str(tmp_path / "x.html"), "--format", "docx"]
+    )
     assert isinstance(res.exception, DetenteError) and "--format" in str(res.exception)
     assert not (tmp_path / "x.html").exists()

@@ -50,8 +50,9 @@ def test_batched_equals_loop_with_zero_saliences(ranged, name):
     batch = apply_inputs(ranged.to_arrays(), inputs, vals)
     for p in ({}, {"disagreement": "status_quo"}) if name == "nash" else ({},):
         params = get_model(name).make_params(p)
-        np.testing.assert_array_equal(forecast_batch(name, batch, params),
-                                      forecast_loop(name, batch, params))
+        np.testing.assert_array_equal(
+            forecast_batch(name, batch, params), forecast_loop(name, batch, params)
+        )
 
 
 @pytest.mark.parametrize("name,values", PARAMS)
@@ -66,8 +67,9 @@ def test_one_issue_with_many_actors_is_exact(name, values):
     base = ScenarioArrays.from_arrays(cap[0], pos[0], 100 * sal[0])
     batch = DrawBatch(base, cap, pos, sal, rng.uniform(0, 100, size=(nb, 1)))
     params = get_model(name).make_params(values)
-    np.testing.assert_array_equal(forecast_batch(name, batch, params),
-                                  forecast_loop(name, batch, params))
+    np.testing.assert_array_equal(
+        forecast_batch(name, batch, params), forecast_loop(name, batch, params)
+    )
 
 
 def test_loop_is_used_for_models_without_batched_form(ranged, monkeypatch):
@@ -93,11 +95,13 @@ def test_loop_is_used_for_models_without_batched_form(ranged, monkeypatch):
 
 def test_one_draw_batch_matches_the_scenario(ranged):
     base = ranged.to_arrays()
-    batch = DrawBatch(base, base.capability[None], base.position[None], base.salience[None],
-                      base.status_quo[None])
+    batch = DrawBatch(
+        base, base.capability[None], base.position[None], base.salience[None], base.status_quo[None]
+    )
     for name in BATCHED:
-        np.testing.assert_array_equal(forecast_batch(name, batch)[0],
-                                      get_model(name)(base).forecast)
+        np.testing.assert_array_equal(
+            forecast_batch(name, batch)[0], get_model(name)(base).forecast
+        )
 
 
 def test_a_model_can_attach_its_own_batched_form(ranged, monkeypatch):
@@ -127,8 +131,9 @@ def test_batched_median_ties(tie):
     # Two actors of equal weight: exactly half the weight on each side of the interval.
     from detente.scenario import ScenarioArrays
 
-    base = ScenarioArrays.from_arrays([1, 1, 2], [[10, 0], [30, 50], [np.nan, 100]],
-                                      [[50, 50], [50, 50], [np.nan, 25]])
+    base = ScenarioArrays.from_arrays(
+        [1, 1, 2], [[10, 0], [30, 50], [np.nan, 100]], [[50, 50], [50, 50], [np.nan, 25]]
+    )
     batch = apply_inputs(base, [], np.empty((3, 0)))
     params = get_model("weighted_median").make_params({"tie": tie})
     got = forecast_batch("weighted_median", batch, params)

@@ -36,13 +36,39 @@ def toy_file(ranged, tmp_path):
 
 def test_sweep_command_writes_and_resumes(app, toy_file, tmp_path):
     out = tmp_path / "sw"
-    args = ["sweep", str(toy_file), "-n", "60", "--seed", "3", "-m", "compromise",
-            "-m", "nash", "--out", str(out), "--chunk-size", "25", "--within", "5",
-            "--sobol", "32", "--group", "kind", "--no-progress"]
+    args = [
+        "sweep",
+        str(toy_file),
+        "-n",
+        "60",
+        "--seed",
+        "3",
+        "-m",
+        "compromise",
+        "-m",
+        "nash",
+        "--out",
+        str(out),
+        "--chunk-size",
+        "25",
+        "--within",
+        "5",
+        "--sobol",
+        "32",
+        "--group",
+        "kind",
+        "--no-progress",
+    ]
     r = CliRunner().invoke(app, args)
     assert r.exit_code == 0, r.output
-    for name in ("manifest.json", "summary.csv", "histogram.csv", "within.csv", "tornado.csv",
-                 "sobol.csv"):
+    for name in (
+        "manifest.json",
+        "summary.csv",
+        "histogram.csv",
+        "within.csv",
+        "tornado.csv",
+        "sobol.csv",
+    ):
         assert (out / name).is_file(), name
     assert "3 chunk(s) computed" in r.output and "compromise" in r.output
     forecasts, _ = read_parts(out)
@@ -55,8 +81,22 @@ def test_sweep_command_writes_and_resumes(app, toy_file, tmp_path):
 
 
 def test_sweep_command_params_and_errors(app, toy_file, tmp_path):
-    r = CliRunner().invoke(app, ["sweep", str(toy_file), "-n", "10", "-m", "nash", "-p",
-                                 "utility=linear", "--out", str(tmp_path / "a"), "--no-tornado"])
+    r = CliRunner().invoke(
+        app,
+        [
+            "sweep",
+            str(toy_file),
+            "-n",
+            "10",
+            "-m",
+            "nash",
+            "-p",
+            "utility=linear",
+            "--out",
+            str(tmp_path / "a"),
+            "--no-tornado",
+        ],
+    )
     assert r.exit_code == 0, r.output
     bad = [
         ["-m", "nash", "-p", "nash.colour=red"],
@@ -68,14 +108,26 @@ def test_sweep_command_params_and_errors(app, toy_file, tmp_path):
         ["--seed", "-4"],
     ]
     for extra in bad:
-        r = CliRunner().invoke(app, ["sweep", str(toy_file), "-n", "10", "--out",
-                                     str(tmp_path / "b"), *extra])
+        r = CliRunner().invoke(
+            app, ["sweep", str(toy_file), "-n", "10", "--out", str(tmp_path / "b"), *extra]
+        )
         assert isinstance(r.exception, DetenteError), (extra, r.output)
 
 
 def test_sensitivity_command(app, toy_file, tmp_path):
-    r = CliRunner().invoke(app, ["sensitivity", str(toy_file), "-m", "compromise", "--sobol",
-                                 "64", "--out", str(tmp_path / "sens")])
+    r = CliRunner().invoke(
+        app,
+        [
+            "sensitivity",
+            str(toy_file),
+            "-m",
+            "compromise",
+            "--sobol",
+            "64",
+            "--out",
+            str(tmp_path / "sens"),
+        ],
+    )
     assert r.exit_code == 0, r.output
     torn = pd.read_csv(tmp_path / "sens" / "tornado.csv")
     sob = pd.read_csv(tmp_path / "sens" / "sobol.csv")
@@ -92,7 +144,8 @@ def test_add_commands_is_idempotent():
 
 def test_parse_model_params():
     assert parse_model_params(["nash.utility=linear"], ["nash", "compromise"]) == {
-        "nash": {"utility": "linear"}}
+        "nash": {"utility": "linear"}
+    }
     with pytest.raises(ParameterError, match="say which model"):
         parse_model_params(["utility=linear"], ["nash", "compromise"])
     with pytest.raises(ParameterError, match="not among"):
@@ -117,13 +170,22 @@ run_sweep(load(sys.argv[1]), sys.argv[2], runs=100, seed=9, chunk_size=20,
 
 def test_killed_sweep_resumes_to_the_uninterrupted_result(ranged, toy_file, tmp_path):
     out = tmp_path / "killed"
-    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(KILLED), str(toy_file),
-                           str(out)], capture_output=True, timeout=120, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(KILLED), str(toy_file), str(out)],
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
     assert proc.returncode == -signal.SIGKILL
     done = sorted(p.name for p in (out / "forecasts").glob("part-*.parquet"))
     assert done == ["part-000000.parquet", "part-000001.parquet", "part-000002.parquet"]
-    kw = {"runs": 100, "seed": 9, "chunk_size": 20, "models": ["compromise", "weighted_median"],
-              "sensitivity": False}
+    kw = {
+        "runs": 100,
+        "seed": 9,
+        "chunk_size": 20,
+        "models": ["compromise", "weighted_median"],
+        "sensitivity": False,
+    }
     res = run_sweep(ranged, out, **kw)
     assert (res.chunks_computed, res.chunks_reused) == (2, 3)
     run_sweep(ranged, tmp_path / "whole", **kw)
@@ -139,14 +201,16 @@ def test_sweep_with_a_what_if_patch(app, toy_file, tmp_path):
     import json
 
     patch = tmp_path / "stronger_a.yaml"
-    patch.write_text("description: a doubles its capability\nset:\n"
-                     "  - {actor: a, capability: {value: 120, range: [100, 140]}}\n")
-    base = ["sweep", str(toy_file), "-n", "40", "-m", "compromise", "--no-tornado",
-            "--no-progress"]
+    patch.write_text(
+        "description: a doubles its capability\nset:\n"
+        "  - {actor: a, capability: {value: 120, range: [100, 140]}}\n"
+    )
+    base = ["sweep", str(toy_file), "-n", "40", "-m", "compromise", "--no-tornado", "--no-progress"]
     r = CliRunner().invoke(app, [*base, "--out", str(tmp_path / "plain")])
     assert r.exit_code == 0, r.output
-    r = CliRunner().invoke(app, [*base, "--out", str(tmp_path / "patched"), "--what-if",
-                                 str(patch)])
+    r = CliRunner().invoke(
+        app, [*base, "--out", str(tmp_path / "patched"), "--what-if", str(patch)]
+    )
     assert r.exit_code == 0, r.output
     man = json.loads((tmp_path / "patched" / "manifest.json").read_text())
     assert len(man["patch_sha256"]) == 64
@@ -169,8 +233,19 @@ def test_errors_through_the_cli_are_one_line_exit_2(toy_file, tmp_path, capsys):
     add_commands(cli.app)  # what cli._add_area_commands does once wired (idempotent)
     out = tmp_path / "s"
     with pytest.raises(SystemExit) as info:
-        cli.main(["sweep", str(toy_file), "-n", "20", "-m", "compromise", "--out", str(out),
-                  "--no-progress"])
+        cli.main(
+            [
+                "sweep",
+                str(toy_file),
+                "-n",
+                "20",
+                "-m",
+                "compromise",
+                "--out",
+                str(out),
+                "--no-progress",
+            ]
+        )
     assert (info.value.code or 0) == 0
     capsys.readouterr()
     with pytest.raises(SystemExit) as info:

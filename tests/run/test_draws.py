@@ -71,12 +71,15 @@ def test_run_seed_is_spawned_by_run_index():
         run_seed(-1, 0, 0)
 
 
-@pytest.mark.parametrize("distribution,mean", [
-    # Analytic means on [low, high] = [0, 10] with the value (mode) at 2.
-    ("pert", (0 + 4 * 2 + 10) / 6),
-    ("triangular", (0 + 2 + 10) / 3),
-    ("uniform", 5.0),
-])
+@pytest.mark.parametrize(
+    "distribution,mean",
+    [
+        # Analytic means on [low, high] = [0, 10] with the value (mode) at 2.
+        ("pert", (0 + 4 * 2 + 10) / 6),
+        ("triangular", (0 + 2 + 10) / 3),
+        ("uniform", 5.0),
+    ],
+)
 def test_distribution_means(distribution, mean):
     x = Input("position", None, None, -1, -1, 2.0, 0.0, 10.0)
     sampler = InputSampler([x], distribution)

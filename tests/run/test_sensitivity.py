@@ -62,7 +62,8 @@ def test_sobol_additive_model_matches_analytic_indices():
     share = (a * w) ** 2 / ((a * w) ** 2).sum()
     sampler = InputSampler(_uniform_inputs(w), "uniform")
     first, total, var, first_ci, total_ci = sobol_indices(
-        lambda v, r: (v @ a)[:, None], sampler, [[0], [1], [2], [3]], n=4000, seed=3)
+        lambda v, r: (v @ a)[:, None], sampler, [[0], [1], [2], [3]], n=4000, seed=3
+    )
     np.testing.assert_allclose(first[:, 0], share, atol=0.03)
     np.testing.assert_allclose(total[:, 0], share, atol=0.03)
     assert var[0] == pytest.approx(((a * w) ** 2).sum() / 12, rel=0.05)
@@ -71,8 +72,9 @@ def test_sobol_additive_model_matches_analytic_indices():
     assert (np.abs(first[:, 0] - share) <= 2 * first_ci[:, 0] + 1e-12).all()
     assert (np.abs(total[:, 0] - share) <= 2 * total_ci[:, 0] + 1e-12).all()
     # a group's indices are the sum of its members' in an additive model
-    first_g, total_g, *_ = sobol_indices(lambda v, r: (v @ a)[:, None], sampler,
-                                        [[0, 1], [2, 3]], n=4000, seed=3)
+    first_g, total_g, *_ = sobol_indices(
+        lambda v, r: (v @ a)[:, None], sampler, [[0, 1], [2, 3]], n=4000, seed=3
+    )
     np.testing.assert_allclose(first_g[:, 0], [share[:2].sum(), share[2:].sum()], atol=0.03)
     np.testing.assert_allclose(total_g[:, 0], [share[:2].sum(), share[2:].sum()], atol=0.03)
 
@@ -85,8 +87,9 @@ def test_sobol_ishigami_matches_published_indices():
         return (np.sin(x1) + 7 * np.sin(x2) ** 2 + 0.1 * x3**4 * np.sin(x1))[:, None]
 
     sampler = InputSampler(_uniform_inputs([2 * np.pi] * 3), "uniform")
-    first, total, *_ = sobol_indices(ishigami, sampler, [[0], [1], [2]], n=8192, seed=1,
-                                     chunk_size=2048)
+    first, total, *_ = sobol_indices(
+        ishigami, sampler, [[0], [1], [2]], n=8192, seed=1, chunk_size=2048
+    )
     np.testing.assert_allclose(first[:, 0], [0.3139, 0.4424, 0.0], atol=0.05)
     np.testing.assert_allclose(total[:, 0], [0.5576, 0.4424, 0.2437], atol=0.05)
 
@@ -94,13 +97,12 @@ def test_sobol_ishigami_matches_published_indices():
 def test_sobol_independent_of_chunking_and_executor(ranged):
     a = sobol(ranged, ["compromise"], n=64, seed=2, group="kind", chunk_size=64)
     with ProcessPool(2) as ex:
-        b = sobol(ranged, ["compromise"], n=64, seed=2, group="kind", chunk_size=10,
-                  executor=ex)
-    c = sobol(ranged, ["compromise"], n=64, seed=2, group="kind", chunk_size=13,
-              executor=InProcess())
+        b = sobol(ranged, ["compromise"], n=64, seed=2, group="kind", chunk_size=10, executor=ex)
+    c = sobol(
+        ranged, ["compromise"], n=64, seed=2, group="kind", chunk_size=13, executor=InProcess()
+    )
     np.testing.assert_allclose(a["total"].to_numpy(), b["total"].to_numpy(), rtol=1e-12)
-    np.testing.assert_allclose(a["first_order"].to_numpy(), c["first_order"].to_numpy(),
-                               rtol=1e-12)
+    np.testing.assert_allclose(a["first_order"].to_numpy(), c["first_order"].to_numpy(), rtol=1e-12)
 
 
 def test_sobol_on_a_scenario(ranged):

@@ -110,15 +110,18 @@ def test_damaged_chunk_is_recomputed(ranged, tmp_path):
     _assert_same(tmp_path / "a", tmp_path / "b")
 
 
-@pytest.mark.parametrize("change,key", [
-    ({"runs": 100}, "runs"),
-    ({"seed": 1}, "seed"),
-    ({"models": ["compromise"]}, "models"),
-    ({"chunk_size": 30}, "chunk_size"),
-    ({"distribution": "uniform"}, "distribution"),
-    ({"params": {"nash": {"utility": "linear"}}}, "params"),
-    ({"patch_sha256": "ab" * 32}, "patch_sha256"),
-])
+@pytest.mark.parametrize(
+    "change,key",
+    [
+        ({"runs": 100}, "runs"),
+        ({"seed": 1}, "seed"),
+        ({"models": ["compromise"]}, "models"),
+        ({"chunk_size": 30}, "chunk_size"),
+        ({"distribution": "uniform"}, "distribution"),
+        ({"params": {"nash": {"utility": "linear"}}}, "params"),
+        ({"patch_sha256": "ab" * 32}, "patch_sha256"),
+    ],
+)
 def test_resume_with_other_arguments_is_refused(ranged, tmp_path, change, key):
     run_sweep(ranged, tmp_path / "s", **{**FAST, "runs": 40})
     before = sorted(p.name for p in (tmp_path / "s").rglob("*"))

@@ -17,27 +17,41 @@ def _scenario(n_issues=2):
         "id": "demo",
         "sources": [{"id": "s1", "file": "a.txt", "publication": "P", "date": "2017-01-23"}],
         "actors": [
-            {"id": "a", "name": "Alpha", "kind": "state",
-             "capability": {"value": 3, "range": [2, 4]}},
+            {
+                "id": "a",
+                "name": "Alpha",
+                "kind": "state",
+                "capability": {"value": 3, "range": [2, 4]},
+            },
             {"id": "b", "kind": "armed_group", "capability": 1.5},
             {"id": "c", "capability": 0.25},
         ],
         "issues": [
-            {"id": f"i{k}", "name": f"Issue {k}",
-             "scale": {"low": 0, "high": 100, "low_label": "none", "high_label": "all"},
-             "status_quo": 40}
+            {
+                "id": f"i{k}",
+                "name": f"Issue {k}",
+                "scale": {"low": 0, "high": 100, "low_label": "none", "high_label": "all"},
+                "status_quo": 40,
+            }
             for k in range(n_issues)
         ],
         "stances": [],
     }
     vals = [(10, 80), (55.5, 20), (90, 60)]
     for k in range(n_issues):
-        for (aid, (p, s)) in zip("abc", vals):
-            data["stances"].append({
-                "actor": aid, "issue": f"i{k}",
-                "position": {"value": (p + 7 * k) % 100, "range": [0, 100],
-                             "evidence": {"source": "s1", "paraphrase": "said so"}},
-                "salience": s})
+        for aid, (p, s) in zip("abc", vals):
+            data["stances"].append(
+                {
+                    "actor": aid,
+                    "issue": f"i{k}",
+                    "position": {
+                        "value": (p + 7 * k) % 100,
+                        "range": [0, 100],
+                        "evidence": {"source": "s1", "paraphrase": "said so"},
+                    },
+                    "salience": s,
+                }
+            )
     return build_scenario(data)
 
 
@@ -90,12 +104,15 @@ def test_round_trip_ktab_csv(tmp_path):
 
 
 def test_round_trip_deu_row(tmp_path):
-    data = {"actors": [{"id": a, "capability": c} for a, c in (("com", 4.1), ("fr", 2.8),
-                                                              ("de", 4.1))],
-            "issues": [{"id": "x1", "status_quo": 0}],
-            "stances": [{"actor": a, "issue": "x1", "position": p, "salience": 50}
-                        for a, p in (("com", 100), ("de", 0), ("fr", 60))],
-            "meta": {"outcome": 70}}
+    data = {
+        "actors": [{"id": a, "capability": c} for a, c in (("com", 4.1), ("fr", 2.8), ("de", 4.1))],
+        "issues": [{"id": "x1", "status_quo": 0}],
+        "stances": [
+            {"actor": a, "issue": "x1", "position": p, "salience": 50}
+            for a, p in (("com", 100), ("de", 0), ("fr", 60))
+        ],
+        "meta": {"outcome": 70},
+    }
     s = build_scenario(data)
     path = tmp_path / "d.tsv"
     write_scenario(s, path)

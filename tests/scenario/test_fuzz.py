@@ -14,32 +14,75 @@ from detente.models import get_model
 from detente.scenario import Scenario, build_scenario, read_scenario
 
 scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(-10**6, 10**6),
-    st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=8),
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**6), 10**6),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=8),
 )
-values = st.recursive(scalars, lambda kids: st.one_of(
-    st.lists(kids, max_size=3), st.dictionaries(st.text(max_size=6), kids, max_size=3)),
-    max_leaves=8)
+values = st.recursive(
+    scalars,
+    lambda kids: st.one_of(
+        st.lists(kids, max_size=3), st.dictionaries(st.text(max_size=6), kids, max_size=3)
+    ),
+    max_leaves=8,
+)
 ids = st.sampled_from(["a", "b", "c", "x", "y", "", " ", 3, None])
-number = st.one_of(st.floats(-50, 150), st.just(float("nan")), st.just(float("inf")),
-                   st.text(max_size=3), st.none(), st.booleans(),
-                   st.fixed_dictionaries({"value": st.floats(-10, 110)},
-                                         optional={"range": st.lists(st.floats(-10, 110),
-                                                                     max_size=3)}))
+number = st.one_of(
+    st.floats(-50, 150),
+    st.just(float("nan")),
+    st.just(float("inf")),
+    st.text(max_size=3),
+    st.none(),
+    st.booleans(),
+    st.fixed_dictionaries(
+        {"value": st.floats(-10, 110)},
+        optional={"range": st.lists(st.floats(-10, 110), max_size=3)},
+    ),
+)
 
 
 @st.composite
 def messy_scenarios(draw):
-    actors = draw(st.lists(st.one_of(
-        st.fixed_dictionaries({"id": ids, "capability": number},
-                              optional={"kind": st.sampled_from(["state", "bogus"])}),
-        values), max_size=4))
-    issues = draw(st.lists(st.one_of(
-        st.fixed_dictionaries({"id": ids}, optional={"scale": st.fixed_dictionaries(
-            {"low": st.floats(-10, 10), "high": st.floats(-10, 120)})}), values), max_size=3))
-    stances = draw(st.lists(st.one_of(
-        st.fixed_dictionaries({"actor": ids, "issue": ids, "position": number,
-                               "salience": number}), values), max_size=6))
+    actors = draw(
+        st.lists(
+            st.one_of(
+                st.fixed_dictionaries(
+                    {"id": ids, "capability": number},
+                    optional={"kind": st.sampled_from(["state", "bogus"])},
+                ),
+                values,
+            ),
+            max_size=4,
+        )
+    )
+    issues = draw(
+        st.lists(
+            st.one_of(
+                st.fixed_dictionaries(
+                    {"id": ids},
+                    optional={
+                        "scale": st.fixed_dictionaries(
+                            {"low": st.floats(-10, 10), "high": st.floats(-10, 120)}
+                        )
+                    },
+                ),
+                values,
+            ),
+            max_size=3,
+        )
+    )
+    stances = draw(
+        st.lists(
+            st.one_of(
+                st.fixed_dictionaries(
+                    {"actor": ids, "issue": ids, "position": number, "salience": number}
+                ),
+                values,
+            ),
+            max_size=6,
+        )
+    )
     data = {"actors": actors, "issues": issues, "stances": stances}
     if draw(st.booleans()):
         data[draw(st.text(max_size=5))] = draw(values)

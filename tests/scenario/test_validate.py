@@ -33,7 +33,7 @@ def test_valid_scenario_builds_and_is_immutable():
     assert s.actor_ids == ("a", "b")
     arr = s.to_arrays()
     assert math.isnan(arr.position[1, 1]) and not arr.mask[1, 1]  # missing, not zero
-    with pytest.raises(Exception):
+    with pytest.raises((AttributeError, TypeError, ValueError)):
         s.actors[0].id = "z"  # frozen
 
 
@@ -52,10 +52,16 @@ def test_valid_scenario_builds_and_is_immutable():
         (lambda d: d["actors"][0].update(capability=-3), "capability", "positive"),
         (lambda d: d["actors"][0].update(capability=float("nan")), "capability", "finite"),
         (lambda d: d["stances"][0].update(position=float("inf")), "position", "finite"),
-        (lambda d: d["stances"][0].update(position={"value": 10, "range": [20, 30]}),
-         "position", "does not contain"),
-        (lambda d: d["stances"][0].update(salience={"value": 50, "range": [10, 40]}),
-         "salience", "does not contain"),
+        (
+            lambda d: d["stances"][0].update(position={"value": 10, "range": [20, 30]}),
+            "position",
+            "does not contain",
+        ),
+        (
+            lambda d: d["stances"][0].update(salience={"value": 50, "range": [10, 40]}),
+            "salience",
+            "does not contain",
+        ),
         (lambda d: d["issues"].append({"id": "z"}), "issue", "no actor has a position"),
         (lambda d: d["stances"].append(dict(d["stances"][0])), "stance", "more than one"),
         (lambda d: d["issues"][1].update(scale={"low": 1, "high": -1}), "scale", "below"),
@@ -113,8 +119,10 @@ def test_message_names_file_line_actor_issue_field_and_value(tmp_path):
 def test_evidence_must_cite_a_known_source():
     data = _ok()
     data["sources"] = [{"id": "s1", "file": "a.txt"}]
-    data["stances"][0]["position"] = {"value": 10, "evidence": {"source": "nope",
-                                                                 "paraphrase": "p"}}
+    data["stances"][0]["position"] = {
+        "value": 10,
+        "evidence": {"source": "nope", "paraphrase": "p"},
+    }
     problems = _problems(data)
     assert any("source" in p.message for p in problems)
 

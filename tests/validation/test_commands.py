@@ -42,9 +42,27 @@ def table(tmp_path):
 
 def test_validate_writes_summary_predictions_and_plot(app, table, tmp_path):
     out, preds, png = tmp_path / "s.csv", tmp_path / "p.csv", tmp_path / "e.png"
-    res = CliRunner().invoke(app, ["validate", str(table), "-m", "mean_voter", "-m", "exchange",
-                                   "-m", "condorcet", "--out", str(out), "--predictions",
-                                   str(preds), "--plot", str(png), "--boot", "200"])
+    res = CliRunner().invoke(
+        app,
+        [
+            "validate",
+            str(table),
+            "-m",
+            "mean_voter",
+            "-m",
+            "exchange",
+            "-m",
+            "condorcet",
+            "--out",
+            str(out),
+            "--predictions",
+            str(preds),
+            "--plot",
+            str(png),
+            "--boot",
+            "200",
+        ],
+    )
     assert res.exit_code == 0, res.output
     assert "4 scorable issues in 3 proposals" in res.output and "size row" in res.output
     rows = list(csv.DictReader(out.open()))
@@ -61,14 +79,29 @@ def test_validate_writes_summary_predictions_and_plot(app, table, tmp_path):
 
 def test_validate_params_and_errors(app, table, tmp_path):
     runner = CliRunner()
-    res = runner.invoke(app, ["validate", str(table), "-m", "condorcet", "-p",
-                              "condorcet.estimate=mode", "--boot", "200"])
+    res = runner.invoke(
+        app,
+        [
+            "validate",
+            str(table),
+            "-m",
+            "condorcet",
+            "-p",
+            "condorcet.estimate=mode",
+            "--boot",
+            "200",
+        ],
+    )
     assert res.exit_code == 0, res.output
-    for args in (["-m", "no_such_model"], ["-p", "bogus=1", "-m", "condorcet"],
-                 ["-p", "estimate=mode"],
-                 ["--bootstrap-by", "nation"], ["--capability", "gdp"],
-                 ["--plot", str(tmp_path / "x.jpg")],
-                 ["--out", str(tmp_path / "nowhere" / "s.csv")]):
+    for args in (
+        ["-m", "no_such_model"],
+        ["-p", "bogus=1", "-m", "condorcet"],
+        ["-p", "estimate=mode"],
+        ["--bootstrap-by", "nation"],
+        ["--capability", "gdp"],
+        ["--plot", str(tmp_path / "x.jpg")],
+        ["--out", str(tmp_path / "nowhere" / "s.csv")],
+    ):
         res = runner.invoke(app, ["validate", str(table), *args])
         # the CLI entry point turns DetenteError into one line and exit code 2
         assert isinstance(res.exception, DetenteError), (args, res.output)

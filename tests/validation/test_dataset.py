@@ -12,8 +12,24 @@ from detente.scenario.io import _QMV_2004, _QMV_EU15, _QMV_NICE, _deu_date, deu_
 from detente.validation import DatasetError, load_dataset, load_deu
 from detente.validation.dataset import merge_issues, one_issue
 
-HEADER = ["prnr", "isnr", "prname", "intro", "pcom", "pep", "pde", "pfr", "pdk", "scom", "sep",
-          "sde", "sfr", "sdk", "rp", "out"]
+HEADER = [
+    "prnr",
+    "isnr",
+    "prname",
+    "intro",
+    "pcom",
+    "pep",
+    "pde",
+    "pfr",
+    "pdk",
+    "scom",
+    "sep",
+    "sde",
+    "sfr",
+    "sdk",
+    "rp",
+    "out",
+]
 
 
 def _table(rows, sep="\t", size=True):
@@ -26,12 +42,43 @@ def _table(rows, sep="\t", size=True):
 
 ROWS = [
     # proposal p1: two scorable issues and one without an outcome
-    ["p1", "p1i1", "a", "26-01-00", "100", "0", "50", "50", "999", "50", "50", "50", "50", "0",
-     "0", "60"],
-    ["p1", "p1i2", "a", "26-01-00", "0", "100", "100", "", "", "80", "20", "40", "", "", "",
-     "100"],
-    ["p1", "p1i3", "a", "26-01-00", "0", "100", "100", "0", "", "80", "20", "40", "10", "", "",
-     "999"],
+    [
+        "p1",
+        "p1i1",
+        "a",
+        "26-01-00",
+        "100",
+        "0",
+        "50",
+        "50",
+        "999",
+        "50",
+        "50",
+        "50",
+        "50",
+        "0",
+        "0",
+        "60",
+    ],
+    ["p1", "p1i2", "a", "26-01-00", "0", "100", "100", "", "", "80", "20", "40", "", "", "", "100"],
+    [
+        "p1",
+        "p1i3",
+        "a",
+        "26-01-00",
+        "0",
+        "100",
+        "100",
+        "0",
+        "",
+        "80",
+        "20",
+        "40",
+        "10",
+        "",
+        "",
+        "999",
+    ],
     # proposal p2: only two actors with position and salience
     ["p2", "p2i1", "b", "1930-06-05", "0", "100", "", "", "", "50", "50", "", "", "", "", "50"],
 ]
@@ -42,8 +89,7 @@ def test_deu_cases_groups_and_dropped(tmp_path):
     f.write_text(_table(ROWS))
     ds = load_deu(f)
     assert [c.issue for c in ds.cases] == ["p1i1", "p1i2"]
-    assert ds.dropped == {"p1i3": "no outcome", "p2i1": "only 2 actors with position and "
-                                                        "salience"}
+    assert ds.dropped == {"p1i3": "no outcome", "p2i1": "only 2 actors with position and salience"}
     assert [g.id for g in ds.groups] == ["p1"]
     g = ds.groups[0]
     # the proposal's arrays hold all three issues (the unscored one too) over the 4 actors with a stance

@@ -22,6 +22,7 @@ def test_registered():
 
 # -- probabilistic Condorcet ---------------------------------------------------------------
 
+
 def test_condorcet_by_hand():
     """Voters at 0 (weight 2), 50 and 100 (weight 1 each).
 
@@ -61,8 +62,11 @@ def test_condorcet_properties(xs, data):
     # scaling capabilities changes nothing; relabelling (reordering) actors changes nothing
     fs = model(ScenarioArrays.from_arrays([3 * c for c in caps], xs, sal)).forecast[0]
     perm = data.draw(st.permutations(range(n)))
-    fp = model(ScenarioArrays.from_arrays([caps[i] for i in perm], [xs[i] for i in perm],
-                                          [sal[i] for i in perm])).forecast[0]
+    fp = model(
+        ScenarioArrays.from_arrays(
+            [caps[i] for i in perm], [xs[i] for i in perm], [sal[i] for i in perm]
+        )
+    ).forecast[0]
     assert fs == pytest.approx(f, abs=1e-7) and fp == pytest.approx(f, abs=1e-7)
 
 
@@ -75,11 +79,12 @@ def test_condorcet_unanimity_and_balanced_camps():
 
 # -- exchange ------------------------------------------------------------------------------
 
+
 def _two_issue_trade():
     # A cares about issue l, B about issue k; they stand at opposite ends on both
     return ScenarioArrays.from_arrays(
-        [1, 1], [[0, 0], [100, 100]], [[20, 80], [80, 20]], actors=["A", "B"],
-        issues=["k", "l"])
+        [1, 1], [[0, 0], [100, 100]], [[20, 80], [80, 20]], actors=["A", "B"], issues=["k", "l"]
+    )
 
 
 def test_exchange_by_hand():
@@ -130,6 +135,7 @@ def test_exchange_properties(n, d, seed):
 
 # -- pooled blend --------------------------------------------------------------------------
 
+
 def test_pooled_blend_ends_and_middle():
     a = ScenarioArrays.from_arrays([4, 1, 1], [0, 60, 100], [20, 80, 50])
     blend = get_model("pooled_blend")
@@ -137,8 +143,9 @@ def test_pooled_blend_ends_and_middle():
     cond = blend(a, PooledBlendParams(share=1.0)).forecast[0]
     mid = blend(a).forecast[0]
     assert mid == pytest.approx((mean + cond) / 2)
-    assert cond == pytest.approx(get_model("condorcet")(a, CondorcetParams(weights="pooled"))
-                                 .forecast[0])
+    assert cond == pytest.approx(
+        get_model("condorcet")(a, CondorcetParams(weights="pooled")).forecast[0]
+    )
     # pooled weights: mean over the four conventions of each actor's share
     shares = []
     for w in ([4 * 20, 1 * 80, 1 * 50], [20, 80, 50], [4, 1, 1], [1, 1, 1]):

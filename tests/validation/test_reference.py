@@ -13,8 +13,12 @@ from shared_data import shared_path
 from detente.models import get_model
 from detente.validation import error_summary, load_deu, run_model
 
-README_MAE = {"unweighted_mean": 22.81, "salience_mean": 23.17, "size_salience_mean": 23.01,
-              "salience_median": 26.47}
+README_MAE = {
+    "unweighted_mean": 22.81,
+    "salience_mean": 23.17,
+    "size_salience_mean": 23.01,
+    "salience_median": 26.47,
+}
 N_ISSUES = 164
 
 
@@ -47,20 +51,22 @@ def test_scorable_issues_and_proposals(dev_size):
 def test_unweighted_mean(dev_size):
     assert _mae(dev_size, "mean_voter") == pytest.approx(README_MAE["unweighted_mean"], abs=0.05)
     assert _mae(dev_size, "compromise", weights="equal") == pytest.approx(
-        README_MAE["unweighted_mean"], abs=0.05)
+        README_MAE["unweighted_mean"], abs=0.05
+    )
 
 
 def test_salience_weighted_mean(dev_size, dev_path):
     assert _mae(dev_size, "compromise", weights="salience") == pytest.approx(
-        README_MAE["salience_mean"], abs=0.05)
+        README_MAE["salience_mean"], abs=0.05
+    )
     # the same through the capability choice: equal capability x salience
     assert _mae(load_deu(dev_path, "equal"), "compromise") == pytest.approx(
-        README_MAE["salience_mean"], abs=0.05)
+        README_MAE["salience_mean"], abs=0.05
+    )
 
 
 def test_size_times_salience_weighted_mean(dev_size):
-    assert _mae(dev_size, "compromise") == pytest.approx(README_MAE["size_salience_mean"],
-                                                         abs=0.05)
+    assert _mae(dev_size, "compromise") == pytest.approx(README_MAE["size_salience_mean"], abs=0.05)
 
 
 def test_salience_weighted_median_lower_convention(dev_size):
@@ -79,4 +85,5 @@ def test_salience_weighted_median_lower_convention(dev_size):
 
 def test_weighted_median_model_with_lower_ties(dev_size):
     assert _mae(dev_size, "weighted_median", weights="salience", tie="lower") == pytest.approx(
-        README_MAE["salience_median"], abs=0.05)
+        README_MAE["salience_median"], abs=0.05
+    )

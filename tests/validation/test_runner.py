@@ -13,13 +13,23 @@ from detente.validation.dataset import _assemble
 
 
 def _dataset():
-    a = ScenarioArrays.from_arrays([1, 1, 1], [[0, 10], [50, 20], [100, 30]],
-                                   [[50, 50], [50, 50], [50, 50]], actors=["a", "b", "c"],
-                                   issues=["p1i1", "p1i2"])
-    b = ScenarioArrays.from_arrays([1, 1, 1, 1], [0, 0, 100, 100], [10, 20, 30, 40],
-                                   actors=["a", "b", "c", "d"], issues=["p2i1"])
-    return _assemble("toy", {"p1": [(a, {"p1i1": 40.0, "p1i2": 25.0})],
-                             "p2": [(b, 60.0)]}, "scenario")
+    a = ScenarioArrays.from_arrays(
+        [1, 1, 1],
+        [[0, 10], [50, 20], [100, 30]],
+        [[50, 50], [50, 50], [50, 50]],
+        actors=["a", "b", "c"],
+        issues=["p1i1", "p1i2"],
+    )
+    b = ScenarioArrays.from_arrays(
+        [1, 1, 1, 1],
+        [0, 0, 100, 100],
+        [10, 20, 30, 40],
+        actors=["a", "b", "c", "d"],
+        issues=["p2i1"],
+    )
+    return _assemble(
+        "toy", {"p1": [(a, {"p1i1": 40.0, "p1i2": 25.0})], "p2": [(b, 60.0)]}, "scenario"
+    )
 
 
 def _spec(fn, **attrs):
@@ -38,8 +48,11 @@ def test_issue_scope_sees_one_issue_and_its_actors(monkeypatch):
     monkeypatch.setattr(runner, "get_model", lambda name: _spec(first_position))
     ds = _dataset()
     run = runner.run_model(ds, "first_position")
-    assert seen == [(("p1i1",), ("a", "b", "c")), (("p1i2",), ("a", "b", "c")),
-                    (("p2i1",), ("a", "b", "c", "d"))]
+    assert seen == [
+        (("p1i1",), ("a", "b", "c")),
+        (("p1i2",), ("a", "b", "c")),
+        (("p2i1",), ("a", "b", "c", "d")),
+    ]
     assert run.forecast.tolist() == [0.0, 10.0, 0.0] and run.skipped is None
 
 
@@ -50,8 +63,9 @@ def test_proposal_scope_sees_all_issues_of_a_proposal(monkeypatch):
         seen.append(arrays.issues)
         return ModelResult(model="x", forecast=np.full(arrays.n_issues, float(arrays.n_issues)))
 
-    monkeypatch.setattr(runner, "get_model",
-                        lambda name: _spec(issue_count, issue_scope="proposal"))
+    monkeypatch.setattr(
+        runner, "get_model", lambda name: _spec(issue_count, issue_scope="proposal")
+    )
     run = runner.run_model(_dataset(), "issue_count")
     assert seen == [("p1i1", "p1i2"), ("p2i1",)]
     assert run.forecast.tolist() == [2.0, 2.0, 1.0]
@@ -66,8 +80,10 @@ def test_models_that_decline(monkeypatch):
     def never(arrays, params, rng):  # pragma: no cover - declined before running
         raise AssertionError("should not run")
 
-    specs = {"picky": _spec(picky),
-             "never": _spec(never, not_applicable=lambda a: "needs a budget")}
+    specs = {
+        "picky": _spec(picky),
+        "never": _spec(never, not_applicable=lambda a: "needs a budget"),
+    }
     monkeypatch.setattr(runner, "get_model", lambda name: specs[name])
     ds = _dataset()
     p = runner.run_model(ds, "picky")
@@ -75,8 +91,9 @@ def test_models_that_decline(monkeypatch):
     assert p.skipped is None
     n = runner.run_model(ds, "never")
     assert n.skipped == "needs a budget" and np.isnan(n.forecast).all()
-    table = runner.summary_frame(ds, [runner.ModelRun("compromise", np.array([40.0, 25, 50]), 0),
-                                      p, n], n_boot=200)
+    table = runner.summary_frame(
+        ds, [runner.ModelRun("compromise", np.array([40.0, 25, 50]), 0), p, n], n_boot=200
+    )
     rows = table.set_index("model")
     assert rows.loc["picky", "n"] == 2 and "1 issue(s) not forecast" in rows.loc["picky", "note"]
     assert rows.loc["never", "note"] == "skipped: needs a budget"

@@ -63,7 +63,7 @@ def test_bootstrap_coverage_under_the_null():
 def test_grouped_bootstrap_is_wider_when_groups_share_errors():
     rng = np.random.default_rng(6)
     g = np.repeat(np.arange(15), 6)
-    shared = rng.normal(0, 6, 15)[g]          # a per-group effect: cases are not independent
+    shared = rng.normal(0, 6, 15)[g]  # a per-group effect: cases are not independent
     a = 20 + shared + rng.normal(0, 1, g.size)
     b = np.full(g.size, 20.0)
     flat = paired_bootstrap(a, b, n_boot=2000, seed=1)

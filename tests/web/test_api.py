@@ -29,13 +29,17 @@ def _detail(r) -> str:
 
 # -- forecasts ---------------------------------------------------------------------------
 
+
 def test_forecast_equals_the_python_api(client, demo, demo_dict):
     r = client.post("/api/forecast", json={"scenario": demo_dict})
     assert r.status_code == 200
     body = r.json()
     ran = [m["name"] for m in body["models"]]
-    assert ran == [m for m in detente.api.default_models(demo)
-                   if m not in {s["model"] for s in body["skipped"]}]
+    assert ran == [
+        m
+        for m in detente.api.default_models(demo)
+        if m not in {s["model"] for s in body["skipped"]}
+    ]
     assert {"compromise", "mean_voter", "weighted_median", "nash"} <= set(ran)
     want = detente.forecast(demo, ran, seed=0)  # the API seeds stochastic models with 0
     assert [m["name"] for m in body["models"]] == list(dict.fromkeys(want["model"]))
@@ -46,8 +50,11 @@ def test_forecast_equals_the_python_api(client, demo, demo_dict):
         assert rec["forecast"] == pytest.approx(row["forecast"], rel=1e-12, abs=1e-12)
         assert body["table"][row["model"]][row["issue"]] == pytest.approx(row["forecast"])
     border = next(i for i in body["issues"] if i["id"] == "border")
-    assert (border["low_label"], border["high_label"], border["status_quo"]) == \
-        ("Old line", "New line", 20.0)
+    assert (border["low_label"], border["high_label"], border["status_quo"]) == (
+        "Old line",
+        "New line",
+        20.0,
+    )
 
 
 def test_forecast_carries_round_by_round_paths_and_the_alignment(client, demo, demo_dict):
@@ -61,8 +68,9 @@ def test_forecast_carries_round_by_round_paths_and_the_alignment(client, demo, d
     mask = demo.to_arrays().mask
     for k, iss in enumerate(demo.issue_ids):
         got = hist["issues"][iss]
-        assert [a["id"] for a in got["actors"]] == [a for i, a in enumerate(demo.actor_ids)
-                                                   if mask[i, k]]
+        assert [a["id"] for a in got["actors"]] == [
+            a for i, a in enumerate(demo.actor_ids) if mask[i, k]
+        ]
         assert got["forecast"] == pytest.approx(run.forecast[k])
         for a in got["actors"]:
             i = demo.actor_ids.index(a["id"])
@@ -90,19 +98,29 @@ def test_forecast_of_chosen_models(client, demo, demo_dict):
     assert r.json()["table"]["compromise"]["troops"] == pytest.approx(want)
 
 
-@pytest.mark.parametrize("mutate, status, words", [
-    (lambda d: d.pop("scenario"), 422, ["field 'scenario'", "required"]),
-    (lambda d: d.update(models=["nope"]), 422, ["field 'models'", "'nope'"]),
-    (lambda d: d.update(seed="abc"), 422, ["field 'seed'"]),
-    (lambda d: d.update(extra=1), 422, ["field 'extra'"]),
-    (lambda d: d["scenario"]["stances"][0].update(position=150), 422,
-     ["actor 'north'", "issue 'border'", "field 'position'", "150"]),
-    (lambda d: d["scenario"]["actors"][1].update(capability=-3), 422,
-     ["actor 'south'", "field 'capability'"]),
-    (lambda d: d["scenario"].pop("issues"), 422, ["issues"]),
-])
-def test_bad_forecast_requests_get_one_line_naming_the_field(client, demo_dict, mutate, status,
-                                                             words):
+@pytest.mark.parametrize(
+    "mutate, status, words",
+    [
+        (lambda d: d.pop("scenario"), 422, ["field 'scenario'", "required"]),
+        (lambda d: d.update(models=["nope"]), 422, ["field 'models'", "'nope'"]),
+        (lambda d: d.update(seed="abc"), 422, ["field 'seed'"]),
+        (lambda d: d.update(extra=1), 422, ["field 'extra'"]),
+        (
+            lambda d: d["scenario"]["stances"][0].update(position=150),
+            422,
+            ["actor 'north'", "issue 'border'", "field 'position'", "150"],
+        ),
+        (
+            lambda d: d["scenario"]["actors"][1].update(capability=-3),
+            422,
+            ["actor 'south'", "field 'capability'"],
+        ),
+        (lambda d: d["scenario"].pop("issues"), 422, ["issues"]),
+    ],
+)
+def test_bad_forecast_requests_get_one_line_naming_the_field(
+    client, demo_dict, mutate, status, words
+):
     body = {"scenario": copy.deepcopy(demo_dict)}
     mutate(body)
     r = client.post("/api/forecast", json=body)
@@ -113,8 +131,9 @@ def test_bad_forecast_requests_get_one_line_naming_the_field(client, demo_dict, 
 
 
 def test_malformed_json_is_a_clear_error(client):
-    r = client.post("/api/forecast", content=b"{not json",
-                    headers={"content-type": "application/json"})
+    r = client.post(
+        "/api/forecast", content=b"{not json", headers={"content-type": "application/json"}
+    )
     assert r.status_code == 422
     assert "not valid JSON" in _detail(r)
 
@@ -123,8 +142,7 @@ def test_bodies_without_length_or_too_large_are_refused(client, demo_dict):
     def chunks():
         yield json.dumps({"scenario": demo_dict}).encode()
 
-    r = client.post("/api/forecast", content=chunks(),
-                    headers={"content-type": "application/json"})
+    r = client.post("/api/forecast", content=chunks(), headers={"content-type": "application/json"})
     assert r.status_code == 411
     big = b'{"scenario": {"title": "' + b"x" * MAX_BODY + b'"}}'
     r = client.post("/api/forecast", content=big, headers={"content-type": "application/json"})
@@ -133,6 +151,7 @@ def test_bodies_without_length_or_too_large_are_refused(client, demo_dict):
 
 
 # -- scenarios and models ----------------------------------------------------------------
+
 
 def test_scenarios_list_the_embedded_ones_and_round_trip(client):
     r = client.get("/api/scenarios")
@@ -144,12 +163,12 @@ def test_scenarios_list_the_embedded_ones_and_round_trip(client):
         data = client.get(f"/api/scenarios/{name}").json()["scenario"]
         got = client.post("/api/forecast", json={"scenario": data, "models": baselines})
         want = detente.forecast(detente.load(name), baselines)
-        assert [g["forecast"] for g in got.json()["forecasts"]] == \
-            pytest.approx(list(want["forecast"]))
+        assert [g["forecast"] for g in got.json()["forecasts"]] == pytest.approx(
+            list(want["forecast"])
+        )
 
 
-@pytest.mark.parametrize("name", ["nope", "..", "..%2F..%2Fetc%2Fpasswd", "%2Fetc%2Fpasswd",
-                                  "a b"])
+@pytest.mark.parametrize("name", ["nope", "..", "..%2F..%2Fetc%2Fpasswd", "%2Fetc%2Fpasswd", "a b"])
 def test_unknown_or_odd_scenario_names_are_404(client, name):
     r = client.get(f"/api/scenarios/{name}")
     assert r.status_code == 404
@@ -161,6 +180,7 @@ def test_models_lists_the_registered_models(client):
 
 
 # -- uploads -----------------------------------------------------------------------------
+
 
 def _upload(client, name: str, data: bytes, **form):
     return client.post("/api/upload", files={"file": (name, data)}, data=form or None)
@@ -183,8 +203,7 @@ def test_upload_reads_any_format_and_serves_it_back(client, demo, tmp_path, demo
     assert r2.status_code == 200, r2.text
     f1 = client.post("/api/forecast", json={"scenario": body["scenario"]}).json()["forecasts"]
     f2 = client.post("/api/forecast", json={"scenario": r2.json()["scenario"]}).json()
-    assert [x["forecast"] for x in f1] == pytest.approx([x["forecast"]
-                                                         for x in f2["forecasts"]])
+    assert [x["forecast"] for x in f1] == pytest.approx([x["forecast"] for x in f2["forecasts"]])
 
 
 def test_upload_size_limit(client):
@@ -197,9 +216,17 @@ def test_upload_size_limit(client):
     assert files == []
 
 
-@pytest.mark.parametrize("name", ["../../escape.yaml", "..\\..\\escape.yaml", "/tmp/escape.yaml",
-                                  "....//....//escape.yaml", "%2e%2e%2fescape.yaml",
-                                  "uploads/../../escape.yaml"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../../escape.yaml",
+        "..\\..\\escape.yaml",
+        "/tmp/escape.yaml",
+        "....//....//escape.yaml",
+        "%2e%2e%2fescape.yaml",
+        "uploads/../../escape.yaml",
+    ],
+)
 def test_upload_names_cannot_traverse_paths(client, name, demo_text):
     work = Path(client.app.state.workdir).resolve()
     before = {p for p in work.parent.rglob("*")}
@@ -233,10 +260,13 @@ def test_bad_uploads_are_clear_errors_and_leave_nothing(client, demo_text):
 
 # -- what-if and report ------------------------------------------------------------------
 
+
 def test_whatif_matches_a_forecast_of_the_changed_scenario(client, demo_dict):
     patch = "south.border.position = 50\nnorth.capability *= 2  # twice as strong"
-    r = client.post("/api/whatif", json={"scenario": demo_dict, "patch": patch,
-                                         "models": ["compromise", "weighted_median"]})
+    r = client.post(
+        "/api/whatif",
+        json={"scenario": demo_dict, "patch": patch, "models": ["compromise", "weighted_median"]},
+    )
     assert r.status_code == 200, r.text
     body = r.json()
     changed = copy.deepcopy(demo_dict)
@@ -254,28 +284,38 @@ def test_whatif_matches_a_forecast_of_the_changed_scenario(client, demo_dict):
         assert d["change"] == pytest.approx(w["forecast"] - b["forecast"])
     assert body["changes"] == ["south.border.position = 50", "north.capability *= 2"]
     # the same patch given as data
-    data_patch = [{"actor": "south", "issue": "border", "field": "position", "value": 50},
-                  {"actor": "north", "field": "capability", "op": "*=", "value": 2}]
-    r2 = client.post("/api/whatif", json={"scenario": demo_dict, "patch": data_patch,
-                                          "models": ["compromise", "weighted_median"]})
+    data_patch = [
+        {"actor": "south", "issue": "border", "field": "position", "value": 50},
+        {"actor": "north", "field": "capability", "op": "*=", "value": 2},
+    ]
+    r2 = client.post(
+        "/api/whatif",
+        json={
+            "scenario": demo_dict,
+            "patch": data_patch,
+            "models": ["compromise", "weighted_median"],
+        },
+    )
     assert r2.json()["differences"] == body["differences"]
 
 
 def test_whatif_takes_yaml_patches_and_never_reads_files(client, demo_dict, tmp_path):
     patch = "description: the rebels leave\ndrop_actor: [rebels]\n"
-    r = client.post("/api/whatif", json={"scenario": demo_dict, "patch": patch,
-                                         "models": ["compromise"]})
+    r = client.post(
+        "/api/whatif", json={"scenario": demo_dict, "patch": patch, "models": ["compromise"]}
+    )
     assert r.status_code == 200, r.text
     without = copy.deepcopy(demo_dict)
     without["actors"] = [a for a in without["actors"] if a["id"] != "rebels"]
     without["stances"] = [s for s in without["stances"] if s["actor"] != "rebels"]
     want = detente.forecast(build_scenario(without), ["compromise"])
-    assert [d["after"] for d in r.json()["differences"]] == pytest.approx(
-        list(want["forecast"]))
+    assert [d["after"] for d in r.json()["differences"]] == pytest.approx(list(want["forecast"]))
     assert "rebels" not in [a["id"] for a in r.json()["patched"]["actors"]]
     # The same patch as JSON data gives the same answer.
-    r2 = client.post("/api/whatif", json={"scenario": demo_dict, "models": ["compromise"],
-                                          "patch": {"drop_actor": ["rebels"]}})
+    r2 = client.post(
+        "/api/whatif",
+        json={"scenario": demo_dict, "models": ["compromise"], "patch": {"drop_actor": ["rebels"]}},
+    )
     assert r2.json()["differences"] == r.json()["differences"]
     # A patch file on the server is not a patch the client can name.
     secret = tmp_path / "patch.yaml"
@@ -284,18 +324,21 @@ def test_whatif_takes_yaml_patches_and_never_reads_files(client, demo_dict, tmp_
     assert r3.status_code == 422 and "mapping of operations" in _detail(r3)
 
 
-@pytest.mark.parametrize("patch, words", [
-    ("nobody.capability = 3", ["unknown actor 'nobody'"]),
-    ("west.troops.position = 3", ["no stance", "'west'", "'troops'"]),
-    ("west.troops.position += 3", ["no stance", "'west'", "'troops'"]),
-    ("set: [{actor: nobody, capability: 3}]", ["patch:1", "no such actor", "'nobody'"]),
-    ("join: [{actors: [north]}]", ["patch:1", "join"]),
-    ("north.border.position = 500", ["actor 'north'", "issue 'border'", "field 'position'"]),
-    ("north.border.mood = 5", ["line 1", "unknown field 'mood'"]),
-    ("north.border.position = lots", ["line 1", "'lots'"]),
-    ("", ["no change"]),
-    ([{"actor": "north", "field": "capability"}], ["patch.0", "value"]),
-])
+@pytest.mark.parametrize(
+    "patch, words",
+    [
+        ("nobody.capability = 3", ["unknown actor 'nobody'"]),
+        ("west.troops.position = 3", ["no stance", "'west'", "'troops'"]),
+        ("west.troops.position += 3", ["no stance", "'west'", "'troops'"]),
+        ("set: [{actor: nobody, capability: 3}]", ["patch:1", "no such actor", "'nobody'"]),
+        ("join: [{actors: [north]}]", ["patch:1", "join"]),
+        ("north.border.position = 500", ["actor 'north'", "issue 'border'", "field 'position'"]),
+        ("north.border.mood = 5", ["line 1", "unknown field 'mood'"]),
+        ("north.border.position = lots", ["line 1", "'lots'"]),
+        ("", ["no change"]),
+        ([{"actor": "north", "field": "capability"}], ["patch.0", "value"]),
+    ],
+)
 def test_bad_whatif_patches_are_clear_errors(client, demo_dict, patch, words):
     r = client.post("/api/whatif", json={"scenario": demo_dict, "patch": patch})
     assert r.status_code == 422
@@ -310,8 +353,9 @@ def test_report_downloads(client, demo_dict, demo_text):
     assert r.headers["content-type"].startswith("text/html")
     assert r.headers["content-disposition"] == 'attachment; filename="demo-report.html"'
     assert r.text.startswith("<!DOCTYPE html>") and "Where the border runs" in r.text
-    r = client.post("/api/report", json={"scenario": demo_dict, "models": ["compromise"],
-                                         "format": "pdf"})
+    r = client.post(
+        "/api/report", json={"scenario": demo_dict, "models": ["compromise"], "format": "pdf"}
+    )
     assert r.status_code == 200 and r.content.startswith(b"%PDF-")
     r = client.post("/api/report", json={"scenario": demo_dict, "format": "docx"})
     assert r.status_code == 422 and "field 'format'" in _detail(r)
@@ -323,6 +367,7 @@ def test_report_downloads(client, demo_dict, demo_text):
 
 # -- schema, page, binding ---------------------------------------------------------------
 
+
 def test_openapi_schema_describes_the_api(client):
     schema = client.get("/openapi.json").json()
     assert schema["info"]["title"] == "detente"
@@ -330,8 +375,14 @@ def test_openapi_schema_describes_the_api(client):
     ref = post["requestBody"]["content"]["application/json"]["schema"]["$ref"]
     model = schema["components"]["schemas"][ref.rsplit("/", 1)[-1]]
     assert model["required"] == ["scenario"]
-    for path in ("/api/scenarios", "/api/scenarios/{name}", "/api/whatif", "/api/upload",
-                 "/api/report", "/api/models"):
+    for path in (
+        "/api/scenarios",
+        "/api/scenarios/{name}",
+        "/api/whatif",
+        "/api/upload",
+        "/api/report",
+        "/api/models",
+    ):
         assert path in schema["paths"]
 
 
@@ -342,8 +393,7 @@ def test_the_page_and_its_assets_are_served_without_any_cdn(client):
         r = client.get(asset)
         assert r.status_code == 200
         # No fetch from another host: the only URL is the SVG namespace.
-        assert set(re.findall(r"https?://[^\s\"'`)]+", r.text)) <= \
-            {"http://www.w3.org/2000/svg"}
+        assert set(re.findall(r"https?://[^\s\"'`)]+", r.text)) <= {"http://www.w3.org/2000/svg"}
     assert not re.findall(r"(?:src|href)=\"https?://", page.text)
     # FastAPI's /docs pages would load scripts from a CDN: they are off.
     assert client.get("/docs").status_code == 404

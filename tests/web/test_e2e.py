@@ -41,27 +41,43 @@ class Browser:
     """A headless Chromium driven over the DevTools protocol through a pair of pipes."""
 
     def __init__(self, binary: str, profile: Path, width: int = 1280, height: int = 1000):
-        to_r, self._to_w = os.pipe()      # we write commands, Chromium reads fd 3
+        to_r, self._to_w = os.pipe()  # we write commands, Chromium reads fd 3
         self._from_r, from_w = os.pipe()  # Chromium writes fd 4, we read
-        flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-extensions",
-                 "--disable-dev-shm-usage", "--hide-scrollbars", "--mute-audio",
-                 f"--user-data-dir={profile}", "--remote-debugging-pipe",
-                 f"--window-size={width},{height}", "about:blank"]
+        flags = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-extensions",
+            "--disable-dev-shm-usage",
+            "--hide-scrollbars",
+            "--mute-audio",
+            f"--user-data-dir={profile}",
+            "--remote-debugging-pipe",
+            f"--window-size={width},{height}",
+            "about:blank",
+        ]
         # Put our pipe ends on the descriptors Chromium expects (3 and 4): first move them
         # above 9 so that neither dup2 can overwrite the other.
         hi_r = fcntl.fcntl(to_r, fcntl.F_DUPFD_CLOEXEC, 10)
         hi_w = fcntl.fcntl(from_w, fcntl.F_DUPFD_CLOEXEC, 10)
         for fd in (to_r, from_w):
             os.close(fd)
-        actions = [(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
-                   (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
-                   (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0),
-                   (os.POSIX_SPAWN_DUP2, hi_r, 3), (os.POSIX_SPAWN_DUP2, hi_w, 4)]
+        actions = [
+            (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+            (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
+            (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0),
+            (os.POSIX_SPAWN_DUP2, hi_r, 3),
+            (os.POSIX_SPAWN_DUP2, hi_w, 4),
+        ]
         try:
-            self.pid = os.posix_spawn(binary, [binary, *flags], dict(os.environ),
-                                      file_actions=actions)
+            self.pid = os.posix_spawn(
+                binary, [binary, *flags], dict(os.environ), file_actions=actions
+            )
         finally:
             os.close(hi_r)
             os.close(hi_w)
@@ -71,8 +87,14 @@ class Browser:
         self.width, self.height = width, height
 
     # -- protocol ------------------------------------------------------------------------
-    def send(self, method: str, params: dict | None = None, *, session: bool = True,
-             timeout: float = 30.0) -> dict:
+    def send(
+        self,
+        method: str,
+        params: dict | None = None,
+        *,
+        session: bool = True,
+        timeout: float = 30.0,
+    ) -> dict:
         self._id += 1
         msg = {"id": self._id, "method": method, "params": params or {}}
         if session and self.session:
@@ -104,20 +126,27 @@ class Browser:
     def open(self, url: str) -> None:
         targets = self.send("Target.getTargets", session=False)["targetInfos"]
         page = next((t for t in targets if t["type"] == "page"), None)
-        target = page["targetId"] if page else \
-            self.send("Target.createTarget", {"url": "about:blank"}, session=False)["targetId"]
-        self.session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True},
-                                 session=False)["sessionId"]
+        target = (
+            page["targetId"]
+            if page
+            else self.send("Target.createTarget", {"url": "about:blank"}, session=False)["targetId"]
+        )
+        self.session = self.send(
+            "Target.attachToTarget", {"targetId": target, "flatten": True}, session=False
+        )["sessionId"]
         self.send("Page.enable")
         self.send("Runtime.enable")
-        self.send("Emulation.setDeviceMetricsOverride", {
-            "width": self.width, "height": self.height, "deviceScaleFactor": 1,
-            "mobile": False})
+        self.send(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": self.width, "height": self.height, "deviceScaleFactor": 1, "mobile": False},
+        )
         self.send("Page.navigate", {"url": url})
 
     def eval(self, expression: str):
-        res = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True,
-                                             "awaitPromise": True})
+        res = self.send(
+            "Runtime.evaluate",
+            {"expression": expression, "returnByValue": True, "awaitPromise": True},
+        )
         if "exceptionDetails" in res:
             raise RuntimeError(f"page error: {res['exceptionDetails']}")
         return res["result"].get("value")
@@ -164,10 +193,10 @@ class LiveServer:
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.bind(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
-        self.server = make_server(create_app(workdir), "127.0.0.1", self.port,
-                                  log_level="warning")
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]},
-                                       daemon=True)
+        self.server = make_server(create_app(workdir), "127.0.0.1", self.port, log_level="warning")
+        self.thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True
+        )
 
     def __enter__(self) -> Self:
         self.thread.start()
@@ -213,46 +242,64 @@ def test_changing_a_position_on_the_page_changes_the_forecast(browser, tmp_path)
     iss = s.issue(stance.issue)
     lo, hi = iss.scale.low, iss.scale.high
     new = hi if stance.position.value < (lo + hi) / 2 else lo
-    cell = f'#fc-compromise-{stance.issue} .value'
+    cell = f"#fc-compromise-{stance.issue} .value"
     box = f"n-position-{stance.actor}-{stance.issue}"
 
     with LiveServer(tmp_path / "work") as live:
         browser.open(live.url)
         before = browser.wait_for(
-            f"document.querySelector('{cell}') && document.querySelector('{cell}').textContent")
+            f"document.querySelector('{cell}') && document.querySelector('{cell}').textContent"
+        )
         # Type the new value into the number box as a user would.
-        browser.eval(f"(() => {{ const e = document.getElementById('{box}'); e.focus(); "
-                     "e.select(); return true; })()")
+        browser.eval(
+            f"(() => {{ const e = document.getElementById('{box}'); e.focus(); "
+            "e.select(); return true; })()"
+        )
         browser.send("Input.insertText", {"text": f"{new:g}"})
         after = browser.wait_for(
             f"(() => {{ const t = document.querySelector('{cell}').textContent; "
-            f"return t !== {json.dumps(before)} ? t : null; }})()", timeout=30)
-        delta = browser.eval(f"document.querySelector('#fc-compromise-{stance.issue} .delta')"
-                             " && document.querySelector("
-                             f"'#fc-compromise-{stance.issue} .delta').textContent")
+            f"return t !== {json.dumps(before)} ? t : null; }})()",
+            timeout=30,
+        )
+        delta = browser.eval(
+            f"document.querySelector('#fc-compromise-{stance.issue} .delta')"
+            " && document.querySelector("
+            f"'#fc-compromise-{stance.issue} .delta').textContent"
+        )
         ARTIFACTS.mkdir(exist_ok=True)
         browser.screenshot(ARTIFACTS / "web-e2e.png", full_page=False)
 
         # A what-if on top of the edit: drop another actor with weight on the issue, run
         # it, then use its inputs.
-        dropped = next(st.actor for st in s.stances if st.issue == stance.issue
-                       and st.actor != stance.actor and st.salience.value > 0)
-        browser.eval(f"document.getElementById('whatif-text').value = "
-                     f"{json.dumps(f'drop_actor: [{dropped}]')}")
+        dropped = next(
+            st.actor
+            for st in s.stances
+            if st.issue == stance.issue and st.actor != stance.actor and st.salience.value > 0
+        )
+        browser.eval(
+            f"document.getElementById('whatif-text').value = "
+            f"{json.dumps(f'drop_actor: [{dropped}]')}"
+        )
         browser.eval("document.getElementById('whatif-run').click()")
-        browser.wait_for("!!document.getElementById('whatif-table') || "
-                         "!document.getElementById('error').hidden")
-        error = browser.eval("document.getElementById('error').hidden ? null : "
-                             "document.getElementById('error').textContent")
+        browser.wait_for(
+            "!!document.getElementById('whatif-table') || !document.getElementById('error').hidden"
+        )
+        error = browser.eval(
+            "document.getElementById('error').hidden ? null : "
+            "document.getElementById('error').textContent"
+        )
         assert error is None
         shown_whatif = browser.eval(
             f"document.querySelector('#whatif-table td[data-model=compromise]"
-            f"[data-issue={json.dumps(stance.issue)}] span').textContent")
+            f"[data-issue={json.dumps(stance.issue)}] span').textContent"
+        )
         browser.eval("document.getElementById('whatif-apply').click()")
         browser.wait_for(f"!document.getElementById('n-capability-{dropped}')")
         applied = browser.wait_for(
             f"(() => {{ const t = document.querySelector('{cell}').textContent; "
-            f"return t !== {json.dumps(after)} ? t : null; }})()", timeout=30)
+            f"return t !== {json.dumps(after)} ? t : null; }})()",
+            timeout=30,
+        )
 
     # The page shows what the Python API forecasts for the edited scenario.
     data = scenario_to_dict(s)
@@ -276,8 +323,9 @@ def test_changing_a_position_on_the_page_changes_the_forecast(browser, tmp_path)
     from detente.analysis.whatif import apply_patch
 
     dropped_s = apply_patch(edited, {"drop_actor": [dropped]})
-    want_whatif = detente.forecast(dropped_s, ["compromise"]).set_index("issue").loc[
-        stance.issue, "forecast"]
+    want_whatif = (
+        detente.forecast(dropped_s, ["compromise"]).set_index("issue").loc[stance.issue, "forecast"]
+    )
     assert shown_whatif == applied == f"{want_whatif:.1f}"
     assert delta is not None and delta.strip("()")  # the change from the loaded scenario
     assert (ARTIFACTS / "web-e2e.png").stat().st_size > 10_000
@@ -293,7 +341,7 @@ def test_the_page_draws_round_by_round_and_alignment_charts(browser, tmp_path):
     s = detente.load(DEFAULT_SCENARIO)
     mask = s.to_arrays().mask
     with_stance = sorted(a for i, a in enumerate(s.actor_ids) if mask[i, 0])
-    paths = ("[...document.querySelectorAll('#history-chart polyline.actor-path')]")
+    paths = "[...document.querySelectorAll('#history-chart polyline.actor-path')]"
     with LiveServer(tmp_path / "work") as live:
         browser.open(live.url)
         browser.wait_for("!!document.getElementById('history-chart')")
@@ -301,15 +349,20 @@ def test_the_page_draws_round_by_round_and_alignment_charts(browser, tmp_path):
         shown = browser.eval(f"{paths}.map((p) => p.dataset.actor).sort()")
         points = browser.eval(f"{paths}[0].getAttribute('points').split(' ').length")
         # another dynamic model: the chart follows
-        browser.eval("(() => { const e = document.getElementById('history-model'); "
-                     "e.value = 'smp'; e.dispatchEvent(new Event('change')); return 1; })()")
+        browser.eval(
+            "(() => { const e = document.getElementById('history-model'); "
+            "e.value = 'smp'; e.dispatchEvent(new Event('change')); return 1; })()"
+        )
         points_smp = browser.wait_for(
             f"document.getElementById('history-model').value === 'smp' && "
-            f"{paths}[0].getAttribute('points').split(' ').length")
-        cells = browser.eval("document.querySelectorAll('#alliance-chart rect.alliance-cell')"
-                             ".length")
-        corner = browser.eval("document.querySelectorAll('#alliance-chart rect.alliance-cell')[1]"
-                              ".textContent")
+            f"{paths}[0].getAttribute('points').split(' ').length"
+        )
+        cells = browser.eval(
+            "document.querySelectorAll('#alliance-chart rect.alliance-cell').length"
+        )
+        corner = browser.eval(
+            "document.querySelectorAll('#alliance-chart rect.alliance-cell')[1].textContent"
+        )
         ARTIFACTS.mkdir(exist_ok=True)
         browser.eval("document.getElementById('history').scrollIntoView()")
         browser.screenshot(ARTIFACTS / "web-charts.png", full_page=False)

@@ -24,7 +24,18 @@ from detente.analysis.pivotal import pivotal, pivotal_ranking
 from detente.analysis.whatif import Patch, PatchError, apply_patch, load_patch, parse_patch
 
 __all__ = [
-    "Alignment", "Coalitions", "Patch", "PatchError", "Shock", "alignment", "alignment_arrays",
-    "apply_patch", "coalitions", "load_patch", "parse_patch", "pivotal", "pivotal_ranking",
+    "Alignment",
+    "Coalitions",
+    "Patch",
+    "PatchError",
+    "Shock",
+    "alignment",
+    "alignment_arrays",
+    "apply_patch",
+    "coalitions",
+    "load_patch",
+    "parse_patch",
+    "pivotal",
+    "pivotal_ranking",
     "settle",
 ]

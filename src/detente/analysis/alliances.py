@@ -62,8 +62,10 @@ DYNAMIC_PREFERENCE: tuple[str, ...] = ("eum", "smp")
 
 # -- array functions ---------------------------------------------------------------------
 
-def issue_alignment(position: np.ndarray, low: np.ndarray, high: np.ndarray, *,
-                    signed: bool = False) -> np.ndarray:
+
+def issue_alignment(
+    position: np.ndarray, low: np.ndarray, high: np.ndarray, *, signed: bool = False
+) -> np.ndarray:
     """``(n, n, d)`` alignment of every pair of actors on every issue.
 
     Parameters
@@ -86,8 +88,9 @@ def issue_alignment(position: np.ndarray, low: np.ndarray, high: np.ndarray, *,
     return 2.0 * a - 1.0 if signed else a
 
 
-def pair_weights(salience: np.ndarray, mask: np.ndarray,
-                 weighting: Weighting = "geometric") -> np.ndarray:
+def pair_weights(
+    salience: np.ndarray, mask: np.ndarray, weighting: Weighting = "geometric"
+) -> np.ndarray:
     """``(n, n, d)`` weight of each issue for each pair (0 where either has no stance).
 
     ``salience`` is ``(n, d)`` on any non-negative scale (NaN where there is no stance).
@@ -149,6 +152,7 @@ def concentration_index(align: np.ndarray, weights: np.ndarray) -> np.ndarray:
 
 # -- the alignment of a scenario ---------------------------------------------------------
 
+
 @dataclass(frozen=True, eq=False)
 class Alignment:
     """Pairwise alignment of a scenario's actors (see the module docstring).
@@ -184,9 +188,11 @@ class Alignment:
     def pair(self, a: str, b: str) -> dict[str, Any]:
         """The numbers of one pair: overall, concentration and alignment per issue."""
         i, j = self._index(a), self._index(b)
-        return {"overall": float(self.overall[i, j]),
-                "concentration": float(self.concentration[i, j]),
-                "issues": {k: float(self.per_issue[i, j, n]) for n, k in enumerate(self.issues)}}
+        return {
+            "overall": float(self.overall[i, j]),
+            "concentration": float(self.concentration[i, j]),
+            "issues": {k: float(self.per_issue[i, j, n]) for n, k in enumerate(self.issues)},
+        }
 
     def group(self, a: str, b: str, issues: Sequence[str]) -> float:
         """The pair's weighted alignment over a group of issues (NaN if none is shared)."""
@@ -221,7 +227,8 @@ class Alignment:
                 al = self.per_issue[i, j]
                 on = np.isfinite(al) & (self.weights[i, j] > 0)
                 row: dict[str, Any] = {
-                    "actor_a": self.actors[i], "actor_b": self.actors[j],
+                    "actor_a": self.actors[i],
+                    "actor_b": self.actors[j],
                     "alignment": float(self.overall[i, j]),
                     "concentration": float(self.concentration[i, j]),
                     "shared_issues": int(on.sum()),
@@ -230,8 +237,12 @@ class Alignment:
                     idx = np.flatnonzero(on)
                     best = idx[np.argmax(al[idx])]
                     worst = idx[np.argmin(al[idx])]
-                    row.update(best_issue=self.issues[best], best=float(al[best]),
-                               worst_issue=self.issues[worst], worst=float(al[worst]))
+                    row.update(
+                        best_issue=self.issues[best],
+                        best=float(al[best]),
+                        worst_issue=self.issues[worst],
+                        worst=float(al[worst]),
+                    )
                 else:
                     row.update(best_issue="", best=np.nan, worst_issue="", worst=np.nan)
                 for k, iid in enumerate(self.issues):
@@ -242,8 +253,9 @@ class Alignment:
         df = pd.DataFrame(rows)
         if df.empty:
             return df
-        return df.sort_values(["alignment", "actor_a", "actor_b"], ascending=[False, True, True],
-                              na_position="last").reset_index(drop=True)
+        return df.sort_values(
+            ["alignment", "actor_a", "actor_b"], ascending=[False, True, True], na_position="last"
+        ).reset_index(drop=True)
 
     def issue_frame(self) -> pd.DataFrame:
         """Long table ``actor_a, actor_b, issue, alignment, weight`` (unordered pairs with
@@ -255,9 +267,15 @@ class Alignment:
                 for k, iid in enumerate(self.issues):
                     if iid in self.excluded or not np.isfinite(self.per_issue[i, j, k]):
                         continue
-                    rows.append({"actor_a": self.actors[i], "actor_b": self.actors[j],
-                                 "issue": iid, "alignment": float(self.per_issue[i, j, k]),
-                                 "weight": float(self.weights[i, j, k])})
+                    rows.append(
+                        {
+                            "actor_a": self.actors[i],
+                            "actor_b": self.actors[j],
+                            "issue": iid,
+                            "alignment": float(self.per_issue[i, j, k]),
+                            "weight": float(self.weights[i, j, k]),
+                        }
+                    )
         return pd.DataFrame(rows, columns=["actor_a", "actor_b", "issue", "alignment", "weight"])
 
     def matrix(self) -> pd.DataFrame:
@@ -265,8 +283,13 @@ class Alignment:
         return pd.DataFrame(self.overall, index=list(self.actors), columns=list(self.actors))
 
 
-def alignment_arrays(arrays: ScenarioArrays, *, weighting: Weighting = "geometric",
-                     signed: bool = False, exclude: Sequence[str] = ()) -> Alignment:
+def alignment_arrays(
+    arrays: ScenarioArrays,
+    *,
+    weighting: Weighting = "geometric",
+    signed: bool = False,
+    exclude: Sequence[str] = (),
+) -> Alignment:
     """The :class:`Alignment` of a scenario's numeric view; issues in ``exclude`` get
     weight 0 (their per-issue alignment is still reported)."""
     per = issue_alignment(arrays.position, arrays.low, arrays.high, signed=False)
@@ -282,10 +305,17 @@ def alignment_arrays(arrays: ScenarioArrays, *, weighting: Weighting = "geometri
     conc = concentration_index(per, w)
     if signed:
         per, overall = 2.0 * per - 1.0, 2.0 * overall - 1.0
-    return Alignment(actors=tuple(arrays.actors), issues=tuple(arrays.issues), per_issue=per,
-                     weights=w, overall=overall, concentration=conc,
-                     excluded=tuple(k for k in arrays.issues if k in exclude),
-                     weighting=weighting, signed=signed)
+    return Alignment(
+        actors=tuple(arrays.actors),
+        issues=tuple(arrays.issues),
+        per_issue=per,
+        weights=w,
+        overall=overall,
+        concentration=conc,
+        excluded=tuple(k for k in arrays.issues if k in exclude),
+        weighting=weighting,
+        signed=signed,
+    )
 
 
 def settled_issues(scenario: Scenario) -> tuple[str, ...]:
@@ -294,19 +324,26 @@ def settled_issues(scenario: Scenario) -> tuple[str, ...]:
     return tuple(k for k in scenario.issue_ids if k in settled)
 
 
-def alignment(scenario: Scenario, *, weighting: Weighting = "geometric", signed: bool = False,
-              exclude: Sequence[str] | None = None) -> Alignment:
+def alignment(
+    scenario: Scenario,
+    *,
+    weighting: Weighting = "geometric",
+    signed: bool = False,
+    exclude: Sequence[str] | None = None,
+) -> Alignment:
     """Pairwise alignment of a scenario's actors (see the module docstring).
 
     ``exclude`` defaults to the issues the scenario records as settled.
     """
     if exclude is None:
         exclude = settled_issues(scenario)
-    return alignment_arrays(scenario.to_arrays(), weighting=weighting, signed=signed,
-                            exclude=exclude)
+    return alignment_arrays(
+        scenario.to_arrays(), weighting=weighting, signed=signed, exclude=exclude
+    )
 
 
 # -- coalitions ----------------------------------------------------------------------------
+
 
 def line_clusters(values: np.ndarray, gap: float) -> np.ndarray:
     """Single-linkage clusters of points on a line: neighbours within ``gap`` share a
@@ -353,8 +390,14 @@ def graph_clusters(distance: np.ndarray, threshold: float) -> np.ndarray:
     return np.array([roots.setdefault(find(i), len(roots)) for i in range(n)], dtype=int)
 
 
-def moves_toward(start: np.ndarray, end: np.ndarray, salience: np.ndarray, mask: np.ndarray,
-                 low: np.ndarray, high: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def moves_toward(
+    start: np.ndarray,
+    end: np.ndarray,
+    salience: np.ndarray,
+    mask: np.ndarray,
+    low: np.ndarray,
+    high: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
     """How far each actor moved toward each other actor's starting position.
 
     ``gain[i, j]`` is the salience-weighted mean, over the issues both hold a stance on, of
@@ -380,8 +423,9 @@ def moves_toward(start: np.ndarray, end: np.ndarray, salience: np.ndarray, mask:
     return gain, moved
 
 
-def _weighted_distance(a: np.ndarray, b: np.ndarray, salience: np.ndarray, mask: np.ndarray,
-                       span: np.ndarray) -> np.ndarray:
+def _weighted_distance(
+    a: np.ndarray, b: np.ndarray, salience: np.ndarray, mask: np.ndarray, span: np.ndarray
+) -> np.ndarray:
     """``(n, n)``: salience-weighted (by the first actor) mean of ``|a_i - b_j| / R`` over
     the issues both hold a stance on."""
     s = np.where(mask, np.nan_to_num(salience, nan=0.0), 0.0)
@@ -449,9 +493,15 @@ def _coalition_candidates(scenario: Scenario) -> list[str]:
     return names + ["compromise"]
 
 
-def coalitions(scenario: Scenario, model: str | None = None,
-               params: Mapping[str, Any] | None = None, *, seed: int | None = 0,
-               tol: float = 0.1, weighting: Weighting = "geometric") -> Coalitions:
+def coalitions(
+    scenario: Scenario,
+    model: str | None = None,
+    params: Mapping[str, Any] | None = None,
+    *,
+    seed: int | None = 0,
+    tol: float = 0.1,
+    weighting: Weighting = "geometric",
+) -> Coalitions:
     """Run ``model`` and describe who ends where and with whom.
 
     Parameters
@@ -484,8 +534,7 @@ def coalitions(scenario: Scenario, model: str | None = None,
         # run; then the next candidate is used and the refusal is recorded.
         for name in _coalition_candidates(scenario):
             try:
-                res = run_model(scenario, name, params if name != "compromise" else None,
-                                seed=seed)
+                res = run_model(scenario, name, params if name != "compromise" else None, seed=seed)
                 break
             except DetenteError as exc:
                 skipped[name] = str(exc)
@@ -507,36 +556,48 @@ def coalitions(scenario: Scenario, model: str | None = None,
                 groups.setdefault(int(lab[i]), []).append(a)
         win = -1
         if np.isfinite(f[k]) and groups:
-            dist = {g: min(abs(end[arr.actors.index(a), k] - f[k]) for a in m)
-                    for g, m in groups.items()}
+            dist = {
+                g: min(abs(end[arr.actors.index(a), k] - f[k]) for a in m)
+                for g, m in groups.items()
+            }
             win = min(dist, key=lambda g: (dist[g], g))
         for i, a in enumerate(arr.actors):
             if not arr.mask[i, k]:
                 continue
-            others = [(abs(end[i, k] - end[j, k]), arr.actors[j]) for j in range(len(arr.actors))
-                      if j != i and arr.mask[j, k]]
+            others = [
+                (abs(end[i, k] - end[j, k]), arr.actors[j])
+                for j in range(len(arr.actors))
+                if j != i and arr.mask[j, k]
+            ]
             near_other = min(others) if others else (np.inf, "")
             df = abs(end[i, k] - f[k]) if np.isfinite(f[k]) else np.inf
-            rows.append({
-                "actor": a, "issue": iid, "start": float(start[i, k]), "end": float(end[i, k]),
-                "moved": float(end[i, k] - start[i, k]), "cluster": int(lab[i]),
-                "members": ", ".join(groups[int(lab[i])]),
-                "with_forecast": bool(lab[i] == win),
-                "nearest": "forecast" if df < near_other[0] else near_other[1],
-                "settled": iid in excluded,
-            })
+            rows.append(
+                {
+                    "actor": a,
+                    "issue": iid,
+                    "start": float(start[i, k]),
+                    "end": float(end[i, k]),
+                    "moved": float(end[i, k] - start[i, k]),
+                    "cluster": int(lab[i]),
+                    "members": ", ".join(groups[int(lab[i])]),
+                    "with_forecast": bool(lab[i] == win),
+                    "nearest": "forecast" if df < near_other[0] else near_other[1],
+                    "settled": iid in excluded,
+                }
+            )
     positions = pd.DataFrame(rows)
     # overall coalitions from the end positions
     keep = np.array([k not in excluded for k in arr.issues], dtype=bool)
     w = np.where(keep, pair_weights(arr.salience, arr.mask, weighting), 0.0)
-    per_end = np.where(arr.mask[:, None, :] & arr.mask[None, :, :],
-                       issue_alignment(end, arr.low, arr.high), np.nan)
+    per_end = np.where(
+        arr.mask[:, None, :] & arr.mask[None, :, :], issue_alignment(end, arr.low, arr.high), np.nan
+    )
     a_end = overall_alignment(per_end, w)
     lab = graph_clusters(1.0 - a_end, tol)
-    gain, moved = moves_toward(start, end, np.where(keep, arr.salience, 0.0),
-                               arr.mask & keep, arr.low, arr.high)
-    land = _weighted_distance(end, start, np.where(keep, arr.salience, 0.0), arr.mask & keep,
-                              span)
+    gain, moved = moves_toward(
+        start, end, np.where(keep, arr.salience, 0.0), arr.mask & keep, arr.low, arr.high
+    )
+    land = _weighted_distance(end, start, np.where(keep, arr.salience, 0.0), arr.mask & keep, span)
     s = np.where(arr.mask & keep, np.nan_to_num(arr.salience, nan=0.0), 0.0)
     dfc = np.where(arr.mask & keep, np.abs(end - f) / span, 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -550,19 +611,31 @@ def coalitions(scenario: Scenario, model: str | None = None,
         cands = [j for j in range(len(arr.actors)) if np.isfinite(g[j]) and g[j] > 1e-9]
         j_best = min(cands, key=lambda j: (land[i, j], -g[j], j)) if cands else -1
         moved_toward = j_best >= 0
-        arows.append({
-            "actor": a, "coalition": int(lab[i]), "partners": ", ".join(mates),
-            "moved": float(moved[i]),
-            "toward": arr.actors[j_best] if moved_toward else "",
-            "toward_gain": float(g[j_best]) if moved_toward else 0.0,
-            "distance_to_forecast": float(dist_f[i]),
-        })
-    return Coalitions(model=name, dynamic=spec.dynamic and res.rounds is not None,
-                      forecast=f, positions=positions, actors=pd.DataFrame(arows), tol=tol,
-                      rounds=res.n_rounds, extras={"skipped": skipped} if skipped else {})
+        arows.append(
+            {
+                "actor": a,
+                "coalition": int(lab[i]),
+                "partners": ", ".join(mates),
+                "moved": float(moved[i]),
+                "toward": arr.actors[j_best] if moved_toward else "",
+                "toward_gain": float(g[j_best]) if moved_toward else 0.0,
+                "distance_to_forecast": float(dist_f[i]),
+            }
+        )
+    return Coalitions(
+        model=name,
+        dynamic=spec.dynamic and res.rounds is not None,
+        forecast=f,
+        positions=positions,
+        actors=pd.DataFrame(arows),
+        tol=tol,
+        rounds=res.n_rounds,
+        extras={"skipped": skipped} if skipped else {},
+    )
 
 
 # -- "aim reached" shocks ------------------------------------------------------------------
+
 
 @dataclass(frozen=True, eq=False)
 class Shock:
@@ -594,9 +667,14 @@ class Shock:
     skipped: dict[str, str] = field(default_factory=dict)
 
 
-def settle_scenario(scenario: Scenario, issue: str, at_actor: str | None = None,
-                    value: float | None = None, remove: bool = False,
-                    redistribute: bool = False) -> Scenario:
+def settle_scenario(
+    scenario: Scenario,
+    issue: str,
+    at_actor: str | None = None,
+    value: float | None = None,
+    remove: bool = False,
+    redistribute: bool = False,
+) -> Scenario:
     """The scenario with ``issue`` settled (see the ``settle`` operation of
     :mod:`detente.analysis.whatif`)."""
     from detente.analysis.whatif import Operation, Patch, apply_patch
@@ -614,15 +692,22 @@ def settle_scenario(scenario: Scenario, issue: str, at_actor: str | None = None,
         raise ParameterError("settle: give at_actor or value, not both")
     if at_actor is None and value is None and not remove:
         raise ParameterError("settle: give at_actor or value, or remove=True")
-    patch = Patch(operations=(Operation("settle", args),),
-                  description=f"aim reached: {issue}")
+    patch = Patch(operations=(Operation("settle", args),), description=f"aim reached: {issue}")
     return apply_patch(scenario, patch)
 
 
-def settle(scenario: Scenario, issue: str, at_actor: str | None = None,
-           value: float | None = None, remove: bool = False, *, redistribute: bool = False,
-           models: Sequence[str] | None = None, weighting: Weighting = "geometric",
-           seed: int | None = 0) -> Shock:
+def settle(
+    scenario: Scenario,
+    issue: str,
+    at_actor: str | None = None,
+    value: float | None = None,
+    remove: bool = False,
+    *,
+    redistribute: bool = False,
+    models: Sequence[str] | None = None,
+    weighting: Weighting = "geometric",
+    seed: int | None = 0,
+) -> Shock:
     """Settle ``issue`` (at ``at_actor``'s position, at ``value``, or by removing it) and
     compare the alignments and the forecasts before and after.
 
@@ -642,17 +727,22 @@ def settle(scenario: Scenario, issue: str, at_actor: str | None = None,
     b, a = before.pairs_frame(), after.pairs_frame()
     key = ["actor_a", "actor_b"]
     pairs = b[key + ["alignment", "concentration"]].merge(
-        a[key + ["alignment", "concentration"]], on=key, suffixes=("_before", "_after"))
+        a[key + ["alignment", "concentration"]], on=key, suffixes=("_before", "_after")
+    )
     pairs = pairs.rename(columns={"alignment_before": "before", "alignment_after": "after"})
     pairs["change"] = pairs["after"] - pairs["before"]
-    pairs = pairs[key + ["before", "after", "change", "concentration_before",
-                         "concentration_after"]]
+    pairs = pairs[
+        key + ["before", "after", "change", "concentration_before", "concentration_after"]
+    ]
     fb, skipped = _forecasts(scenario, models, seed)
     names = list(dict.fromkeys(fb["model"]))
     fa, _ = _forecasts(shocked, [n for n in names if _runs(n, shocked)], seed, strict=False)
     fc = fb[["model", "issue", "forecast"]].merge(
-        fa[["model", "issue", "forecast"]], on=["model", "issue"], how="left",
-        suffixes=("_before", "_after"))
+        fa[["model", "issue", "forecast"]],
+        on=["model", "issue"],
+        how="left",
+        suffixes=("_before", "_after"),
+    )
     fc = fc.rename(columns={"forecast_before": "before", "forecast_after": "after"})
     fc["change"] = fc["after"] - fc["before"]
     settled_value = (shocked.meta.get("settled") or {}).get(issue)
@@ -664,13 +754,22 @@ def settle(scenario: Scenario, issue: str, at_actor: str | None = None,
         label = f"{issue} settled at {settled_value:g}"
     if redistribute:
         label += ", salience redistributed"
-    return Shock(scenario=shocked, label=label, issue=issue, value=settled_value,
-                 pairs=pairs.reset_index(drop=True), forecasts=fc.reset_index(drop=True),
-                 before=before, after=after, skipped=skipped)
+    return Shock(
+        scenario=shocked,
+        label=label,
+        issue=issue,
+        value=settled_value,
+        pairs=pairs.reset_index(drop=True),
+        forecasts=fc.reset_index(drop=True),
+        before=before,
+        after=after,
+        skipped=skipped,
+    )
 
 
-def _forecasts(scenario: Scenario, models: Sequence[str] | None, seed: int | None,
-               strict: bool | None = None) -> tuple[pd.DataFrame, dict[str, str]]:
+def _forecasts(
+    scenario: Scenario, models: Sequence[str] | None, seed: int | None, strict: bool | None = None
+) -> tuple[pd.DataFrame, dict[str, str]]:
     """Forecasts of ``models`` (default :func:`default_analysis_models`). Named models must
     run (``strict``); a defaulted model that refuses the scenario is skipped and reported."""
     from detente.api import FORECAST_COLUMNS, forecast
@@ -686,8 +785,7 @@ def _forecasts(scenario: Scenario, models: Sequence[str] | None, seed: int | Non
             if strict:
                 raise
             skipped[name] = str(exc)
-    df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        columns=FORECAST_COLUMNS)
+    df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=FORECAST_COLUMNS)
     return df, skipped
 
 

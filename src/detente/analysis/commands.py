@@ -22,23 +22,31 @@ from rich.table import Table
 from detente.errors import ParameterError
 
 FORMATS = ("table", "json", "csv")
-SCENARIO_HELP = ("A scenario file (YAML, CSV, KTAB CSV/XML, DEU FILE#ISSUE) or an embedded "
-                 "name; default syria-astana-2017.")
+SCENARIO_HELP = (
+    "A scenario file (YAML, CSV, KTAB CSV/XML, DEU FILE#ISSUE) or an embedded "
+    "name; default syria-astana-2017."
+)
 
 
 ScenarioArg = Annotated[str | None, typer.Argument(help=SCENARIO_HELP)]
-WhatIfOpt = Annotated[Path | None, typer.Option(
-    "--what-if", help="Apply this what-if patch (YAML) to the scenario first.")]
+WhatIfOpt = Annotated[
+    Path | None,
+    typer.Option("--what-if", help="Apply this what-if patch (YAML) to the scenario first."),
+]
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")]
-OutOpt = Annotated[Path | None, typer.Option(
-    "--out", "-o", help="Write the json or csv output to this file.")]
+OutOpt = Annotated[
+    Path | None, typer.Option("--out", "-o", help="Write the json or csv output to this file.")
+]
 SeedOpt = Annotated[int | None, typer.Option(help="Seed for stochastic models.")]
-InputFormatOpt = Annotated[str | None, typer.Option("--input-format",
-                                                     help="The scenario file's format.")]
+InputFormatOpt = Annotated[
+    str | None, typer.Option("--input-format", help="The scenario file's format.")
+]
 
 
 def _console() -> Console:
-    return Console(highlight=False, emoji=False, soft_wrap=False, width=None if sys.stdout.isatty() else 200)
+    return Console(
+        highlight=False, emoji=False, soft_wrap=False, width=None if sys.stdout.isatty() else 200
+    )
 
 
 def _f(v: Any, digits: int = 2) -> str:
@@ -50,7 +58,7 @@ def _f(v: Any, digits: int = 2) -> str:
 def _signed(v: Any, digits: int = 1) -> str:
     if v is None or (isinstance(v, float) and not math.isfinite(v)):
         return "—"
-    if abs(v) < 0.5 * 10 ** -digits:
+    if abs(v) < 0.5 * 10**-digits:
         return f"{0:.{digits}f}"
     return f"{v:+.{digits}f}"
 
@@ -101,8 +109,9 @@ def _parse_groups(items: list[str] | None, issues: tuple[str, ...]) -> dict[str,
         if not name.strip() or not ids:
             raise ParameterError(f"--group takes NAME=ISSUE,ISSUE..., got {item!r}")
         if bad:
-            raise ParameterError(f"--group {name}: unknown issue(s) {', '.join(bad)} "
-                                 f"(known: {', '.join(issues)})")
+            raise ParameterError(
+                f"--group {name}: unknown issue(s) {', '.join(bad)} (known: {', '.join(issues)})"
+            )
         groups[name.strip()] = ids
     return groups
 
@@ -113,8 +122,9 @@ def _parse_actors(raw: str | None, actors: tuple[str, ...]) -> list[str] | None:
     ids = [a.strip() for a in raw.split(",") if a.strip()]
     bad = [a for a in ids if a not in actors]
     if bad:
-        raise ParameterError(f"--actors: unknown actor(s) {', '.join(bad)} "
-                             f"(known: {', '.join(actors)})")
+        raise ParameterError(
+            f"--actors: unknown actor(s) {', '.join(bad)} (known: {', '.join(actors)})"
+        )
     return ids
 
 
@@ -123,12 +133,14 @@ def parse_settle(item: str, scenario) -> dict[str, Any]:
     ``ISSUE=remove`` (drop the issue), as keyword arguments of
     :func:`detente.analysis.alliances.settle`."""
     if "=" not in item:
-        raise ParameterError(f"--settle takes ISSUE=ACTOR, ISSUE=VALUE or ISSUE=remove, "
-                             f"got {item!r}")
+        raise ParameterError(
+            f"--settle takes ISSUE=ACTOR, ISSUE=VALUE or ISSUE=remove, got {item!r}"
+        )
     issue, target = (p.strip() for p in item.split("=", 1))
     if issue not in scenario.issue_ids:
-        raise ParameterError(f"--settle {item}: unknown issue {issue!r} "
-                             f"(known: {', '.join(scenario.issue_ids)})")
+        raise ParameterError(
+            f"--settle {item}: unknown issue {issue!r} (known: {', '.join(scenario.issue_ids)})"
+        )
     if target in scenario.actor_ids:
         return {"issue": issue, "at_actor": target}
     if target == "remove":
@@ -136,9 +148,11 @@ def parse_settle(item: str, scenario) -> dict[str, Any]:
     try:
         value = float(target)
     except ValueError:
-        raise ParameterError(f"--settle {item}: {target!r} is neither an actor "
-                             f"(known: {', '.join(scenario.actor_ids)}), a number nor "
-                             "'remove'") from None
+        raise ParameterError(
+            f"--settle {item}: {target!r} is neither an actor "
+            f"(known: {', '.join(scenario.actor_ids)}), a number nor "
+            "'remove'"
+        ) from None
     return {"issue": issue, "value": value}
 
 
@@ -150,27 +164,57 @@ def _pair_mask(df: pd.DataFrame, actors: list[str] | None) -> pd.Series:
 
 # -- alliances ---------------------------------------------------------------------------
 
+
 def alliances_command(
     scenario: ScenarioArg = None,
-    model: Annotated[str | None, typer.Option(
-        "--model", "-m", help="Model whose coalitions to show (default: eum or smp when "
-        "registered and applicable, else compromise).")] = None,
-    settle: Annotated[list[str] | None, typer.Option(
-        "--settle", help="'Aim reached' shock: ISSUE=ACTOR settles the issue at the actor's "
-        "position, ISSUE=VALUE at a value, ISSUE=remove drops it (repeatable).")] = None,
-    group: Annotated[list[str] | None, typer.Option(
-        "--group", "-g", help="NAME=ISSUE,ISSUE,...: also show each pair's alignment over "
-        "this group of issues (repeatable).")] = None,
-    actors: Annotated[str | None, typer.Option(
-        "--actors", "-a", help="Comma-separated actors: show only pairs among them.")] = None,
-    weighting: Annotated[str, typer.Option(
-        "--weighting", help="Issue weight of a pair: geometric (sqrt(s_i s_j)), min, mean or "
-        "equal.")] = "geometric",
-    tol: Annotated[float, typer.Option(
-        "--tol", help="Clustering tolerance (fraction of scale).")] = 0.1,
-    redistribute: Annotated[bool, typer.Option(
-        "--redistribute", help="With --settle: spread the settled issue's salience over each "
-        "actor's open issues.")] = False,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model",
+            "-m",
+            help="Model whose coalitions to show (default: eum or smp when "
+            "registered and applicable, else compromise).",
+        ),
+    ] = None,
+    settle: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--settle",
+            help="'Aim reached' shock: ISSUE=ACTOR settles the issue at the actor's "
+            "position, ISSUE=VALUE at a value, ISSUE=remove drops it (repeatable).",
+        ),
+    ] = None,
+    group: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--group",
+            "-g",
+            help="NAME=ISSUE,ISSUE,...: also show each pair's alignment over "
+            "this group of issues (repeatable).",
+        ),
+    ] = None,
+    actors: Annotated[
+        str | None,
+        typer.Option("--actors", "-a", help="Comma-separated actors: show only pairs among them."),
+    ] = None,
+    weighting: Annotated[
+        str,
+        typer.Option(
+            "--weighting",
+            help="Issue weight of a pair: geometric (sqrt(s_i s_j)), min, mean or equal.",
+        ),
+    ] = "geometric",
+    tol: Annotated[
+        float, typer.Option("--tol", help="Clustering tolerance (fraction of scale).")
+    ] = 0.1,
+    redistribute: Annotated[
+        bool,
+        typer.Option(
+            "--redistribute",
+            help="With --settle: spread the settled issue's salience over each "
+            "actor's open issues.",
+        ),
+    ] = False,
     what_if: WhatIfOpt = None,
     format: FormatOpt = "table",
     out: OutOpt = None,
@@ -184,8 +228,9 @@ def alliances_command(
 
     _check_format(format)
     if weighting not in WEIGHTINGS:
-        raise ParameterError(f"--weighting must be one of {', '.join(WEIGHTINGS)}, "
-                             f"got {weighting!r}")
+        raise ParameterError(
+            f"--weighting must be one of {', '.join(WEIGHTINGS)}, got {weighting!r}"
+        )
     s = _load(scenario, input_format, what_if)
     groups = _parse_groups(group, s.issue_ids)
     chosen = _parse_actors(actors, s.actor_ids)
@@ -193,8 +238,10 @@ def alliances_command(
     al = alignment(s, weighting=weighting)  # type: ignore[arg-type]
     pairs = al.pairs_frame(groups)
     co = coalitions(s, model, seed=seed, tol=tol, weighting=weighting)  # type: ignore[arg-type]
-    shocks = [do_settle(s, redistribute=redistribute, weighting=weighting, seed=seed,
-                        **kw) for kw in shocks_args]  # type: ignore[arg-type]
+    shocks = [
+        do_settle(s, redistribute=redistribute, weighting=weighting, seed=seed, **kw)
+        for kw in shocks_args
+    ]  # type: ignore[arg-type]
     keep = _pair_mask(pairs, chosen)
     pairs = pairs[keep].reset_index(drop=True)
     if format == "table":
@@ -211,30 +258,47 @@ def _alliances_text(s, al, pairs: pd.DataFrame, co, shocks, chosen, fmt: str) ->
         df = pairs.copy()
         for sh in shocks:
             after = sh.pairs.set_index(["actor_a", "actor_b"])["after"]
-            df[f"after:{sh.label}"] = [after.get((a, b), np.nan)
-                                       for a, b in zip(df["actor_a"], df["actor_b"])]
+            df[f"after:{sh.label}"] = [
+                after.get((a, b), np.nan) for a, b in zip(df["actor_a"], df["actor_b"])
+            ]
         return df.to_csv(index=False, lineterminator="\n")
     data = {
         "scenario": s.id,
         "weighting": al.weighting,
         "definitions": {
             "alignment": "a_ijk = 1 - |x_ik - x_jk| / (high_k - low_k)",
-            "weight": {"geometric": "sqrt(s_ik s_jk)", "min": "min(s_ik, s_jk)",
-                       "mean": "(s_ik + s_jk) / 2", "equal": "1"}[al.weighting],
+            "weight": {
+                "geometric": "sqrt(s_ik s_jk)",
+                "min": "min(s_ik, s_jk)",
+                "mean": "(s_ik + s_jk) / 2",
+                "equal": "1",
+            }[al.weighting],
             "overall": "sum_k w_ijk a_ijk / sum_k w_ijk",
             "concentration": "Gini of a_ijk over the pair's shared issues / ((m - 1) / m)",
         },
         "excluded_issues": list(al.excluded),
         "pairs": _records(pairs),
         "coalitions": {
-            "model": co.model, "dynamic": co.dynamic, "rounds": co.rounds, "tol": co.tol,
-            "forecast": {k: (float(v) if np.isfinite(v) else None)
-                         for k, v in zip(s.issue_ids, co.forecast)},
-            "actors": _records(co.actors), "positions": _records(co.positions),
+            "model": co.model,
+            "dynamic": co.dynamic,
+            "rounds": co.rounds,
+            "tol": co.tol,
+            "forecast": {
+                k: (float(v) if np.isfinite(v) else None) for k, v in zip(s.issue_ids, co.forecast)
+            },
+            "actors": _records(co.actors),
+            "positions": _records(co.positions),
         },
-        "shocks": [{"label": sh.label, "issue": sh.issue, "value": sh.value,
-                    "pairs": _records(sh.pairs[_pair_mask(sh.pairs, chosen)]),
-                    "forecasts": _records(sh.forecasts)} for sh in shocks],
+        "shocks": [
+            {
+                "label": sh.label,
+                "issue": sh.issue,
+                "value": sh.value,
+                "pairs": _records(sh.pairs[_pair_mask(sh.pairs, chosen)]),
+                "forecasts": _records(sh.forecasts),
+            }
+            for sh in shocks
+        ],
     }
     return json.dumps(data, indent=2) + "\n"
 
@@ -243,16 +307,24 @@ def _alliances_tables(s, al, pairs: pd.DataFrame, groups, co, shocks, chosen) ->
     from detente.models import get_model
 
     con = _console()
-    wdesc = {"geometric": "sqrt(s_i s_j)", "min": "min(s_i, s_j)", "mean": "(s_i + s_j)/2",
-             "equal": "1"}[al.weighting]
-    t = Table(title=f"{s.title or s.id}: pairwise alignment", title_justify="left",
-              caption=("alignment per issue a = 1 - |x_i - x_j| / scale (1 = same position, "
-                       f"0 = opposite ends); overall = mean weighted by {wdesc}; "
-                       "concentration = normalised Gini of the per-issue alignments "
-                       "(0 = equally aligned on every issue, 1 = all agreement on one issue)"
-                       + (f"; settled issues left out: {', '.join(al.excluded)}"
-                          if al.excluded else "")),
-              caption_justify="left")
+    wdesc = {
+        "geometric": "sqrt(s_i s_j)",
+        "min": "min(s_i, s_j)",
+        "mean": "(s_i + s_j)/2",
+        "equal": "1",
+    }[al.weighting]
+    t = Table(
+        title=f"{s.title or s.id}: pairwise alignment",
+        title_justify="left",
+        caption=(
+            "alignment per issue a = 1 - |x_i - x_j| / scale (1 = same position, "
+            f"0 = opposite ends); overall = mean weighted by {wdesc}; "
+            "concentration = normalised Gini of the per-issue alignments "
+            "(0 = equally aligned on every issue, 1 = all agreement on one issue)"
+            + (f"; settled issues left out: {', '.join(al.excluded)}" if al.excluded else "")
+        ),
+        caption_justify="left",
+    )
     t.add_column("pair", style="bold")
     t.add_column("overall", justify="right")
     t.add_column("concentration", justify="right")
@@ -262,37 +334,52 @@ def _alliances_tables(s, al, pairs: pd.DataFrame, groups, co, shocks, chosen) ->
     for g in groups:
         t.add_column(escape(f"[{g}]"), justify="right")
     for _, r in pairs.iterrows():
-        t.add_row(f"{r['actor_a']} – {r['actor_b']}", _f(r["alignment"]),
-                  _f(r["concentration"]), *[_f(r[f"align:{k}"]) for k in issues],
-                  *[_f(r[f"group:{g}"]) for g in groups])
+        t.add_row(
+            f"{r['actor_a']} – {r['actor_b']}",
+            _f(r["alignment"]),
+            _f(r["concentration"]),
+            *[_f(r[f"align:{k}"]) for k in issues],
+            *[_f(r[f"group:{g}"]) for g in groups],
+        )
     con.print(t)
     if groups:
-        con.print(escape("groups: " + "; ".join(f"[{g}] = {', '.join(m)}"
-                                                for g, m in groups.items())))
+        con.print(
+            escape("groups: " + "; ".join(f"[{g}] = {', '.join(m)}" for g, m in groups.items()))
+        )
 
     # coalitions
-    title = (f"Coalitions: {co.model} ({get_model(co.model).title})"
-             + (f", {co.rounds} rounds" if co.dynamic else ", static: nobody moves"))
-    ct = Table(title=title, title_justify="left", caption=(
-        f"coalition: actors chained by an overall alignment of at least {1 - co.tol:g} at "
-        "the end positions; moved: salience-weighted mean distance travelled (fraction of "
-        "scale); toward: of the actors whose initial positions it got closer to, the one it "
-        "ended nearest (how much closer, fraction of scale); off forecast: "
-        "salience-weighted mean distance from the forecast"), caption_justify="left")
+    title = f"Coalitions: {co.model} ({get_model(co.model).title})" + (
+        f", {co.rounds} rounds" if co.dynamic else ", static: nobody moves"
+    )
+    ct = Table(
+        title=title,
+        title_justify="left",
+        caption=(
+            f"coalition: actors chained by an overall alignment of at least {1 - co.tol:g} at "
+            "the end positions; moved: salience-weighted mean distance travelled (fraction of "
+            "scale); toward: of the actors whose initial positions it got closer to, the one it "
+            "ended nearest (how much closer, fraction of scale); off forecast: "
+            "salience-weighted mean distance from the forecast"
+        ),
+        caption_justify="left",
+    )
     for col in ("actor", "coalition partners", "moved", "toward", "off forecast"):
         ct.add_column(col, justify="right" if col in ("moved", "off forecast") else "left")
     for _, r in co.actors.iterrows():
         if chosen and r["actor"] not in chosen:
             continue
         toward = f"{r['toward']} ({r['toward_gain']:.2f})" if r["toward"] else "—"
-        ct.add_row(r["actor"], r["partners"] or "—", _f(r["moved"]), toward,
-                   _f(r["distance_to_forecast"]))
+        ct.add_row(
+            r["actor"], r["partners"] or "—", _f(r["moved"]), toward, _f(r["distance_to_forecast"])
+        )
     con.print(ct)
     for name, why in co.extras.get("skipped", {}).items():
         con.print(escape(f"note: {name} was not used: {why}"))
-    it = Table(title="Where actors end, per issue (groups within "
-               f"{co.tol:g} of the scale; * = the group with the forecast)",
-               title_justify="left")
+    it = Table(
+        title="Where actors end, per issue (groups within "
+        f"{co.tol:g} of the scale; * = the group with the forecast)",
+        title_justify="left",
+    )
     it.add_column("issue", style="bold")
     it.add_column("forecast", justify="right")
     it.add_column("groups, low end of the scale first", overflow="fold")
@@ -310,9 +397,12 @@ def _alliances_tables(s, al, pairs: pd.DataFrame, groups, co, shocks, chosen) ->
     con.print(it)
 
     for sh in shocks:
-        st = Table(title=f"Aim reached: {sh.label}", title_justify="left",
-                   caption="alignment over the issues still open; the settled issue is left "
-                   "out", caption_justify="left")
+        st = Table(
+            title=f"Aim reached: {sh.label}",
+            title_justify="left",
+            caption="alignment over the issues still open; the settled issue is left out",
+            caption_justify="left",
+        )
         for col in ("pair", "before", "after", "change", "concentration before", "after "):
             st.add_column(col, justify="left" if col == "pair" else "right")
         df = sh.pairs[_pair_mask(sh.pairs, chosen)]
@@ -320,9 +410,14 @@ def _alliances_tables(s, al, pairs: pd.DataFrame, groups, co, shocks, chosen) ->
         if not chosen:
             df = df.head(15)
         for _, r in df.iterrows():
-            st.add_row(f"{r['actor_a']} – {r['actor_b']}", _f(r["before"]), _f(r["after"]),
-                       _signed(r["change"], 3), _f(r["concentration_before"]),
-                       _f(r["concentration_after"]))
+            st.add_row(
+                f"{r['actor_a']} – {r['actor_b']}",
+                _f(r["before"]),
+                _f(r["after"]),
+                _signed(r["change"], 3),
+                _f(r["concentration_before"]),
+                _f(r["concentration_after"]),
+            )
         con.print(st)
         fc = sh.forecasts
         models = list(dict.fromkeys(fc["model"]))
@@ -348,16 +443,27 @@ def _alliances_tables(s, al, pairs: pd.DataFrame, groups, co, shocks, chosen) ->
 
 # -- pivotal -----------------------------------------------------------------------------
 
+
 def pivotal_command(
     scenario: ScenarioArg = None,
-    model: Annotated[list[str] | None, typer.Option(
-        "--model", "-m", help="A model (repeatable; default: the baselines and every "
-        "registered dynamic model that can run).")] = None,
-    step: Annotated[float, typer.Option(
-        "--step", help="Move each actor by +/- this many points.")] = 10.0,
-    ranges: Annotated[bool, typer.Option(
-        "--ranges/--no-ranges", help="Also move actors to the ends of their position "
-        "ranges.")] = True,
+    model: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--model",
+            "-m",
+            help="A model (repeatable; default: the baselines and every "
+            "registered dynamic model that can run).",
+        ),
+    ] = None,
+    step: Annotated[
+        float, typer.Option("--step", help="Move each actor by +/- this many points.")
+    ] = 10.0,
+    ranges: Annotated[
+        bool,
+        typer.Option(
+            "--ranges/--no-ranges", help="Also move actors to the ends of their position ranges."
+        ),
+    ] = True,
     what_if: WhatIfOpt = None,
     format: FormatOpt = "table",
     out: OutOpt = None,
@@ -380,8 +486,18 @@ def pivotal_command(
         if fmt == "csv":
             text = df.to_csv(index=False, lineterminator="\n")
         else:
-            text = json.dumps({"scenario": s.id, "step": step, "ranking": _records(rank),
-                               "changes": _records(df)}, indent=2) + "\n"
+            text = (
+                json.dumps(
+                    {
+                        "scenario": s.id,
+                        "step": step,
+                        "ranking": _records(rank),
+                        "changes": _records(df),
+                    },
+                    indent=2,
+                )
+                + "\n"
+            )
         _emit(text, out)
         if out is not None and format == "table":
             _console().print(f"wrote {out}")
@@ -394,12 +510,17 @@ def _pivotal_tables(s, df: pd.DataFrame, rank: pd.DataFrame, step: float) -> Non
     for m in dict.fromkeys(rank["model"]):
         sub = df[(df["model"] == m) & (df["change"] == "removed")]
         base = sub.drop_duplicates("issue").set_index("issue")["base"]
-        t = Table(title=f"Pivotal actors: {m} ({get_model(m).title}) on {s.id}",
-                  title_justify="left", caption=(
-                      "per issue: the change in the forecast (points) when the actor is "
-                      "removed; removed / moved / range: mean |change| over issues as % of the "
-                      f"scale, when removed, moved by ±{step:g}, or moved to the ends of its "
-                      "position range"), caption_justify="left")
+        t = Table(
+            title=f"Pivotal actors: {m} ({get_model(m).title}) on {s.id}",
+            title_justify="left",
+            caption=(
+                "per issue: the change in the forecast (points) when the actor is "
+                "removed; removed / moved / range: mean |change| over issues as % of the "
+                f"scale, when removed, moved by ±{step:g}, or moved to the ends of its "
+                "position range"
+            ),
+            caption_justify="left",
+        )
         t.add_column("#", justify="right")
         t.add_column("actor", style="bold")
         for iid in s.issue_ids:
@@ -408,10 +529,14 @@ def _pivotal_tables(s, df: pd.DataFrame, rank: pd.DataFrame, step: float) -> Non
             t.add_column(col, justify="right")
         for _, r in rank[rank["model"] == m].iterrows():
             rows = sub[sub["actor"] == r["actor"]].set_index("issue")["delta"]
-            t.add_row(str(r["rank"]), r["actor"],
-                      *[_signed(float(rows.get(iid, np.nan))) for iid in s.issue_ids],
-                      _f(100 * r["removed"], 1), _f(100 * r["moved"], 1),
-                      _f(100 * r["range"], 1))
+            t.add_row(
+                str(r["rank"]),
+                r["actor"],
+                *[_signed(float(rows.get(iid, np.nan))) for iid in s.issue_ids],
+                _f(100 * r["removed"], 1),
+                _f(100 * r["moved"], 1),
+                _f(100 * r["range"], 1),
+            )
         con.print(t)
     for name, why in df.attrs.get("skipped", {}).items():
         con.print(escape(f"note: {name} was left out: {why}"))
@@ -424,8 +549,9 @@ COMMANDS = {"alliances": alliances_command, "pivotal": pivotal_command}
 
 def add_commands(app: typer.Typer) -> None:
     """Add ``alliances`` and ``pivotal`` to ``app`` (idempotent)."""
-    have = {c.name or (c.callback.__name__ if c.callback else None)
-            for c in app.registered_commands}
+    have = {
+        c.name or (c.callback.__name__ if c.callback else None) for c in app.registered_commands
+    }
     for name, fn in COMMANDS.items():
         if name not in have:
             app.command(name)(fn)

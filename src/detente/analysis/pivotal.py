@@ -43,9 +43,14 @@ COLUMNS = ["model", "actor", "change", "issue", "base", "forecast", "delta", "de
 
 def _remove(arrays: ScenarioArrays, i: int) -> ScenarioArrays:
     keep = np.arange(arrays.n_actors) != i
-    return replace(arrays, actors=tuple(a for n, a in enumerate(arrays.actors) if keep[n]),
-                   capability=arrays.capability[keep], position=arrays.position[keep],
-                   salience=arrays.salience[keep], mask=arrays.mask[keep])
+    return replace(
+        arrays,
+        actors=tuple(a for n, a in enumerate(arrays.actors) if keep[n]),
+        capability=arrays.capability[keep],
+        position=arrays.position[keep],
+        salience=arrays.salience[keep],
+        mask=arrays.mask[keep],
+    )
 
 
 def _moved(arrays: ScenarioArrays, i: int, new_row: np.ndarray) -> ScenarioArrays:
@@ -68,10 +73,16 @@ def _position_ranges(scenario: Scenario) -> tuple[np.ndarray, np.ndarray, np.nda
     return lo, hi, has
 
 
-def pivotal(scenario: Scenario, models: Sequence[str] | None = None, *, step: float = 10.0,
-            ranges: bool = True, seed: int | None = 0,
-            params: Mapping[str, Mapping[str, Any]] | None = None,
-            actors: Sequence[str] | None = None) -> pd.DataFrame:
+def pivotal(
+    scenario: Scenario,
+    models: Sequence[str] | None = None,
+    *,
+    step: float = 10.0,
+    ranges: bool = True,
+    seed: int | None = 0,
+    params: Mapping[str, Mapping[str, Any]] | None = None,
+    actors: Sequence[str] | None = None,
+) -> pd.DataFrame:
     """The change in every forecast when each actor is removed or moves.
 
     Parameters
@@ -144,10 +155,12 @@ def pivotal(scenario: Scenario, models: Sequence[str] | None = None, *, step: fl
                 variants.append((f"+{step:g}", _moved(arrays, i, arrays.position[i] + step)))
                 variants.append((f"-{step:g}", _moved(arrays, i, arrays.position[i] - step)))
             if ranges and has[i].any():
-                variants.append(("range_low", _moved(arrays, i, np.where(has[i], lo[i],
-                                                                         arrays.position[i]))))
-                variants.append(("range_high", _moved(arrays, i, np.where(has[i], hi[i],
-                                                                          arrays.position[i]))))
+                variants.append(
+                    ("range_low", _moved(arrays, i, np.where(has[i], lo[i], arrays.position[i])))
+                )
+                variants.append(
+                    ("range_high", _moved(arrays, i, np.where(has[i], hi[i], arrays.position[i])))
+                )
             for change, arr in variants:
                 try:
                     f = run(arr)
@@ -155,9 +168,18 @@ def pivotal(scenario: Scenario, models: Sequence[str] | None = None, *, step: fl
                     f = np.full(arrays.n_issues, np.nan)
                 for k, iid in enumerate(arrays.issues):
                     delta = f[k] - base[k]
-                    rows.append({"model": name, "actor": a, "change": change, "issue": iid,
-                                 "base": float(base[k]), "forecast": float(f[k]),
-                                 "delta": float(delta), "delta_scale": float(delta / span[k])})
+                    rows.append(
+                        {
+                            "model": name,
+                            "actor": a,
+                            "change": change,
+                            "issue": iid,
+                            "base": float(base[k]),
+                            "forecast": float(f[k]),
+                            "delta": float(delta),
+                            "delta_scale": float(delta / span[k]),
+                        }
+                    )
     out = pd.DataFrame(rows, columns=COLUMNS)
     out.attrs["skipped"] = skipped
     return out
@@ -173,8 +195,18 @@ def pivotal_ranking(frame: pd.DataFrame) -> pd.DataFrame:
     pivotal), ties broken by ``moved``. Models keep the order of ``frame``.
     """
     if frame.empty:
-        return pd.DataFrame(columns=["model", "actor", "removed", "moved", "range",
-                                     "max_issue", "max_change", "rank"])
+        return pd.DataFrame(
+            columns=[
+                "model",
+                "actor",
+                "removed",
+                "moved",
+                "range",
+                "max_issue",
+                "max_change",
+                "rank",
+            ]
+        )
     f = frame.assign(abs_scale=frame["delta_scale"].abs())
     rows = []
     for (model, actor), g in f.groupby(["model", "actor"], sort=False):
@@ -187,15 +219,25 @@ def pivotal_ranking(frame: pd.DataFrame) -> pd.DataFrame:
             max_issue, max_change = top["issue"], float(top["delta"])
         else:
             max_issue, max_change = "", float("nan")
-        rows.append({"model": model, "actor": actor,
-                     "removed": float(mean_by.get("removed", np.nan)),
-                     "moved": float(mean_by[steps].max()) if steps else float("nan"),
-                     "range": float(mean_by[rng].max()) if rng else float("nan"),
-                     "max_issue": max_issue, "max_change": max_change})
+        rows.append(
+            {
+                "model": model,
+                "actor": actor,
+                "removed": float(mean_by.get("removed", np.nan)),
+                "moved": float(mean_by[steps].max()) if steps else float("nan"),
+                "range": float(mean_by[rng].max()) if rng else float("nan"),
+                "max_issue": max_issue,
+                "max_change": max_change,
+            }
+        )
     out = pd.DataFrame(rows)
     order = {m: n for n, m in enumerate(dict.fromkeys(frame["model"]))}
     out["_order"] = out["model"].map(order)
-    out = out.sort_values(["_order", "removed", "moved"], ascending=[True, False, False],
-                          na_position="last", kind="stable").drop(columns="_order")
+    out = out.sort_values(
+        ["_order", "removed", "moved"],
+        ascending=[True, False, False],
+        na_position="last",
+        kind="stable",
+    ).drop(columns="_order")
     out["rank"] = out.groupby("model").cumcount() + 1
     return out.reset_index(drop=True)

@@ -136,6 +136,7 @@ class Patch:
 
 # -- parsing -----------------------------------------------------------------------------
 
+
 class _Problems:
     def __init__(self, file: str | None, lines: Mapping[tuple, int]):
         self.file = file
@@ -149,17 +150,32 @@ class _Problems:
                 return ln
         return None
 
-    def add(self, message: str, path: tuple, field: str | None = None, value: Any = ...,
-            actor: str | None = None, issue: str | None = None) -> None:
+    def add(
+        self,
+        message: str,
+        path: tuple,
+        field: str | None = None,
+        value: Any = ...,
+        actor: str | None = None,
+        issue: str | None = None,
+    ) -> None:
         if field is None:
             names = [str(p) for p in path if not isinstance(p, int)]
             field = ".".join(names) or None
         if isinstance(value, (dict, list)):
             value = ...
-        self.items.append(Problem(message=message, file=self.file, line=self.line(path),
-                                  actor=actor, issue=issue, field=field,
-                                  value=None if value is ... else value,
-                                  has_value=value is not ...))
+        self.items.append(
+            Problem(
+                message=message,
+                file=self.file,
+                line=self.line(path),
+                actor=actor,
+                issue=issue,
+                field=field,
+                value=None if value is ... else value,
+                has_value=value is not ...,
+            )
+        )
 
 
 def _is_number(v: Any) -> bool:
@@ -177,18 +193,31 @@ def _check_value(raw: Any, path: tuple, name: str, col: _Problems) -> bool:
     if isinstance(raw, Mapping):
         unknown = set(raw) - {"value", "range", "evidence"}
         if unknown:
-            col.add(f"unknown key(s) {', '.join(sorted(map(str, unknown)))} in a value "
-                    "(expected value, range, evidence)", path, field=name)
+            col.add(
+                f"unknown key(s) {', '.join(sorted(map(str, unknown)))} in a value "
+                "(expected value, range, evidence)",
+                path,
+                field=name,
+            )
             return False
         if not _is_number(raw.get("value")):
-            col.add("must be a finite number", path + ("value",), field=f"{name}.value",
-                    value=raw.get("value"))
+            col.add(
+                "must be a finite number",
+                path + ("value",),
+                field=f"{name}.value",
+                value=raw.get("value"),
+            )
             return False
         rng = raw.get("range")
-        if rng is not None and not (isinstance(rng, list) and len(rng) == 2
-                                    and all(_is_number(v) for v in rng)):
-            col.add("a range must be [low, high] with two numbers", path + ("range",),
-                    field=f"{name}.range", value=rng)
+        if rng is not None and not (
+            isinstance(rng, list) and len(rng) == 2 and all(_is_number(v) for v in rng)
+        ):
+            col.add(
+                "a range must be [low, high] with two numbers",
+                path + ("range",),
+                field=f"{name}.range",
+                value=rng,
+            )
             return False
         return True
     col.add("must be a finite number or {value, range}", path, field=name, value=raw)
@@ -214,15 +243,24 @@ def _item_path(key: str, n: int) -> tuple:
 def _parse_set(n: int, raw: Any, col: _Problems) -> dict | None:
     path = _item_path("set", n)
     if not isinstance(raw, Mapping):
-        col.add("a set item must be a mapping such as {actor: a, issue: x, position: 40}",
-                path, field="set", value=raw)
+        col.add(
+            "a set item must be a mapping such as {actor: a, issue: x, position: 40}",
+            path,
+            field="set",
+            value=raw,
+        )
         return None
     ok = True
     a, i = raw.get("actor"), raw.get("issue")
     for key in raw:
         if key not in _SET_KEYS:
-            col.add(f"unknown key (expected one of {', '.join(sorted(_SET_KEYS))})",
-                    path + (key,), field=f"set.{key}", actor=a, issue=i)
+            col.add(
+                f"unknown key (expected one of {', '.join(sorted(_SET_KEYS))})",
+                path + (key,),
+                field=f"set.{key}",
+                actor=a,
+                issue=i,
+            )
             ok = False
     for key in ("actor", "issue"):
         if key in raw and not _is_id(raw[key]):
@@ -230,22 +268,38 @@ def _parse_set(n: int, raw: Any, col: _Problems) -> dict | None:
             ok = False
     vals = [k for k in ("position", "salience", "capability", "status_quo") if k in raw]
     if not vals:
-        col.add("names nothing to set (position, salience, capability or status_quo)",
-                path, field="set", actor=a, issue=i)
+        col.add(
+            "names nothing to set (position, salience, capability or status_quo)",
+            path,
+            field="set",
+            actor=a,
+            issue=i,
+        )
         return None
     for key in vals:
         ok &= _check_value(raw[key], path + (key,), f"set.{key}", col)
     if ("position" in raw or "salience" in raw) and not (a and i):
-        col.add("position and salience need both actor and issue", path, field="set",
-                actor=a, issue=i)
+        col.add(
+            "position and salience need both actor and issue", path, field="set", actor=a, issue=i
+        )
         ok = False
     if "capability" in raw and (not a or i is not None):
-        col.add("capability needs an actor and no issue", path + ("capability",),
-                field="set.capability", actor=a, issue=i)
+        col.add(
+            "capability needs an actor and no issue",
+            path + ("capability",),
+            field="set.capability",
+            actor=a,
+            issue=i,
+        )
         ok = False
     if "status_quo" in raw and (not i or a is not None):
-        col.add("status_quo needs an issue and no actor", path + ("status_quo",),
-                field="set.status_quo", actor=a, issue=i)
+        col.add(
+            "status_quo needs an issue and no actor",
+            path + ("status_quo",),
+            field="set.status_quo",
+            actor=a,
+            issue=i,
+        )
         ok = False
     return dict(raw) if ok else None
 
@@ -253,15 +307,23 @@ def _parse_set(n: int, raw: Any, col: _Problems) -> dict | None:
 def _parse_add(n: int, raw: Any, col: _Problems) -> dict | None:
     path = _item_path("add_actor", n)
     if not isinstance(raw, Mapping):
-        col.add("an add_actor item must be a mapping with id, capability and stances", path,
-                field="add_actor", value=raw)
+        col.add(
+            "an add_actor item must be a mapping with id, capability and stances",
+            path,
+            field="add_actor",
+            value=raw,
+        )
         return None
     ok = True
     aid = raw.get("id")
     for key in raw:
         if key not in _ADD_KEYS:
-            col.add(f"unknown key (expected one of {', '.join(sorted(_ADD_KEYS))})",
-                    path + (key,), field=f"add_actor.{key}", actor=aid)
+            col.add(
+                f"unknown key (expected one of {', '.join(sorted(_ADD_KEYS))})",
+                path + (key,),
+                field=f"add_actor.{key}",
+                actor=aid,
+            )
             ok = False
     if not _is_id(aid):
         col.add("needs an id", path + ("id",), field="add_actor.id", value=aid)
@@ -270,29 +332,47 @@ def _parse_add(n: int, raw: Any, col: _Problems) -> dict | None:
         col.add("needs a capability", path, field="add_actor.capability", actor=aid)
         ok = False
     else:
-        ok &= _check_value(raw["capability"], path + ("capability",), "add_actor.capability",
-                           col)
+        ok &= _check_value(raw["capability"], path + ("capability",), "add_actor.capability", col)
     kind = raw.get("kind")
     if kind is not None and kind not in {k.value for k in ActorKind}:
-        col.add(f"unknown kind (known: {', '.join(k.value for k in ActorKind)})",
-                path + ("kind",), field="add_actor.kind", value=kind, actor=aid)
+        col.add(
+            f"unknown kind (known: {', '.join(k.value for k in ActorKind)})",
+            path + ("kind",),
+            field="add_actor.kind",
+            value=kind,
+            actor=aid,
+        )
         ok = False
     stances = raw.get("stances") or {}
     if not isinstance(stances, Mapping):
-        col.add("stances must be a mapping issue: {position, salience}", path + ("stances",),
-                field="add_actor.stances", actor=aid)
+        col.add(
+            "stances must be a mapping issue: {position, salience}",
+            path + ("stances",),
+            field="add_actor.stances",
+            actor=aid,
+        )
         return None
     for iid, st in stances.items():
         spath = path + ("stances", iid)
         if not isinstance(st, Mapping) or "position" not in st or "salience" not in st:
-            col.add("a stance needs position and salience", spath,
-                    field="add_actor.stances", actor=aid, issue=str(iid))
+            col.add(
+                "a stance needs position and salience",
+                spath,
+                field="add_actor.stances",
+                actor=aid,
+                issue=str(iid),
+            )
             ok = False
             continue
         for key in st:
             if key not in ("position", "salience"):
-                col.add("unknown key (expected position, salience)", spath + (key,),
-                        field=f"add_actor.stances.{key}", actor=aid, issue=str(iid))
+                col.add(
+                    "unknown key (expected position, salience)",
+                    spath + (key,),
+                    field=f"add_actor.stances.{key}",
+                    actor=aid,
+                    issue=str(iid),
+                )
                 ok = False
         for key in ("position", "salience"):
             ok &= _check_value(st[key], spath + (key,), f"add_actor.stances.{key}", col)
@@ -309,31 +389,42 @@ def _parse_ids(key: str, n: int, raw: Any, col: _Problems) -> dict | None:
 def _parse_join(n: int, raw: Any, col: _Problems) -> dict | None:
     path = _item_path("join", n)
     if not isinstance(raw, Mapping):
-        col.add("a join item must be a mapping {actors: [a, b], as: ab}", path, field="join",
-                value=raw)
+        col.add(
+            "a join item must be a mapping {actors: [a, b], as: ab}", path, field="join", value=raw
+        )
         return None
     ok = True
     for key in raw:
         if key not in _JOIN_KEYS:
-            col.add(f"unknown key (expected one of {', '.join(sorted(_JOIN_KEYS))})",
-                    path + (key,), field=f"join.{key}")
+            col.add(
+                f"unknown key (expected one of {', '.join(sorted(_JOIN_KEYS))})",
+                path + (key,),
+                field=f"join.{key}",
+            )
             ok = False
     members = raw.get("actors")
     if not (isinstance(members, list) and len(members) >= 2 and all(map(_is_id, members))):
-        col.add("actors must list two or more actor ids", path + ("actors",),
-                field="join.actors", value=members)
+        col.add(
+            "actors must list two or more actor ids",
+            path + ("actors",),
+            field="join.actors",
+            value=members,
+        )
         return None
     if len(set(members)) != len(members):
-        col.add("lists an actor twice", path + ("actors",), field="join.actors",
-                value=members)
+        col.add("lists an actor twice", path + ("actors",), field="join.actors", value=members)
         ok = False
     if "as" in raw and not _is_id(raw["as"]):
         col.add("must be an id", path + ("as",), field="join.as", value=raw["as"])
         ok = False
     kind = raw.get("kind")
     if kind is not None and kind not in {k.value for k in ActorKind}:
-        col.add(f"unknown kind (known: {', '.join(k.value for k in ActorKind)})",
-                path + ("kind",), field="join.kind", value=kind)
+        col.add(
+            f"unknown kind (known: {', '.join(k.value for k in ActorKind)})",
+            path + ("kind",),
+            field="join.kind",
+            value=kind,
+        )
         ok = False
     if not ok:
         return None
@@ -348,40 +439,55 @@ def _parse_settle(n: int, raw: Any, col: _Problems) -> dict | None:
         iid, at = (p.strip() for p in raw.split("=", 1))
         raw = {"issue": iid, "at": at}
     if not isinstance(raw, Mapping):
-        col.add("a settle item must be a mapping {issue: x, at: actor} or {issue: x, "
-                "value: 10}", path, field="settle", value=raw)
+        col.add(
+            "a settle item must be a mapping {issue: x, at: actor} or {issue: x, value: 10}",
+            path,
+            field="settle",
+            value=raw,
+        )
         return None
     ok = True
     for key in raw:
         if key not in _SETTLE_KEYS:
-            col.add(f"unknown key (expected one of {', '.join(sorted(_SETTLE_KEYS))})",
-                    path + (key,), field=f"settle.{key}")
+            col.add(
+                f"unknown key (expected one of {', '.join(sorted(_SETTLE_KEYS))})",
+                path + (key,),
+                field=f"settle.{key}",
+            )
             ok = False
     iid = raw.get("issue")
     if not _is_id(iid):
-        col.add("needs the issue to settle", path + ("issue",), field="settle.issue",
-                value=iid)
+        col.add("needs the issue to settle", path + ("issue",), field="settle.issue", value=iid)
         return None
     for key in ("remove", "redistribute"):
         if key in raw and not isinstance(raw[key], bool):
-            col.add("must be true or false", path + (key,), field=f"settle.{key}",
-                    value=raw[key], issue=iid)
+            col.add(
+                "must be true or false",
+                path + (key,),
+                field=f"settle.{key}",
+                value=raw[key],
+                issue=iid,
+            )
             ok = False
     if "at" in raw and not _is_id(raw["at"]):
-        col.add("must be an actor id", path + ("at",), field="settle.at", value=raw["at"],
-                issue=iid)
+        col.add(
+            "must be an actor id", path + ("at",), field="settle.at", value=raw["at"], issue=iid
+        )
         ok = False
     if "value" in raw and not _is_number(raw["value"]):
-        col.add("must be a finite number", path + ("value",), field="settle.value",
-                value=raw["value"], issue=iid)
+        col.add(
+            "must be a finite number",
+            path + ("value",),
+            field="settle.value",
+            value=raw["value"],
+            issue=iid,
+        )
         ok = False
     if "at" in raw and "value" in raw:
-        col.add("give either at (an actor) or value, not both", path, field="settle",
-                issue=iid)
+        col.add("give either at (an actor) or value, not both", path, field="settle", issue=iid)
         ok = False
     if "at" not in raw and "value" not in raw and not raw.get("remove"):
-        col.add("needs at (an actor) or value, or remove: true", path, field="settle",
-                issue=iid)
+        col.add("needs at (an actor) or value, or remove: true", path, field="settle", issue=iid)
         ok = False
     return dict(raw) if ok else None
 
@@ -396,18 +502,24 @@ _PARSERS = {
 }
 
 
-def patch_from_data(data: Any, *, file: str | None = None,
-                    lines: Mapping[tuple, int] | None = None) -> Patch:
+def patch_from_data(
+    data: Any, *, file: str | None = None, lines: Mapping[tuple, int] | None = None
+) -> Patch:
     """Validate the structure of a patch given as plain data; raise :class:`PatchError`
     listing every problem, each with the file, line and field."""
     col = _Problems(file, lines or {})
     if data is None:
-        col.add("the patch is empty; it needs at least one of "
-                + ", ".join(OPERATIONS), (), field=None)
+        col.add(
+            "the patch is empty; it needs at least one of " + ", ".join(OPERATIONS), (), field=None
+        )
         raise PatchError(col.items)
     if not isinstance(data, Mapping):
-        col.add(f"a patch must be a mapping of operations ({', '.join(OPERATIONS)}), "
-                f"not {type(data).__name__}", (), field=None)
+        col.add(
+            f"a patch must be a mapping of operations ({', '.join(OPERATIONS)}), "
+            f"not {type(data).__name__}",
+            (),
+            field=None,
+        )
         raise PatchError(col.items)
     ops: list[Operation] = []
     description = data.get("description")
@@ -417,8 +529,11 @@ def patch_from_data(data: Any, *, file: str | None = None,
         if key == "description":
             continue
         if key not in _PARSERS:
-            col.add(f"unknown operation (expected one of {', '.join(OPERATIONS)}, "
-                    "or description)", (key,), field=str(key))
+            col.add(
+                f"unknown operation (expected one of {', '.join(OPERATIONS)}, or description)",
+                (key,),
+                field=str(key),
+            )
             continue
         for n, item in _items(raw, key, col):
             args = _PARSERS[key](n, item, col)
@@ -426,8 +541,11 @@ def patch_from_data(data: Any, *, file: str | None = None,
                 path = _item_path(key, n)
                 ops.append(Operation(key, args, col.line(path), path))
     if not ops and not col.items:
-        col.add("the patch has no operations; give at least one of " + ", ".join(OPERATIONS),
-                (), field=None)
+        col.add(
+            "the patch has no operations; give at least one of " + ", ".join(OPERATIONS),
+            (),
+            field=None,
+        )
     if col.items:
         raise PatchError(col.items)
     return Patch(operations=tuple(ops), description=description, file=file)
@@ -457,6 +575,7 @@ def load_patch(path: str | Path) -> Patch:
 
 
 # -- applying ----------------------------------------------------------------------------
+
 
 def _assumption(reason: str) -> dict[str, Any]:
     return {"basis": "assumption", "reason": reason}
@@ -527,27 +646,51 @@ class _Applier:
                 return st
         return None
 
-    def fail(self, op: Operation, message: str, field: str | None = None, value: Any = ...,
-             actor: str | None = None, issue: str | None = None) -> None:
-        self.problems.append(Problem(message=message, file=self.patch.file, line=op.line,
-                                     actor=actor, issue=issue,
-                                     field=field or op.kind,
-                                     value=None if value is ... else value,
-                                     has_value=value is not ...))
+    def fail(
+        self,
+        op: Operation,
+        message: str,
+        field: str | None = None,
+        value: Any = ...,
+        actor: str | None = None,
+        issue: str | None = None,
+    ) -> None:
+        self.problems.append(
+            Problem(
+                message=message,
+                file=self.patch.file,
+                line=op.line,
+                actor=actor,
+                issue=issue,
+                field=field or op.kind,
+                value=None if value is ... else value,
+                has_value=value is not ...,
+            )
+        )
 
     def need_actor(self, op: Operation, aid: str, field: str) -> bool:
         if self.actor_index(aid) is None:
-            self.fail(op, "the scenario has no such actor (known: "
-                      + ", ".join(a["id"] for a in self.d["actors"]) + ")",
-                      field=field, value=aid)
+            self.fail(
+                op,
+                "the scenario has no such actor (known: "
+                + ", ".join(a["id"] for a in self.d["actors"])
+                + ")",
+                field=field,
+                value=aid,
+            )
             return False
         return True
 
     def need_issue(self, op: Operation, iid: str, field: str) -> bool:
         if self.issue_index(iid) is None:
-            self.fail(op, "the scenario has no such issue (known: "
-                      + ", ".join(i["id"] for i in self.d["issues"]) + ")",
-                      field=field, value=iid)
+            self.fail(
+                op,
+                "the scenario has no such issue (known: "
+                + ", ".join(i["id"] for i in self.d["issues"])
+                + ")",
+                field=field,
+                value=iid,
+            )
             return False
         return True
 
@@ -572,8 +715,13 @@ class _Applier:
             st = self.stance(a, i)
             if st is None:
                 if not ("position" in op.args and "salience" in op.args):
-                    self.fail(op, "the actor has no stance on this issue; give both position "
-                              "and salience to create one", actor=a, issue=i)
+                    self.fail(
+                        op,
+                        "the actor has no stance on this issue; give both position "
+                        "and salience to create one",
+                        actor=a,
+                        issue=i,
+                    )
                     return
                 st = {"actor": a, "issue": i}
                 self.d["stances"].append(st)
@@ -584,12 +732,18 @@ class _Applier:
     def op_add_actor(self, op: Operation) -> None:
         aid = op.args["id"]
         if self.actor_index(aid) is not None:
-            self.fail(op, "the scenario already has an actor with this id",
-                      field="add_actor.id", value=aid)
+            self.fail(
+                op,
+                "the scenario already has an actor with this id",
+                field="add_actor.id",
+                value=aid,
+            )
             return
         why = self.why(op)
-        actor: dict[str, Any] = {"id": aid,
-                                 "capability": _with_new(None, op.args["capability"], why)}
+        actor: dict[str, Any] = {
+            "id": aid,
+            "capability": _with_new(None, op.args["capability"], why),
+        }
         for key in ("name", "kind", "notes"):
             if op.args.get(key) is not None:
                 actor[key] = op.args[key]
@@ -597,9 +751,14 @@ class _Applier:
         for iid, st in (op.args.get("stances") or {}).items():
             if not self.need_issue(op, str(iid), "add_actor.stances"):
                 return
-            stances.append({"actor": aid, "issue": str(iid),
-                            "position": _with_new(None, st["position"], why),
-                            "salience": _with_new(None, st["salience"], why)})
+            stances.append(
+                {
+                    "actor": aid,
+                    "issue": str(iid),
+                    "position": _with_new(None, st["position"], why),
+                    "salience": _with_new(None, st["salience"], why),
+                }
+            )
         self.d["actors"].append(actor)
         self.d["stances"].extend(stances)
 
@@ -626,8 +785,12 @@ class _Applier:
             return
         new_id = op.args["as"]
         if new_id not in members and self.actor_index(new_id) is not None:
-            self.fail(op, "the scenario already has an actor with this id (pick another 'as')",
-                      field="join.as", value=new_id)
+            self.fail(
+                op,
+                "the scenario already has an actor with this id (pick another 'as')",
+                field="join.as",
+                value=new_id,
+            )
             return
         why = f"{self.why(op)}: {' + '.join(members)}"
         rows = [self.d["actors"][self.actor_index(m)] for m in members]
@@ -671,8 +834,13 @@ class _Applier:
                 return
             st = self.stance(at, iid)
             if st is None:
-                self.fail(op, "this actor has no position on the issue to settle it at",
-                          field="settle.at", value=at, issue=iid)
+                self.fail(
+                    op,
+                    "this actor has no position on the issue to settle it at",
+                    field="settle.at",
+                    value=at,
+                    issue=iid,
+                )
                 return
             value = _num(st["position"])
         elif "value" in op.args:
@@ -681,11 +849,17 @@ class _Applier:
             scale = iss.get("scale") or {}
             lo, hi = float(scale.get("low", 0.0)), float(scale.get("high", 100.0))
             if not lo <= value <= hi:
-                self.fail(op, f"the value lies outside the issue's scale {lo:g}..{hi:g}",
-                          field="settle.value", value=value, issue=iid)
+                self.fail(
+                    op,
+                    f"the value lies outside the issue's scale {lo:g}..{hi:g}",
+                    field="settle.value",
+                    value=value,
+                    issue=iid,
+                )
                 return
-        why = self.why(op) + (f": {iid} settled at {value:g}" if value is not None
-                              else f": {iid} removed")
+        why = self.why(op) + (
+            f": {iid} settled at {value:g}" if value is not None else f": {iid} removed"
+        )
         meta = self.d.setdefault("meta", {})
         if op.args.get("redistribute"):
             settled_before = set((meta.get("settled") or {}).keys())
@@ -722,8 +896,9 @@ class _Applier:
                 st["salience"] = new
 
 
-def _joined_stance(new_id: str, iid: str, parts: list[tuple[float, dict]], total: float,
-                   why: str) -> dict[str, Any]:
+def _joined_stance(
+    new_id: str, iid: str, parts: list[tuple[float, dict]], total: float, why: str
+) -> dict[str, Any]:
     """The joined actor's stance on one issue (see the ``join`` operation)."""
     sal = [_num(st["salience"]) for _, st in parts]
     w = [c * s for (c, _), s in zip(parts, sal)]
@@ -757,8 +932,9 @@ def _coerce_patch(patch: Patch | Mapping[str, Any] | str | Path) -> Patch:
         return patch_from_data(patch)
     if isinstance(patch, (str, Path)):
         return load_patch(patch)
-    raise DetenteError(f"a patch must be a Patch, a mapping or a file path, "
-                       f"not {type(patch).__name__}")
+    raise DetenteError(
+        f"a patch must be a Patch, a mapping or a file path, not {type(patch).__name__}"
+    )
 
 
 def apply_patch(scenario: Scenario, patch: Patch | Mapping[str, Any] | str | Path) -> Scenario:
@@ -801,8 +977,16 @@ def apply_patch(scenario: Scenario, patch: Patch | Mapping[str, Any] | str | Pat
         return build_scenario(data, scenario_id=scenario.id)
     except ScenarioError as exc:
         where = p.file or "what-if patch"
-        problems = [Problem(message=f"applying the patch leaves an invalid scenario: "
-                            f"{prob.message}", file=where, actor=prob.actor, issue=prob.issue,
-                            field=prob.field, value=prob.value, has_value=prob.has_value)
-                    for prob in exc.problems]
+        problems = [
+            Problem(
+                message=f"applying the patch leaves an invalid scenario: {prob.message}",
+                file=where,
+                actor=prob.actor,
+                issue=prob.issue,
+                field=prob.field,
+                value=prob.value,
+                has_value=prob.has_value,
+            )
+            for prob in exc.problems
+        ]
         raise PatchError(problems) from None

@@ -28,7 +28,20 @@ from detente.evidence.model import (
 from detente.evidence.pipeline import extract, extract_file
 
 __all__ = [
-    "Actor", "ActorDictionary", "ActorRef", "EventRecord", "Evidence", "EvidenceInputError",
-    "GoldFormatError", "MentionRecord", "StanceRecord", "UnknownActor", "default_actors",
-    "evaluate_gold", "extract", "extract_file", "load_actors", "read_gold",
+    "Actor",
+    "ActorDictionary",
+    "ActorRef",
+    "EventRecord",
+    "Evidence",
+    "EvidenceInputError",
+    "GoldFormatError",
+    "MentionRecord",
+    "StanceRecord",
+    "UnknownActor",
+    "default_actors",
+    "evaluate_gold",
+    "extract",
+    "extract_file",
+    "load_actors",
+    "read_gold",
 ]

@@ -22,7 +22,18 @@ from detente.evidence.text import tokenize
 __all__ = ["Actor", "ActorDictionary", "AliasEntry", "default_actors", "load_actors"]
 
 _KINDS = frozenset(
-    ["state", "government", "opposition", "organisation", "armed_group", "ethnic_group", "place", "person", "mediator", "observer"]
+    [
+        "state",
+        "government",
+        "opposition",
+        "organisation",
+        "armed_group",
+        "ethnic_group",
+        "place",
+        "person",
+        "mediator",
+        "observer",
+    ]
 )
 _CODE = re.compile(r"^[A-Z]{3}$")
 
@@ -127,12 +138,15 @@ def _as_list(value: Any, what: str, where: str) -> list[str]:
 
 def _merge(dictionary: ActorDictionary, data: Any, where: str) -> None:
     if not isinstance(data, dict):
-        raise EvidenceInputError(f"{where}: an actor file must be a mapping with 'actors' "
-                                 f"and/or 'people'")
+        raise EvidenceInputError(
+            f"{where}: an actor file must be a mapping with 'actors' and/or 'people'"
+        )
     unknown_keys = set(data) - {"actors", "people"}
     if unknown_keys:
-        raise EvidenceInputError(f"{where}: unknown top-level key {min(unknown_keys)!r} "
-                                 f"(expected 'actors' and/or 'people')")
+        raise EvidenceInputError(
+            f"{where}: unknown top-level key {min(unknown_keys)!r} "
+            f"(expected 'actors' and/or 'people')"
+        )
     for k, raw in enumerate(data.get("actors") or []):
         if not isinstance(raw, dict) or not raw.get("id"):
             raise EvidenceInputError(f"{where}: actors[{k}] needs an 'id'")
@@ -140,8 +154,10 @@ def _merge(dictionary: ActorDictionary, data: Any, where: str) -> None:
         old = dictionary.actors.get(aid)
         code = str(raw.get("code") or (old.code if old else ""))
         if not _CODE.match(code):
-            raise EvidenceInputError(f"{where}: actor {aid!r}: code must be three capital "
-                                     f"letters (ISO-3166 alpha-3 or a group code), got {code!r}")
+            raise EvidenceInputError(
+                f"{where}: actor {aid!r}: code must be three capital "
+                f"letters (ISO-3166 alpha-3 or a group code), got {code!r}"
+            )
         kind = str(raw.get("kind") or (old.kind if old else "state"))
         if kind not in _KINDS:
             raise EvidenceInputError(f"{where}: actor {aid!r}: unknown kind {kind!r}")
@@ -154,8 +170,9 @@ def _merge(dictionary: ActorDictionary, data: Any, where: str) -> None:
             dictionary.add_alias(AliasEntry(aid, "demonym", a))
         for a in _as_list(raw.get("capital"), "capital", f"{where}: actor {aid!r}"):
             dictionary.add_alias(AliasEntry(aid, "capital", a))
-        ctx_words = tuple(_as_list(raw.get("context_words"), "context_words",
-                                   f"{where}: actor {aid!r}"))
+        ctx_words = tuple(
+            _as_list(raw.get("context_words"), "context_words", f"{where}: actor {aid!r}")
+        )
         for a in _as_list(raw.get("context"), "context", f"{where}: actor {aid!r}"):
             dictionary.add_alias(AliasEntry(aid, "context", a, context_words=ctx_words))
     for k, raw in enumerate(data.get("people") or []):
@@ -163,11 +180,13 @@ def _merge(dictionary: ActorDictionary, data: Any, where: str) -> None:
             raise EvidenceInputError(f"{where}: people[{k}] needs a 'name' and an 'of'")
         of = str(raw["of"])
         if of not in dictionary.actors:
-            raise EvidenceInputError(f"{where}: person {raw['name']!r}: unknown actor {of!r} "
-                                     f"in 'of'")
+            raise EvidenceInputError(
+                f"{where}: person {raw['name']!r}: unknown actor {of!r} in 'of'"
+            )
         role = str(raw.get("role")) if raw.get("role") else None
-        for a in [str(raw["name"])] + _as_list(raw.get("aliases"), "aliases",
-                                                f"{where}: person {raw['name']!r}"):
+        for a in [str(raw["name"])] + _as_list(
+            raw.get("aliases"), "aliases", f"{where}: person {raw['name']!r}"
+        ):
             dictionary.add_alias(AliasEntry(of, "person", a, role=role))
 
 

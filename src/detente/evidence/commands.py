@@ -15,9 +15,25 @@ from detente.evidence.errors import EvidenceInputError
 __all__ = ["add_commands", "evidence_to_csv"]
 
 _CSV_FIELDS = [
-    "file", "record", "sentence", "sentence_start", "sentence_end", "event", "cameo",
-    "source", "source_code", "target", "target_code", "trigger", "trigger_offsets", "date",
-    "date_precision", "main", "issue", "direction", "summary",
+    "file",
+    "record",
+    "sentence",
+    "sentence_start",
+    "sentence_end",
+    "event",
+    "cameo",
+    "source",
+    "source_code",
+    "target",
+    "target_code",
+    "trigger",
+    "trigger_offsets",
+    "date",
+    "date_precision",
+    "main",
+    "issue",
+    "direction",
+    "summary",
 ]
 
 
@@ -28,27 +44,44 @@ def evidence_to_csv(evidence: list) -> str:
     w.writeheader()
     for ev in evidence:
         for e in ev.events:
-            w.writerow({
-                "file": ev.source, "record": "event", "sentence": e.sentence,
-                "sentence_start": e.sentence_start, "sentence_end": e.sentence_end,
-                "event": e.event, "cameo": e.cameo,
-                "source": ";".join(r.actor or "" for r in e.source),
-                "source_code": ";".join(r.code or "" for r in e.source),
-                "target": ";".join(r.actor or "" for r in e.target),
-                "target_code": ";".join(r.code or "" for r in e.target),
-                "trigger": e.trigger,
-                "trigger_offsets": ";".join(f"{a}-{b}" for a, b in e.trigger_offsets),
-                "date": e.date or "", "date_precision": e.date_precision or "",
-                "main": int(e.main), "summary": e.summary,
-            })
+            w.writerow(
+                {
+                    "file": ev.source,
+                    "record": "event",
+                    "sentence": e.sentence,
+                    "sentence_start": e.sentence_start,
+                    "sentence_end": e.sentence_end,
+                    "event": e.event,
+                    "cameo": e.cameo,
+                    "source": ";".join(r.actor or "" for r in e.source),
+                    "source_code": ";".join(r.code or "" for r in e.source),
+                    "target": ";".join(r.actor or "" for r in e.target),
+                    "target_code": ";".join(r.code or "" for r in e.target),
+                    "trigger": e.trigger,
+                    "trigger_offsets": ";".join(f"{a}-{b}" for a, b in e.trigger_offsets),
+                    "date": e.date or "",
+                    "date_precision": e.date_precision or "",
+                    "main": int(e.main),
+                    "summary": e.summary,
+                }
+            )
         for s in ev.stances:
-            w.writerow({
-                "file": ev.source, "record": "stance", "sentence": s.sentence,
-                "sentence_start": s.sentence_start, "sentence_end": s.sentence_end,
-                "source": s.actor, "source_code": s.code or "", "trigger": s.cue,
-                "trigger_offsets": f"{s.cue_offsets[0]}-{s.cue_offsets[1]}",
-                "issue": s.issue, "direction": s.direction, "summary": s.summary,
-            })
+            w.writerow(
+                {
+                    "file": ev.source,
+                    "record": "stance",
+                    "sentence": s.sentence,
+                    "sentence_start": s.sentence_start,
+                    "sentence_end": s.sentence_end,
+                    "source": s.actor,
+                    "source_code": s.code or "",
+                    "trigger": s.cue,
+                    "trigger_offsets": f"{s.cue_offsets[0]}-{s.cue_offsets[1]}",
+                    "issue": s.issue,
+                    "direction": s.direction,
+                    "summary": s.summary,
+                }
+            )
     return buf.getvalue()
 
 
@@ -63,24 +96,45 @@ def add_commands(app: typer.Typer) -> None:
 
     @app.command("extract")
     def extract_cmd(
-        articles: Annotated[list[Path], typer.Argument(
-            help="Article files (plain text or HTML).")],
-        date: Annotated[str | None, typer.Option(
-            "--date", help="The articles' date, YYYY-MM-DD (resolves 'on Monday'); by default "
-            "a dateline in the first lines, if any.")] = None,
-        out: Annotated[Path | None, typer.Option(
-            "--out", "-o", help="Write the evidence to FILE.json or FILE.csv.")] = None,
-        scenario: Annotated[str | None, typer.Option(
-            "--scenario", "-s", help="A scenario (file or embedded name) whose issues stances "
-            "are sought for.")] = None,
-        draft: Annotated[Path | None, typer.Option(
-            "--draft", help="With --scenario: write a draft scenario update (YAML) with "
-            "suggested positions and their evidence.")] = None,
-        actors: Annotated[list[Path] | None, typer.Option(
-            "--actors", help="A user actor dictionary (YAML) extending the shipped one "
-            "(repeatable).")] = None,
-        force: Annotated[bool, typer.Option(
-            "--force", help="Replace an existing --draft or --out file.")] = False,
+        articles: Annotated[list[Path], typer.Argument(help="Article files (plain text or HTML).")],
+        date: Annotated[
+            str | None,
+            typer.Option(
+                "--date",
+                help="The articles' date, YYYY-MM-DD (resolves 'on Monday'); by default "
+                "a dateline in the first lines, if any.",
+            ),
+        ] = None,
+        out: Annotated[
+            Path | None,
+            typer.Option("--out", "-o", help="Write the evidence to FILE.json or FILE.csv."),
+        ] = None,
+        scenario: Annotated[
+            str | None,
+            typer.Option(
+                "--scenario",
+                "-s",
+                help="A scenario (file or embedded name) whose issues stances are sought for.",
+            ),
+        ] = None,
+        draft: Annotated[
+            Path | None,
+            typer.Option(
+                "--draft",
+                help="With --scenario: write a draft scenario update (YAML) with "
+                "suggested positions and their evidence.",
+            ),
+        ] = None,
+        actors: Annotated[
+            list[Path] | None,
+            typer.Option(
+                "--actors",
+                help="A user actor dictionary (YAML) extending the shipped one (repeatable).",
+            ),
+        ] = None,
+        force: Annotated[
+            bool, typer.Option("--force", help="Replace an existing --draft or --out file.")
+        ] = False,
     ) -> None:
         """Read articles into actors, coded events (PLOVER/CAMEO) and stances."""
         from detente.evidence.actors import default_actors, load_actors
@@ -89,8 +143,9 @@ def add_commands(app: typer.Typer) -> None:
         from detente.evidence.stances import resolve_scenario
 
         if draft is not None and scenario is None:
-            raise EvidenceInputError(f"{draft}: --draft needs --scenario (the scenario the "
-                                     f"draft updates)")
+            raise EvidenceInputError(
+                f"{draft}: --draft needs --scenario (the scenario the draft updates)"
+            )
         if out is not None:
             if out.suffix.lower() not in (".json", ".csv"):
                 raise EvidenceInputError(f"{out}: --out must end in .json or .csv")
@@ -114,15 +169,17 @@ def add_commands(app: typer.Typer) -> None:
         if draft is not None:
             write_draft(draft, results, sc, dictionary, force=force)
         for ev in results:
-            typer.echo(f"{ev.source}: {ev.n_sentences} sentences, {len(ev.mentions)} actor "
-                       f"mentions ({len(ev.unknown_actors)} unknown names), {len(ev.events)} "
-                       f"events, {len(ev.stances)} stances" + (f"; date {ev.date}" if ev.date
-                                                               else ""))
+            typer.echo(
+                f"{ev.source}: {ev.n_sentences} sentences, {len(ev.mentions)} actor "
+                f"mentions ({len(ev.unknown_actors)} unknown names), {len(ev.events)} "
+                f"events, {len(ev.stances)} stances" + (f"; date {ev.date}" if ev.date else "")
+            )
             for e in ev.events:
                 if e.main:
                     when = f" [{e.date}]" if e.date else ""
-                    typer.echo(f"  {e.sentence_start:>6}  {e.event:<11} {e.cameo:<5} "
-                               f"{e.summary}{when}")
+                    typer.echo(
+                        f"  {e.sentence_start:>6}  {e.event:<11} {e.cameo:<5} {e.summary}{when}"
+                    )
             for s in ev.stances:
                 typer.echo(f"  {s.sentence_start:>6}  STANCE      {s.summary}")
         if out is not None:
@@ -133,20 +190,24 @@ def add_commands(app: typer.Typer) -> None:
     @app.command("extract-eval")
     def extract_eval_cmd(
         gold: Annotated[Path, typer.Argument(help="PLOVER gold-standard records (JSON).")],
-        out: Annotated[Path | None, typer.Option(
-            "--out", "-o", help="Write the metrics as JSON.")] = None,
+        out: Annotated[
+            Path | None, typer.Option("--out", "-o", help="Write the metrics as JSON.")
+        ] = None,
     ) -> None:
         """Score the event extractor on PLOVER gold-standard records."""
         from detente.evidence.gold import evaluate_gold
 
         m = evaluate_gold(gold)
         lines = [f"{m['gold_file']}: {m['n_records']} records"]
-        lines.append(f"  event_accuracy  {m['event_accuracy']:.3f}  "
-                     f"({m['event_correct']}/{m['n_records']})")
+        lines.append(
+            f"  event_accuracy  {m['event_accuracy']:.3f}  ({m['event_correct']}/{m['n_records']})"
+        )
         for side in ("source", "target", "triple"):
-            lines.append(f"  {side + '_f1':<15} {m[side + '_f1']:.3f}  "
-                         f"(P {m[side + '_precision']:.3f}, R {m[side + '_recall']:.3f}; "
-                         f"tp {m[side + '_tp']}, fp {m[side + '_fp']}, fn {m[side + '_fn']})")
+            lines.append(
+                f"  {side + '_f1':<15} {m[side + '_f1']:.3f}  "
+                f"(P {m[side + '_precision']:.3f}, R {m[side + '_recall']:.3f}; "
+                f"tp {m[side + '_tp']}, fp {m[side + '_fp']}, fn {m[side + '_fn']})"
+            )
         if out is not None:
             if out.suffix.lower() != ".json":
                 raise EvidenceInputError(f"{out}: --out writes JSON; use a .json file name")

@@ -14,29 +14,76 @@ from dataclasses import dataclass
 __all__ = ["DateMention", "find_dates", "guess_document_date", "parse_iso_date"]
 
 _MONTHS = {
-    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4,
-    "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8, "september": 9,
-    "sep": 9, "sept": 9, "october": 10, "oct": 10, "november": 11, "nov": 11, "december": 12,
+    "january": 1,
+    "jan": 1,
+    "february": 2,
+    "feb": 2,
+    "march": 3,
+    "mar": 3,
+    "april": 4,
+    "apr": 4,
+    "may": 5,
+    "june": 6,
+    "jun": 6,
+    "july": 7,
+    "jul": 7,
+    "august": 8,
+    "aug": 8,
+    "september": 9,
+    "sep": 9,
+    "sept": 9,
+    "october": 10,
+    "oct": 10,
+    "november": 11,
+    "nov": 11,
+    "december": 12,
     "dec": 12,
 }
-_WEEKDAYS = {"monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4,
-             "saturday": 5, "sunday": 6}
-_MON = (r"(?P<mon>January|February|March|April|May|June|July|August|September|October|November"
-        r"|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?")
+_WEEKDAYS = {
+    "monday": 0,
+    "tuesday": 1,
+    "wednesday": 2,
+    "thursday": 3,
+    "friday": 4,
+    "saturday": 5,
+    "sunday": 6,
+}
+_MON = (
+    r"(?P<mon>January|February|March|April|May|June|July|August|September|October|November"
+    r"|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?"
+)
 _PATTERNS = [
     ("iso", re.compile(r"\b(?P<y>(?:19|20)\d\d)-(?P<m>[01]\d)-(?P<d>[0-3]\d)\b")),
     ("mdy", re.compile(_MON + r"\s+(?P<d>[0-3]?\d)(?:st|nd|rd|th)?,?\s*(?P<y>(?:19|20)\d\d)\b")),
-    ("dmy", re.compile(r"\b(?P<d>[0-3]?\d)(?:st|nd|rd|th)?\s+" + _MON + r",?\s+(?P<y>(?:19|20)\d\d)\b")),
+    (
+        "dmy",
+        re.compile(r"\b(?P<d>[0-3]?\d)(?:st|nd|rd|th)?\s+" + _MON + r",?\s+(?P<y>(?:19|20)\d\d)\b"),
+    ),
     ("md", re.compile(_MON + r"\s+(?P<d>[0-3]?\d)(?:st|nd|rd|th)?\b(?!\s*,?\s*(?:19|20)\d\d)")),
-    ("dm", re.compile(r"\b(?P<d>[0-3]?\d)(?:st|nd|rd|th)?\s+" + _MON + r"(?!\s*,?\s*(?:19|20)\d\d)")),
+    (
+        "dm",
+        re.compile(r"\b(?P<d>[0-3]?\d)(?:st|nd|rd|th)?\s+" + _MON + r"(?!\s*,?\s*(?:19|20)\d\d)"),
+    ),
     ("my", re.compile(r"\b" + _MON + r"\s+(?:of\s+)?(?P<y>(?:19|20)\d\d)\b")),
-    ("m", re.compile(r"\b(?:in|last|next|since|until|by|early|late|mid|mid-|this)\s+" + _MON
-                     + r"(?!\s*[0-3]?\d)(?!\s*,?\s*(?:19|20)\d\d)")),
+    (
+        "m",
+        re.compile(
+            r"\b(?:in|last|next|since|until|by|early|late|mid|mid-|this)\s+"
+            + _MON
+            + r"(?!\s*[0-3]?\d)(?!\s*,?\s*(?:19|20)\d\d)"
+        ),
+    ),
     ("y", re.compile(r"\b(?:in|since|until|by|of|early|late|mid-?)\s+(?P<y>(?:19|20)\d\d)\b")),
     ("wd", re.compile(r"\b(?P<wd>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")),
-    ("rel", re.compile(r"\b(?P<rel>today|yesterday|tomorrow|last week|last month|last year|"
-                       r"this week|this month|this year|last weekend|next week|next month|"
-                       r"next year)\b", re.IGNORECASE)),
+    (
+        "rel",
+        re.compile(
+            r"\b(?P<rel>today|yesterday|tomorrow|last week|last month|last year|"
+            r"this week|this month|this year|last weekend|next week|next month|"
+            r"next year)\b",
+            re.IGNORECASE,
+        ),
+    ),
 ]
 
 
@@ -72,8 +119,9 @@ def _safe_date(y: int, m: int, d: int) -> dt.date | None:
         return None
 
 
-def find_dates(text: str, start: int, end: int, ref: dt.date | None,
-               future: bool = False) -> list[DateMention]:
+def find_dates(
+    text: str, start: int, end: int, ref: dt.date | None, future: bool = False
+) -> list[DateMention]:
     """Date expressions in ``text[start:end]``, resolved against ``ref`` where needed."""
     out: list[DateMention] = []
     taken: list[tuple[int, int]] = []
@@ -94,8 +142,7 @@ def find_dates(text: str, start: int, end: int, ref: dt.date | None,
     return out
 
 
-def _resolve(kind: str, m: re.Match, ref: dt.date | None, future: bool
-             ) -> tuple[str | None, str]:
+def _resolve(kind: str, m: re.Match, ref: dt.date | None, future: bool) -> tuple[str | None, str]:
     g = m.groupdict()
     mon = _MONTHS.get((g.get("mon") or "").lower().rstrip("."))
     if kind == "iso":

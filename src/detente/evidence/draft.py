@@ -45,8 +45,11 @@ def scenario_actor_map(scenario: Scenario, actors: ActorDictionary) -> dict[str,
             if not label:
                 continue
             toks = tokenize(label)
-            ms = [m for m in find_mentions(toks, label, actors, frozenset(t.text for t in toks))
-                  if m.actor]
+            ms = [
+                m
+                for m in find_mentions(toks, label, actors, frozenset(t.text for t in toks))
+                if m.actor
+            ]
             if ms:
                 out.setdefault(ms[0].actor, a.id)
                 break
@@ -57,8 +60,9 @@ def _round(x: float) -> float:
     return float(round(x, 1))
 
 
-def build_draft(evidence: list[Evidence], scenario: Scenario | str | Path,
-                actors: ActorDictionary | None = None) -> dict[str, Any]:
+def build_draft(
+    evidence: list[Evidence], scenario: Scenario | str | Path, actors: ActorDictionary | None = None
+) -> dict[str, Any]:
     """The draft update as plain data (see :func:`write_draft`)."""
     actors = actors or default_actors()
     sc = resolve_scenario(scenario)
@@ -80,17 +84,24 @@ def build_draft(evidence: list[Evidence], scenario: Scenario | str | Path,
     new_actors = []
     for aid, offs in sorted(counts.items(), key=lambda kv: (-len(kv[1]), kv[0])):
         a = actors.actors[aid]
-        new_actors.append({
-            "id": aid, "name": a.name, "code": a.code, "kind": a.kind,
-            "mentions": len(offs), "in_events": aid in involved,
-            "evidence": offs[:_MAX_EVIDENCE],
-        })
+        new_actors.append(
+            {
+                "id": aid,
+                "name": a.name,
+                "code": a.code,
+                "kind": a.kind,
+                "mentions": len(offs),
+                "in_events": aid in involved,
+                "evidence": offs[:_MAX_EVIDENCE],
+            }
+        )
 
     unknown: dict[str, dict[str, Any]] = {}
     for ev in evidence:
         for u in ev.unknown_actors:
-            slot = unknown.setdefault(u.text, {"text": u.text, "role": u.role, "mentions": 0,
-                                               "evidence": []})
+            slot = unknown.setdefault(
+                u.text, {"text": u.text, "role": u.role, "mentions": 0, "evidence": []}
+            )
             slot["mentions"] += u.count
             for s, e in u.offsets:
                 if len(slot["evidence"]) < _MAX_EVIDENCE:
@@ -111,28 +122,38 @@ def build_draft(evidence: list[Evidence], scenario: Scenario | str | Path,
         net = sum(st.direction for _, st in items) / len(items)
         value = _round((lo + hi) / 2 + net * _REACH * (hi - lo))
         entry: dict[str, Any] = {
-            "actor": sid, "issue": iid,
+            "actor": sid,
+            "issue": iid,
             "direction": 1 if net > 0 else -1 if net < 0 else 0,
             "net_direction": _round(net),
-            "toward": (iss.scale.high_label if net > 0 else iss.scale.low_label
-                       if net < 0 else "mixed evidence"),
+            "toward": (
+                iss.scale.high_label
+                if net > 0
+                else iss.scale.low_label
+                if net < 0
+                else "mixed evidence"
+            ),
             "suggested_value": value,
             "n_statements": len(items),
         }
         current = sc.stance(sid, iid)
         if current is not None:
             pos = current.position
-            entry["current"] = {"value": pos.value,
-                                "range": list(pos.range) if pos.range else None}
+            entry["current"] = {"value": pos.value, "range": list(pos.range) if pos.range else None}
             mid = (lo + hi) / 2
             entry["agrees_with_current"] = bool(net == 0 or (pos.value - mid) * net > 0)
         else:
             entry["current"] = None
-        entry["evidence"] = [{
-            "file": ev.source, "sentence": [st.sentence_start, st.sentence_end],
-            "cue": list(st.cue_offsets), "keyword": list(st.keyword_offsets),
-            "summary": st.summary,
-        } for ev, st in items[:_MAX_EVIDENCE]]
+        entry["evidence"] = [
+            {
+                "file": ev.source,
+                "sentence": [st.sentence_start, st.sentence_end],
+                "cue": list(st.cue_offsets),
+                "keyword": list(st.keyword_offsets),
+                "summary": st.summary,
+            }
+            for ev, st in items[:_MAX_EVIDENCE]
+        ]
         suggestions.append(entry)
 
     events = []
@@ -141,20 +162,37 @@ def build_draft(evidence: list[Evidence], scenario: Scenario | str | Path,
             ids = {amap.get(r.actor) for r in e.source + e.target if r.actor}
             if not ids - {None}:
                 continue
-            events.append({"file": ev.source, "summary": e.summary, "event": e.event,
-                           "cameo": e.cameo, "date": e.date,
-                           "sentence": [e.sentence_start, e.sentence_end],
-                           "trigger": [list(t) for t in e.trigger_offsets]})
+            events.append(
+                {
+                    "file": ev.source,
+                    "summary": e.summary,
+                    "event": e.event,
+                    "cameo": e.cameo,
+                    "date": e.date,
+                    "sentence": [e.sentence_start, e.sentence_end],
+                    "trigger": [list(t) for t in e.trigger_offsets],
+                }
+            )
 
     return {
         "draft_for": sc.id,
         "generated_by": "detente extract",
         "generated_on": dt.date.today().isoformat(),
-        "note": ("Suggestions for review. Nothing here changes the scenario: values a person "
-                 "entered are shown under 'current' and are never overwritten. Offsets are "
-                 "character offsets into each article's text."),
-        "articles": [{"file": ev.source, "date": ev.date, "sentences": ev.n_sentences,
-                      "events": len(ev.events), "stances": len(ev.stances)} for ev in evidence],
+        "note": (
+            "Suggestions for review. Nothing here changes the scenario: values a person "
+            "entered are shown under 'current' and are never overwritten. Offsets are "
+            "character offsets into each article's text."
+        ),
+        "articles": [
+            {
+                "file": ev.source,
+                "date": ev.date,
+                "sentences": ev.n_sentences,
+                "events": len(ev.events),
+                "stances": len(ev.stances),
+            }
+            for ev in evidence
+        ],
         "suggested_positions": suggestions,
         "new_actors": new_actors,
         "unknown_actors": sorted(unknown.values(), key=lambda u: (-u["mentions"], u["text"])),
@@ -162,19 +200,28 @@ def build_draft(evidence: list[Evidence], scenario: Scenario | str | Path,
     }
 
 
-def write_draft(path: str | Path, evidence: list[Evidence], scenario: Scenario | str | Path,
-                actors: ActorDictionary | None = None, force: bool = False) -> dict[str, Any]:
+def write_draft(
+    path: str | Path,
+    evidence: list[Evidence],
+    scenario: Scenario | str | Path,
+    actors: ActorDictionary | None = None,
+    force: bool = False,
+) -> dict[str, Any]:
     """Write the draft to ``path`` (YAML); refuses to replace an existing file unless ``force``
     (a draft may already hold a person's edits). The write is atomic."""
     p = Path(path)
     if p.exists() and not force:
-        raise EvidenceInputError(f"{p}: already exists (it may hold an analyst's edits); "
-                                 f"choose another path or pass --force")
+        raise EvidenceInputError(
+            f"{p}: already exists (it may hold an analyst's edits); "
+            f"choose another path or pass --force"
+        )
     if p.suffix.lower() not in (".yaml", ".yml"):
         raise EvidenceInputError(f"{p}: a draft is written as YAML (.yaml or .yml)")
     data = build_draft(evidence, scenario, actors)
-    text = ("# Draft scenario update from `detente extract`: suggestions for an analyst.\n"
-            + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100))
+    text = (
+        "# Draft scenario update from `detente extract`: suggestions for an analyst.\n"
+        + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    )
     _atomic_write(p, text)
     return data
 

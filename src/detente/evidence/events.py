@@ -41,18 +41,63 @@ COOPERATIVE = frozenset(["AGREE", "CONSULT", "SUPPORT", "COOPERATE", "AID", "CON
 HOSTILE = frozenset(["PROTEST", "MOBILIZE", "SANCTION", "COERCE", "ASSAULT", "FIGHT", "THREATEN"])
 RECIPROCAL = frozenset(["AGREE", "CONSULT", "COOPERATE", "SUPPORT"])
 
-_BOUNDARY = frozenset(";:.!?()[]\"“”")
+_BOUNDARY = frozenset(';:.!?()[]"“”')
 _SUBORDINATORS = frozenset(
-    ["after", "following", "because", "since", "when", "while", "as", "if", "unless", "before", "despite", "although", "though", "whereas", "until", "who", "which", "whose", "whom", "where", "amid"]
+    [
+        "after",
+        "following",
+        "because",
+        "since",
+        "when",
+        "while",
+        "as",
+        "if",
+        "unless",
+        "before",
+        "despite",
+        "although",
+        "though",
+        "whereas",
+        "until",
+        "who",
+        "which",
+        "whose",
+        "whom",
+        "where",
+        "amid",
+    ]
 )
 _GENERIC_VIOLENCE = frozenset(("190",))
 _GERUND_LEADS = frozenset(("by", "after", "before", "while", "without", "since", "when", "in"))
 _PRONOUNS = frozenset(["it", "they", "he", "she", "we", "its", "their", "his", "her"])
 _BE = frozenset(["be", "is", "are", "was", "were", "been", "being"])
-_SPEECH = frozenset(["say", "said", "says", "tell", "told", "announce", "announced", "announces", "report", "reported", "reports", "add", "added", "adds", "state", "stated", "states", "declare", "declared"])
+_SPEECH = frozenset(
+    [
+        "say",
+        "said",
+        "says",
+        "tell",
+        "told",
+        "announce",
+        "announced",
+        "announces",
+        "report",
+        "reported",
+        "reports",
+        "add",
+        "added",
+        "adds",
+        "state",
+        "stated",
+        "states",
+        "declare",
+        "declared",
+    ]
+)
 
 
 # -- the lexicon ----------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True, slots=True)
 class _Item:
@@ -129,8 +174,9 @@ def default_lexicon() -> Lexicon:
 @lru_cache(maxsize=1)
 def cameo_table() -> dict[str, tuple[str, str, str]]:
     """CAMEO code -> (name, PLOVER category, PLOVER mode), from ``data/cameo_plover.csv``."""
-    text = resources.files("detente.evidence").joinpath("data", "cameo_plover.csv").read_text(
-        "utf-8")
+    text = (
+        resources.files("detente.evidence").joinpath("data", "cameo_plover.csv").read_text("utf-8")
+    )
     rows = csv.DictReader(ln for ln in text.splitlines() if not ln.startswith("#"))
     return {r["cameo"]: (r["name"], r["plover"], r["mode"]) for r in rows}
 
@@ -146,6 +192,7 @@ def plover_of(code: str) -> str:
 
 # -- matching -------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True, slots=True)
 class _Match:
     ti: int
@@ -156,8 +203,9 @@ class _Match:
     surface: int = 0  # pattern words equal to the token as written ("bombing"), not a lemma
 
 
-def _match_all(index: dict[str, list[Pattern]], toks: list[Token],
-               lem: list[frozenset[str]], low: list[str]) -> list[_Match]:
+def _match_all(
+    index: dict[str, list[Pattern]], toks: list[Token], lem: list[frozenset[str]], low: list[str]
+) -> list[_Match]:
     out: list[_Match] = []
     n = len(toks)
     for i in range(n):
@@ -200,8 +248,9 @@ def _match_all(index: dict[str, list[Pattern]], toks: list[Token],
 def _non_overlapping(matches: list[_Match]) -> list[_Match]:
     # Ties are broken by how many words match as written ("bombing" over "bomb"), then by the
     # more specific code and the code itself, so that the result never depends on set order.
-    ranked = sorted(matches, key=lambda m: (-m.size, m.ti, -(m.tj - m.ti), -m.surface,
-                                            -len(m.label), m.label))
+    ranked = sorted(
+        matches, key=lambda m: (-m.size, m.ti, -(m.tj - m.ti), -m.surface, -len(m.label), m.label)
+    )
     taken: list[_Match] = []
     used: set[int] = set()
     for m in ranked:
@@ -216,27 +265,100 @@ def _non_overlapping(matches: list[_Match]) -> list[_Match]:
 
 # -- composition ----------------------------------------------------------------------------------
 
-_INTENT_CODE = {"CONSULT": "036", "SUPPORT": "032", "COOPERATE": "031", "AID": "033",
-                "CONCEDE": "035", "RETREAT": "035", "AGREE": "030"}
-_INTENT_SPECIFIC = {"087": "0356", "0871": "0356", "0873": "0356", "0874": "0356",
-                    "084": "0353", "085": "0354", "086": "0355", "081": "0351", "045": "039",
-                    "071": "0331", "072": "0332", "073": "0333", "074": "0334", "061": "0311",
-                    "062": "0312", "063": "0313", "064": "0314", "083": "034", "037": "037",
-                    "038": "038", "036": "036"}
-_THREAT_SPECIFIC = {"161": "1313", "162": "1311", "163": "1312", "164": "134", "165": "135",
-                    "166": "136", "1722": "1322", "1723": "1323", "1724": "1324", "175": "137",
-                    "191": "1381", "192": "1382", "204": "1385"}
-_THREAT_ROOT = {"16": "131", "17": "132", "18": "1383", "19": "1384", "20": "1383",
-                "14": "133", "15": "138"}
-_DEMAND_CODE = {"CONSULT": "106", "SUPPORT": "102", "COOPERATE": "101", "AID": "103",
-                "CONCEDE": "104", "RETREAT": "105", "AGREE": "107"}
-_DEMAND_SPECIFIC = {"081": "1051", "084": "1053", "085": "1054", "086": "1055", "087": "1056",
-                    "0871": "1056", "045": "108", "071": "1031", "072": "1032", "073": "1033",
-                    "074": "1034"}
-_REJECT_CODE = {"CONSULT": "125", "COOPERATE": "121", "AID": "122", "CONCEDE": "123",
-                "RETREAT": "124"}
-_REJECT_SPECIFIC = {"084": "1243", "085": "1244", "086": "1245", "087": "1246",
-                    "0871": "1246", "045": "126", "057": "127"}
+_INTENT_CODE = {
+    "CONSULT": "036",
+    "SUPPORT": "032",
+    "COOPERATE": "031",
+    "AID": "033",
+    "CONCEDE": "035",
+    "RETREAT": "035",
+    "AGREE": "030",
+}
+_INTENT_SPECIFIC = {
+    "087": "0356",
+    "0871": "0356",
+    "0873": "0356",
+    "0874": "0356",
+    "084": "0353",
+    "085": "0354",
+    "086": "0355",
+    "081": "0351",
+    "045": "039",
+    "071": "0331",
+    "072": "0332",
+    "073": "0333",
+    "074": "0334",
+    "061": "0311",
+    "062": "0312",
+    "063": "0313",
+    "064": "0314",
+    "083": "034",
+    "037": "037",
+    "038": "038",
+    "036": "036",
+}
+_THREAT_SPECIFIC = {
+    "161": "1313",
+    "162": "1311",
+    "163": "1312",
+    "164": "134",
+    "165": "135",
+    "166": "136",
+    "1722": "1322",
+    "1723": "1323",
+    "1724": "1324",
+    "175": "137",
+    "191": "1381",
+    "192": "1382",
+    "204": "1385",
+}
+_THREAT_ROOT = {
+    "16": "131",
+    "17": "132",
+    "18": "1383",
+    "19": "1384",
+    "20": "1383",
+    "14": "133",
+    "15": "138",
+}
+_DEMAND_CODE = {
+    "CONSULT": "106",
+    "SUPPORT": "102",
+    "COOPERATE": "101",
+    "AID": "103",
+    "CONCEDE": "104",
+    "RETREAT": "105",
+    "AGREE": "107",
+}
+_DEMAND_SPECIFIC = {
+    "081": "1051",
+    "084": "1053",
+    "085": "1054",
+    "086": "1055",
+    "087": "1056",
+    "0871": "1056",
+    "045": "108",
+    "071": "1031",
+    "072": "1032",
+    "073": "1033",
+    "074": "1034",
+}
+_REJECT_CODE = {
+    "CONSULT": "125",
+    "COOPERATE": "121",
+    "AID": "122",
+    "CONCEDE": "123",
+    "RETREAT": "124",
+}
+_REJECT_SPECIFIC = {
+    "084": "1243",
+    "085": "1244",
+    "086": "1245",
+    "087": "1246",
+    "0871": "1246",
+    "045": "126",
+    "057": "127",
+}
 
 
 def _threat_code(code: str) -> str:
@@ -276,6 +398,7 @@ def _compose(frame: str, code: str) -> str | None:
 
 
 # -- events ---------------------------------------------------------------------------------------
+
 
 @dataclass
 class CodedEvent:
@@ -328,15 +451,19 @@ def _chain(mentions: list[Mention], m: Mention, low: list[str], step: int) -> li
         if step < 0:
             cands = [x for x in mentions if x.tj <= cur.ti and cur.ti - x.tj <= 3]
             nxt = max(cands, key=lambda x: x.tj) if cands else None
-            between = low[nxt.tj:cur.ti] if nxt else []
+            between = low[nxt.tj : cur.ti] if nxt else []
         else:
             cands = [x for x in mentions if x.ti >= cur.tj and x.ti - cur.tj <= 3]
             nxt = min(cands, key=lambda x: x.ti) if cands else None
-            between = low[cur.tj:nxt.ti] if nxt else []
+            between = low[cur.tj : nxt.ti] if nxt else []
         if between[-3:] == ["as", "well", "as"]:
             between = between[:-3] + ["and"]  # "Russia as well as China"
-        if nxt is None or not between or not all(w in _LINK_WORDS for w in between) \
-                or not ("and" in between or "," in between or "&" in between):
+        if (
+            nxt is None
+            or not between
+            or not all(w in _LINK_WORDS for w in between)
+            or not ("and" in between or "," in between or "&" in between)
+        ):
             break
         group.append(nxt)
         links.append("and" in between or "&" in between)
@@ -348,11 +475,27 @@ def _chain(mentions: list[Mention], m: Mention, low: list[str], step: int) -> li
         group.reverse()
     else:
         last_and = max((k for k, x in enumerate(links) if x), default=-1)
-        group = group[:last_and + 2]
+        group = group[: last_and + 2]
     return group
 
 
-_DETS = frozenset(["the", "a", "an", "its", "their", "his", "her", "this", "that", "these", "those", "last", "recent"])
+_DETS = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "its",
+        "their",
+        "his",
+        "her",
+        "this",
+        "that",
+        "these",
+        "those",
+        "last",
+        "recent",
+    ]
+)
 
 
 def _in_pp(low: list[str], start: int) -> bool:
@@ -365,13 +508,15 @@ def _in_pp(low: list[str], start: int) -> bool:
     return k >= 0 and low[k] in _PREPOSITIONS and low[k] != "to"
 
 
-def _coord_left(mentions: list[Mention], m: Mention, toks: list[Token], low: list[str]
-                ) -> list[Mention]:
+def _coord_left(
+    mentions: list[Mention], m: Mention, toks: list[Token], low: list[str]
+) -> list[Mention]:
     return _chain(mentions, m, low, -1)
 
 
-def _coord_right(mentions: list[Mention], m: Mention, toks: list[Token], low: list[str]
-                 ) -> list[Mention]:
+def _coord_right(
+    mentions: list[Mention], m: Mention, toks: list[Token], low: list[str]
+) -> list[Mention]:
     return _chain(mentions, m, low, +1)
 
 
@@ -415,14 +560,18 @@ def _before_aside(mentions: list[Mention], start: int, toks: list[Token], low: l
     if low[o + 1] in _RELATIVES:
         return o
     head = [m for m in mentions if m.tj == o]
-    if head and any(m.ti > o and m.tj <= k for m in mentions) and not any(
-            low[j] in ("and", "&") for j in range(o + 1, k)):
+    if (
+        head
+        and any(m.ti > o and m.tj <= k for m in mentions)
+        and not any(low[j] in ("and", "&") for j in range(o + 1, k))
+    ):
         return o
     return start
 
 
-def _find_source(mentions: list[Mention], start: int, toks: list[Token], low: list[str]
-                 ) -> list[Mention]:
+def _find_source(
+    mentions: list[Mention], start: int, toks: list[Token], low: list[str]
+) -> list[Mention]:
     left = [m for m in mentions if m.tj <= start]
     if not left:
         return []
@@ -439,8 +588,7 @@ def _find_source(mentions: list[Mention], start: int, toks: list[Token], low: li
         c = k - 1
         while c >= 0 and toks[c].text not in ",;:" and low[c] not in _SUBORDINATORS:
             c -= 1
-        subj = _subject([m for m in mentions if m.ti > c], k, low) or \
-            _subject(mentions, k, low)
+        subj = _subject([m for m in mentions if m.ti > c], k, low) or _subject(mentions, k, low)
         if subj is not None:
             return _coord_right(mentions, subj, toks, low)
     start = _before_aside(mentions, start, toks, low)
@@ -458,21 +606,38 @@ def _find_source(mentions: list[Mention], start: int, toks: list[Token], low: li
 
 
 _TARGET_STOPS = frozenset(["who", "which", "whose", "whom", "where", "while", "whereas", "but"])
-_TIME_CLAUSES = frozenset(["following", "after", "before", "because", "since", "unless", "although",
-                           "though", "until", "despite", "amid"])
+_TIME_CLAUSES = frozenset(
+    [
+        "following",
+        "after",
+        "before",
+        "because",
+        "since",
+        "unless",
+        "although",
+        "though",
+        "until",
+        "despite",
+        "amid",
+    ]
+)
 
 
-def _find_target(mentions: list[Mention], after: int, toks: list[Token], low: list[str],
-                 exclude: set[str | None]) -> list[Mention]:
+def _find_target(
+    mentions: list[Mention], after: int, toks: list[Token], low: list[str], exclude: set[str | None]
+) -> list[Mention]:
     for m in mentions:
         if m.ti < after:
             continue
         # Stop at an attribution ("..., officials said") or a new sentence part.
-        if any(toks[k].text in ";" or low[k] in _SPEECH and k > after + 1
-               for k in range(after, m.ti)):
+        if any(
+            toks[k].text in ";" or low[k] in _SPEECH and k > after + 1 for k in range(after, m.ti)
+        ):
             return []
-        if any(low[k] in _TARGET_STOPS and toks[k - 1].text == "," or low[k] in _TIME_CLAUSES
-               for k in range(after, m.ti)):
+        if any(
+            low[k] in _TARGET_STOPS and toks[k - 1].text == "," or low[k] in _TIME_CLAUSES
+            for k in range(after, m.ti)
+        ):
             # A new clause ("following a government offensive", ", which ...") holds no target.
             return []
         if _attribution(m, toks, low):
@@ -502,8 +667,9 @@ def _attribution(m: Mention, toks: list[Token], low: list[str]) -> bool:
     return False
 
 
-def code_events(toks: list[Token], mentions: list[Mention], lexicon: Lexicon | None = None
-                ) -> list[CodedEvent]:
+def code_events(
+    toks: list[Token], mentions: list[Mention], lexicon: Lexicon | None = None
+) -> list[CodedEvent]:
     """Events in one sentence, in order, the main one flagged."""
     lex = lexicon or default_lexicon()
     low = [t.lower for t in toks]
@@ -512,16 +678,27 @@ def code_events(toks: list[Token], mentions: list[Mention], lexicon: Lexicon | N
     for m in mentions:
         inside.update(range(m.ti, m.tj))
     # A capitalised word inside a sentence is a name, not a trigger ("in March 2011").
-    proper = {i for i, t in enumerate(toks) if i > 0 and t.is_cap and not t.text.isupper()
-              and toks[i - 1].text not in ("\"", "“", "(", ":")}
-    actions = [a for a in _non_overlapping(_match_all(lex.actions, toks, lem, low))
-               if a.ti not in inside and a.ti not in proper]
+    proper = {
+        i
+        for i, t in enumerate(toks)
+        if i > 0
+        and t.is_cap
+        and not t.text.isupper()
+        and toks[i - 1].text not in ('"', "“", "(", ":")
+    }
+    actions = [
+        a
+        for a in _non_overlapping(_match_all(lex.actions, toks, lem, low))
+        if a.ti not in inside and a.ti not in proper
+    ]
     wrappers = [w for w in _match_all(lex.wrappers, toks, lem, low) if w.ti not in inside]
     # Longest wrapper per start.
     best: dict[int, _Match] = {}
     for w in wrappers:
-        if w.ti not in best or (w.tj - w.ti, w.label) > (best[w.ti].tj - best[w.ti].ti,
-                                                         best[w.ti].label):
+        if w.ti not in best or (w.tj - w.ti, w.label) > (
+            best[w.ti].tj - best[w.ti].ti,
+            best[w.ti].label,
+        ):
             best[w.ti] = w
     wrappers = sorted(best.values(), key=lambda w: w.ti)
 
@@ -537,7 +714,7 @@ def code_events(toks: list[Token], mentions: list[Mention], lexicon: Lexicon | N
                     frame = w
                     break
                 continue
-            gap = toks[w.tj:a.ti]
+            gap = toks[w.tj : a.ti]
             if len(gap) > 3 or any(t.text in _BOUNDARY or t.text == "," for t in gap):
                 break
             if any(x.ti > w.ti and x.ti < a.ti for x in actions if x is not a):
@@ -555,8 +732,13 @@ def code_events(toks: list[Token], mentions: list[Mention], lexicon: Lexicon | N
             spans.insert(0, (frame.ti, frame.tj))
             start = frame.ti
             # A "never/not" before the frame ("will not") is handled by the frame itself.
-            prev = [w for w in wrappers if w.tj <= frame.ti and frame.ti - w.tj <= 1
-                    and w.label in ("threaten", "reject", "demand")]
+            prev = [
+                w
+                for w in wrappers
+                if w.tj <= frame.ti
+                and frame.ti - w.tj <= 1
+                and w.label in ("threaten", "reject", "demand")
+            ]
             if prev and frame.label in ("intent", "agree", "pledge", "negate", "hedge"):
                 outer = prev[-1]
                 code = _compose(outer.label, code) if code else None
@@ -584,8 +766,9 @@ def code_events(toks: list[Token], mentions: list[Mention], lexicon: Lexicon | N
             continue
         if any(a.ti <= w.ti < a.tj or w.ti <= a.ti < w.tj for a in actions):
             continue
-        events.append(CodedEvent(code, plover_of(code), w.ti, w.tj, [(w.ti, w.tj)], [], [],
-                                 frame=w.label))
+        events.append(
+            CodedEvent(code, plover_of(code), w.ti, w.tj, [(w.ti, w.tj)], [], [], frame=w.label)
+        )
     events.sort(key=lambda e: e.ti)
 
     for ev in events:
@@ -593,8 +776,12 @@ def code_events(toks: list[Token], mentions: list[Mention], lexicon: Lexicon | N
         ev.subordinate = _is_subordinate(toks, low, ev.ti) or _in_pp(low, ev.ti)
     for prev, ev in itertools.pairwise(events):
         # The object of a subordinate act is part of it: "in condemning the attack".
-        if prev.subordinate and not ev.subordinate and prev.tj <= ev.ti <= prev.tj + 3 and all(
-                low[k] in _DETS for k in range(prev.tj, ev.ti)):
+        if (
+            prev.subordinate
+            and not ev.subordinate
+            and prev.tj <= ev.ti <= prev.tj + 3
+            and all(low[k] in _DETS for k in range(prev.tj, ev.ti))
+        ):
             ev.subordinate = True
     if events:
         main = min(events, key=lambda e: (e.subordinate, e.ti))
@@ -602,25 +789,55 @@ def code_events(toks: list[Token], mentions: list[Mention], lexicon: Lexicon | N
         if main.cameo in _GENERIC_VIOLENCE:
             # "were killed by a roadside bomb": the weapon says which kind of violence it was.
             for e in events:
-                by_weapon = e.ti > main.tj and e.ti - main.tj <= 4 and "by" in low[main.tj:e.ti]
-                if e is not main and e.cameo not in _GENERIC_VIOLENCE and \
-                        e.plover in ("FIGHT", "ASSAULT") and (not e.subordinate or by_weapon):
+                by_weapon = e.ti > main.tj and e.ti - main.tj <= 4 and "by" in low[main.tj : e.ti]
+                if (
+                    e is not main
+                    and e.cameo not in _GENERIC_VIOLENCE
+                    and e.plover in ("FIGHT", "ASSAULT")
+                    and (not e.subordinate or by_weapon)
+                ):
                     main.cameo, main.plover = e.cameo, e.plover
                     main.trigger_spans = main.trigger_spans + e.trigger_spans
                     break
     return events
 
 
-_CROWDS = frozenset([
-    "protesters", "protestors", "demonstrators", "marchers", "students", "workers", "strikers",
-    "villagers", "residents", "farmers", "peasants", "refugees", "citizens", "youths", "people",
-    "crowd", "crowds", "mob", "supporters", "activists", "women", "teachers", "miners",
-    "worshippers", "prisoners", "inmates", "population"
-])
+_CROWDS = frozenset(
+    [
+        "protesters",
+        "protestors",
+        "demonstrators",
+        "marchers",
+        "students",
+        "workers",
+        "strikers",
+        "villagers",
+        "residents",
+        "farmers",
+        "peasants",
+        "refugees",
+        "citizens",
+        "youths",
+        "people",
+        "crowd",
+        "crowds",
+        "mob",
+        "supporters",
+        "activists",
+        "women",
+        "teachers",
+        "miners",
+        "worshippers",
+        "prisoners",
+        "inmates",
+        "population",
+    ]
+)
 # Verbs whose plural subject acts on itself: "India and Pakistan exchanged fire", "... clashed".
 _MUTUAL = ("exchang", "swap", "clash", "fought", "fight")
-_VENUE_CATEGORIES = frozenset(["CONSULT", "AGREE", "SUPPORT", "COOPERATE", "PROTEST", "RETREAT",
-                               "CONCEDE"])
+_VENUE_CATEGORIES = frozenset(
+    ["CONSULT", "AGREE", "SUPPORT", "COOPERATE", "PROTEST", "RETREAT", "CONCEDE"]
+)
 
 
 def _is_venue(m: Mention, low: list[str], ev: CodedEvent) -> bool:
@@ -653,25 +870,65 @@ def _place_after(mentions: list[Mention], after: int, low: list[str]) -> Mention
         k = m.ti - 1
         while k >= after and (low[k] in _DETS or low[k] in _REGION or low[k] == "of"):
             k -= 1
-        if k >= after and low[k] in _LOCATIVES and m.code and (
-                m.kind in ("state", "place") or m.how == "capital"):
+        if (
+            k >= after
+            and low[k] in _LOCATIVES
+            and m.code
+            and (m.kind in ("state", "place") or m.how == "capital")
+        ):
             return m
         return None
     return None
 
 
-_PARTICIPLES = frozenset(["held", "led", "brokered", "hosted", "convened", "organised",
-                          "organized", "sponsored", "mediated", "chaired", "backed", "signed",
-                          "agreed", "proposed", "launched", "arranged", "called", "initiated"])
-_MEETINGS = frozenset(["talks", "talk", "meeting", "meetings", "summit", "conference",
-                       "negotiations", "consultations", "deal", "agreement", "accord", "truce",
-                       "ceasefire", "process", "round", "session"])
+_PARTICIPLES = frozenset(
+    [
+        "held",
+        "led",
+        "brokered",
+        "hosted",
+        "convened",
+        "organised",
+        "organized",
+        "sponsored",
+        "mediated",
+        "chaired",
+        "backed",
+        "signed",
+        "agreed",
+        "proposed",
+        "launched",
+        "arranged",
+        "called",
+        "initiated",
+    ]
+)
+_MEETINGS = frozenset(
+    [
+        "talks",
+        "talk",
+        "meeting",
+        "meetings",
+        "summit",
+        "conference",
+        "negotiations",
+        "consultations",
+        "deal",
+        "agreement",
+        "accord",
+        "truce",
+        "ceasefire",
+        "process",
+        "round",
+        "session",
+    ]
+)
 
 
 def _nominal_passive_by(ev: CodedEvent, toks: list[Token], low: list[str]) -> int | None:
     """Where the "by" of a passive whose subject is the event's noun stands: "the talks were
     convened by ...", "the deal was brokered by ..."; None for any other construction."""
-    a, b = ev.trigger_spans[-1]
+    _, b = ev.trigger_spans[-1]
     if ev.plover not in _VENUE_CATEGORIES or low[b - 1] not in _MEETINGS:
         return None
     k = b
@@ -684,8 +941,7 @@ def _nominal_passive_by(ev: CodedEvent, toks: list[Token], low: list[str]) -> in
     return None
 
 
-def _agents(mentions: list[Mention], by: int, toks: list[Token], low: list[str]
-            ) -> list[Mention]:
+def _agents(mentions: list[Mention], by: int, toks: list[Token], low: list[str]) -> list[Mention]:
     """The agents named after a passive's "by": a co-ordinated list, with the members of a
     group the list describes in an apposition that ends the clause ("by France and the two
     other powers with troops nearby, Germany and Poland")."""
@@ -695,40 +951,106 @@ def _agents(mentions: list[Mention], by: int, toks: list[Token], low: list[str]
     group = _coord_right(mentions, first[0], toks, low)
     end = group[-1].tj
     if end < len(low) and low[end] == "and":
-        comma = next((k for k in range(end + 1, min(len(low), end + 16))
-                      if toks[k].text in ",;" or toks[k].text in _BOUNDARY), None)
-        if comma is not None and toks[comma].text == "," and comma - end > 2 and \
-                not any(m.ti == end + 1 for m in mentions):
+        comma = next(
+            (
+                k
+                for k in range(end + 1, min(len(low), end + 16))
+                if toks[k].text in ",;" or toks[k].text in _BOUNDARY
+            ),
+            None,
+        )
+        if (
+            comma is not None
+            and toks[comma].text == ","
+            and comma - end > 2
+            and not any(m.ti == end + 1 for m in mentions)
+        ):
             tail = [m for m in mentions if m.ti == comma + 1]
             if tail:
                 members = _coord_right(mentions, tail[0], toks, low)
                 stop = members[-1].tj
-                if len(members) >= 2 and (stop >= len(low) or toks[stop].text in _BOUNDARY
-                                          or toks[stop].text == ","):
+                if len(members) >= 2 and (
+                    stop >= len(low) or toks[stop].text in _BOUNDARY or toks[stop].text == ","
+                ):
                     group = group + members
     return group
 
 
-_REGION = frozenset(["northern", "southern", "eastern", "western", "central", "north", "south",
-                     "east", "west", "capital", "city", "town", "village", "province", "region"])
+_REGION = frozenset(
+    [
+        "northern",
+        "southern",
+        "eastern",
+        "western",
+        "central",
+        "north",
+        "south",
+        "east",
+        "west",
+        "capital",
+        "city",
+        "town",
+        "village",
+        "province",
+        "region",
+    ]
+)
 
 
-def _assign_actors(ev: CodedEvent, toks: list[Token], low: list[str],
-                   mentions: list[Mention], wrappers: list[_Match]) -> None:
+def _assign_actors(
+    ev: CodedEvent,
+    toks: list[Token],
+    low: list[str],
+    mentions: list[Mention],
+    wrappers: list[_Match],
+) -> None:
     first_span = ev.trigger_spans[0]
     anchor_end = ev.trigger_spans[-1][1]
-    must = low[first_span[0]] in ("must", "should", "ought", "have", "need") \
-        and ev.plover == "DEMAND"
+    must = (
+        low[first_span[0]] in ("must", "should", "ought", "have", "need") and ev.plover == "DEMAND"
+    )
     # Passive: "were killed (by X)", "was arrested".
     act_ti = ev.trigger_spans[-1][0]
-    passive = (act_ti >= 1 and low[act_ti - 1] in _BE) or \
-        (act_ti >= 2 and low[act_ti - 2] in _BE and low[act_ti - 1].endswith("ly"))
-    passive = passive and (low[act_ti].endswith("ed") or low[act_ti] in (
-        "shot", "struck", "beaten", "taken", "held", "hit", "killed", "slain", "driven",
-        "thrown", "overrun", "seized", "forced", "sent")) and ev.frame is None \
-        and not (act_ti + 1 < len(low) and low[act_ti + 1] == "to") \
-        and low[act_ti] not in ("engaged", "involved", "committed", "prepared", "determined",
-                                "interested", "concerned", "opposed", "based")
+    passive = (act_ti >= 1 and low[act_ti - 1] in _BE) or (
+        act_ti >= 2 and low[act_ti - 2] in _BE and low[act_ti - 1].endswith("ly")
+    )
+    passive = (
+        passive
+        and (
+            low[act_ti].endswith("ed")
+            or low[act_ti]
+            in (
+                "shot",
+                "struck",
+                "beaten",
+                "taken",
+                "held",
+                "hit",
+                "killed",
+                "slain",
+                "driven",
+                "thrown",
+                "overrun",
+                "seized",
+                "forced",
+                "sent",
+            )
+        )
+        and ev.frame is None
+        and not (act_ti + 1 < len(low) and low[act_ti + 1] == "to")
+        and low[act_ti]
+        not in (
+            "engaged",
+            "involved",
+            "committed",
+            "prepared",
+            "determined",
+            "interested",
+            "concerned",
+            "opposed",
+            "based",
+        )
+    )
     if must:
         tgt = [m for m in mentions if m.tj <= ev.ti and ev.ti - m.tj <= 2]
         if tgt:
@@ -746,8 +1068,7 @@ def _assign_actors(ev: CodedEvent, toks: list[Token], low: list[str],
         ev.sources = _agents(mentions, by, toks, low)
         codes = {m.code for m in ev.sources if m.code}
         host = [m for m in mentions if m.tj == first_span[0] and m.how == "capital"]
-        ev.targets = host if ev.plover == "CONSULT" and host and host[0].code not in codes \
-            else []
+        ev.targets = host if ev.plover == "CONSULT" and host and host[0].code not in codes else []
         if ev.plover in RECIPROCAL and not ev.targets and len(codes) >= 2:
             ev.reciprocal = True
         return
@@ -756,8 +1077,11 @@ def _assign_actors(ev: CodedEvent, toks: list[Token], low: list[str],
         left = [m for m in mentions if m.tj <= act_ti]
         if left:
             ev.targets = _coord_left(mentions, max(left, key=lambda m: m.tj), toks, low)
-        by = [m for m in mentions if m.ti >= anchor_end and m.ti - anchor_end <= 4
-              and "by" in low[anchor_end:m.ti]]
+        by = [
+            m
+            for m in mentions
+            if m.ti >= anchor_end and m.ti - anchor_end <= 4 and "by" in low[anchor_end : m.ti]
+        ]
         ev.sources = _coord_right(mentions, by[0], toks, low) if by else []
         if not ev.sources and ev.plover in ("FIGHT", "ASSAULT", "COERCE"):
             # "was arrested in Lebanon", "were killed ... outside the Iraqi city of Basra": with
@@ -775,11 +1099,19 @@ def _assign_actors(ev: CodedEvent, toks: list[Token], low: list[str],
             if after and after[0].ti - comma <= 4:
                 ev.sources = _coord_right(mentions, after[0], toks, low)
     src_ids = {id(m) for m in ev.sources}
-    ev.targets = [m for m in _find_target(mentions, first_span[0] + 1, toks, low, set())
-                  if id(m) not in src_ids]
-    if ev.cameo in ("110", "140") and low[act_ti].startswith("protest") and (
+    ev.targets = [
+        m
+        for m in _find_target(mentions, first_span[0] + 1, toks, low, set())
+        if id(m) not in src_ids
+    ]
+    if (
+        ev.cameo in ("110", "140")
+        and low[act_ti].startswith("protest")
+        and (
             any(m.role in _CROWDS for m in ev.sources)
-            or any(w in ("thousands", "hundreds", "dozens") for w in low[:act_ti])):
+            or any(w in ("thousands", "hundreds", "dozens") for w in low[:act_ti])
+        )
+    ):
         # People protesting in numbers demonstrate; a government "protests" in words.
         ev.cameo, ev.plover = "141", plover_of("141")
     if ev.plover in _VENUE_CATEGORIES:
@@ -788,14 +1120,25 @@ def _assign_actors(ev: CodedEvent, toks: list[Token], low: list[str],
         kept = [m for m in ev.targets if not _is_venue(m, low, ev)]
         if not kept and ev.targets:
             # Past the venue: "demonstrated in Cairo against the president".
-            kept = [m for m in _find_target(mentions, ev.targets[-1].tj, toks, low, set())
-                    if id(m) not in src_ids and not _is_venue(m, low, ev)]
-            if kept and low[kept[0].ti - 1] not in ("against", "with", "to", "for") and not (
-                    kept[0].ti >= 2 and low[kept[0].ti - 2] in ("against", "with", "to")):
+            kept = [
+                m
+                for m in _find_target(mentions, ev.targets[-1].tj, toks, low, set())
+                if id(m) not in src_ids and not _is_venue(m, low, ev)
+            ]
+            if (
+                kept
+                and low[kept[0].ti - 1] not in ("against", "with", "to", "for")
+                and not (kept[0].ti >= 2 and low[kept[0].ti - 2] in ("against", "with", "to"))
+            ):
                 kept = []
         ev.targets = kept
-    if not ev.sources and len(ev.targets) >= 2 and ev.targets[0].ti > 0 \
-            and low[ev.targets[0].ti - 1] == "between" and ev.targets[0].ti - 1 <= anchor_end + 3:
+    if (
+        not ev.sources
+        and len(ev.targets) >= 2
+        and ev.targets[0].ti > 0
+        and low[ev.targets[0].ti - 1] == "between"
+        and ev.targets[0].ti - 1 <= anchor_end + 3
+    ):
         # "Talks between Russia and Turkey", "fighting between Armenia and Azerbaijan": the
         # parties act on each other.
         ev.sources, ev.targets = ev.targets, []

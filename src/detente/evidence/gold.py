@@ -36,8 +36,15 @@ class GoldRecord:
 
     __slots__ = ("event", "id", "reciprocal", "sources", "targets", "text")
 
-    def __init__(self, id: str, text: str, event: str, sources: frozenset[str],
-                 targets: frozenset[str], reciprocal: bool) -> None:
+    def __init__(
+        self,
+        id: str,
+        text: str,
+        event: str,
+        sources: frozenset[str],
+        targets: frozenset[str],
+        reciprocal: bool,
+    ) -> None:
         self.id = id
         self.text = text
         self.event = event
@@ -59,8 +66,9 @@ def _codes(side: Any) -> frozenset[str]:
     return frozenset(out)
 
 
-def _triples(src: Iterable[str], event: str, tgt: Iterable[str], reciprocal: bool
-             ) -> set[tuple[str, str, str]]:
+def _triples(
+    src: Iterable[str], event: str, tgt: Iterable[str], reciprocal: bool
+) -> set[tuple[str, str, str]]:
     src, tgt = set(src), set(tgt)
     if reciprocal and len(src) >= 2 and not tgt:
         return {(a, event, b) for a in src for b in src if a != b}
@@ -86,27 +94,38 @@ def read_gold(path: str | Path) -> list[GoldRecord]:
             continue
         text, event = r.get("text"), r.get("event")
         if not isinstance(text, str) or not isinstance(event, str) or not event:
-            raise GoldFormatError(f"{p}: record {k} ({r.get('id', 'no id')}) needs 'text' and "
-                                  f"'event'")
+            raise GoldFormatError(
+                f"{p}: record {k} ({r.get('id', 'no id')}) needs 'text' and 'event'"
+            )
         src, tgt = _codes(r.get("source")), _codes(r.get("target"))
-        markup = ((r.get("textInfo") or {}).get("markup") or "") if isinstance(
-            r.get("textInfo"), dict) else ""
+        markup = (
+            ((r.get("textInfo") or {}).get("markup") or "")
+            if isinstance(r.get("textInfo"), dict)
+            else ""
+        )
         reciprocal = not tgt and len(src) >= 2 and "SRC/TAR" in markup
-        out.append(GoldRecord(str(r.get("id", k)), text, event.strip().upper(), src, tgt,
-                              reciprocal))
+        out.append(
+            GoldRecord(str(r.get("id", k)), text, event.strip().upper(), src, tgt, reciprocal)
+        )
     if not out:
         raise GoldFormatError(f"{p}: no gold records (only documentation or an empty array)")
     return out
 
 
-def predict_record(text: str, actors: ActorDictionary | None = None,
-                   lexicon: Lexicon | None = None) -> dict[str, Any]:
+def predict_record(
+    text: str, actors: ActorDictionary | None = None, lexicon: Lexicon | None = None
+) -> dict[str, Any]:
     """The extractor's main event for one gold sentence, as codes."""
     _, _, events = analyse_sentence(text, actors=actors or default_actors(), lexicon=lexicon)
     main = next((e for e in events if e.main), None)
     if main is None:
-        return {"event": None, "sources": set(), "targets": set(), "reciprocal": False,
-                "cameo": None}
+        return {
+            "event": None,
+            "sources": set(),
+            "targets": set(),
+            "reciprocal": False,
+            "cameo": None,
+        }
     return {
         "event": main.plover,
         "cameo": main.cameo,
@@ -123,8 +142,7 @@ def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
     return p, r, f
 
 
-def score_records(records: list[GoldRecord], predictions: list[dict[str, Any]]
-                  ) -> dict[str, Any]:
+def score_records(records: list[GoldRecord], predictions: list[dict[str, Any]]) -> dict[str, Any]:
     """Metrics of ``predictions`` (from :func:`predict_record`) against ``records``."""
     n = len(records)
     correct = 0
@@ -136,14 +154,19 @@ def score_records(records: list[GoldRecord], predictions: list[dict[str, Any]]
         c = per_cat.setdefault(rec.event, Counter())
         c["n"] += 1
         c["correct"] += ok
-        for side, gold, got in (("source", rec.sources, pred["sources"]),
-                                ("target", rec.targets, pred["targets"])):
+        for side, gold, got in (
+            ("source", rec.sources, pred["sources"]),
+            ("target", rec.targets, pred["targets"]),
+        ):
             counts[side]["tp"] += len(gold & got)
             counts[side]["fp"] += len(got - gold)
             counts[side]["fn"] += len(gold - got)
         gt = rec.triples()
-        pt = _triples(pred["sources"], pred["event"] or "", pred["targets"],
-                      pred["reciprocal"]) if pred["event"] else set()
+        pt = (
+            _triples(pred["sources"], pred["event"] or "", pred["targets"], pred["reciprocal"])
+            if pred["event"]
+            else set()
+        )
         counts["triple"]["tp"] += len(gt & pt)
         counts["triple"]["fp"] += len(pt - gt)
         counts["triple"]["fn"] += len(gt - pt)
@@ -160,14 +183,16 @@ def score_records(records: list[GoldRecord], predictions: list[dict[str, Any]]
         out[f"{side}_tp"] = c["tp"]
         out[f"{side}_fp"] = c["fp"]
         out[f"{side}_fn"] = c["fn"]
-    out["per_category"] = {k: {"n": v["n"], "correct": v["correct"],
-                               "accuracy": v["correct"] / v["n"]}
-                           for k, v in sorted(per_cat.items())}
+    out["per_category"] = {
+        k: {"n": v["n"], "correct": v["correct"], "accuracy": v["correct"] / v["n"]}
+        for k, v in sorted(per_cat.items())
+    }
     return out
 
 
-def evaluate_gold(path: str | Path, actors: ActorDictionary | None = None,
-                  lexicon: Lexicon | None = None) -> dict[str, Any]:
+def evaluate_gold(
+    path: str | Path, actors: ActorDictionary | None = None, lexicon: Lexicon | None = None
+) -> dict[str, Any]:
     """Score the extractor on a PLOVER gold-standard JSON file.
 
     Returns a dictionary with ``event_accuracy``, ``source_f1``, ``target_f1``, ``triple_f1``

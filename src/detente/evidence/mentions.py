@@ -22,22 +22,625 @@ __all__ = ["ROLE_NOUNS", "Mention", "find_mentions"]
 
 # Nouns for the part of an actor that acts: they extend a mention ("Turkish police").
 ROLE_NOUNS = frozenset(
-    ["official", "officials", "government", "governments", "forces", "force", "troops", "troop", "army", "armies", "police", "president", "presidents", "minister", "ministers", "ministry", "leader", "leaders", "leadership", "diplomat", "diplomats", "negotiator", "negotiators", "authorities", "authority", "parliament", "court", "judge", "cabinet", "administration", "soldiers", "soldier", "militants", "militant", "rebels", "rebel", "guerrillas", "guerrilla", "delegation", "delegations", "ambassador", "envoy", "envoys", "spokesman", "spokeswoman", "spokesperson", "people", "farmers", "landowners", "refugees", "civilians", "youths", "youth", "demonstrators", "protesters", "protestors", "students", "workers", "teachers", "prisoners", "side", "sides", "navy", "jets", "jet", "warplanes", "warplane", "planes", "plane", "aircraft", "helicopters", "tanks", "warships", "gunboats", "ships", "agents", "officers", "officer", "union", "party", "parties", "coalition", "alliance", "regime", "state", "states", "counterpart", "counterparts", "commander", "commanders", "general", "generals", "chief", "chiefs", "head", "heads", "king", "queen", "prince", "emir", "sheikh", "premier", "chancellor", "secretary", "secretary-general", "representative", "representatives", "mission", "observers", "monitors", "inspectors", "peacekeepers", "contingent", "units", "unit", "militia", "militias", "fighters", "groups", "group", "factions", "faction", "movement", "opposition", "military", "security", "services", "intelligence", "agency", "embassy", "consulate", "border", "patrol", "junta", "settlers", "activists", "nationals", "immigrants", "population", "residents", "villagers", "citizens", "community", "communities", "elders", "politicians", "candidates", "lawmakers", "legislators", "deputies", "senators", "congress", "assembly", "council", "committee", "media", "newspaper", "television", "radio", "press", "agency", "company", "companies", "firms", "banks", "traders", "investors", "backers", "allies", "proxies", "partners", "counterparts", "airforce", "forces"]
+    [
+        "official",
+        "officials",
+        "government",
+        "governments",
+        "forces",
+        "force",
+        "troops",
+        "troop",
+        "army",
+        "armies",
+        "police",
+        "president",
+        "presidents",
+        "minister",
+        "ministers",
+        "ministry",
+        "leader",
+        "leaders",
+        "leadership",
+        "diplomat",
+        "diplomats",
+        "negotiator",
+        "negotiators",
+        "authorities",
+        "authority",
+        "parliament",
+        "court",
+        "judge",
+        "cabinet",
+        "administration",
+        "soldiers",
+        "soldier",
+        "militants",
+        "militant",
+        "rebels",
+        "rebel",
+        "guerrillas",
+        "guerrilla",
+        "delegation",
+        "delegations",
+        "ambassador",
+        "envoy",
+        "envoys",
+        "spokesman",
+        "spokeswoman",
+        "spokesperson",
+        "people",
+        "farmers",
+        "landowners",
+        "refugees",
+        "civilians",
+        "youths",
+        "youth",
+        "demonstrators",
+        "protesters",
+        "protestors",
+        "students",
+        "workers",
+        "teachers",
+        "prisoners",
+        "side",
+        "sides",
+        "navy",
+        "jets",
+        "jet",
+        "warplanes",
+        "warplane",
+        "planes",
+        "plane",
+        "aircraft",
+        "helicopters",
+        "tanks",
+        "warships",
+        "gunboats",
+        "ships",
+        "agents",
+        "officers",
+        "officer",
+        "union",
+        "party",
+        "parties",
+        "coalition",
+        "alliance",
+        "regime",
+        "state",
+        "states",
+        "counterpart",
+        "counterparts",
+        "commander",
+        "commanders",
+        "general",
+        "generals",
+        "chief",
+        "chiefs",
+        "head",
+        "heads",
+        "king",
+        "queen",
+        "prince",
+        "emir",
+        "sheikh",
+        "premier",
+        "chancellor",
+        "secretary",
+        "secretary-general",
+        "representative",
+        "representatives",
+        "mission",
+        "observers",
+        "monitors",
+        "inspectors",
+        "peacekeepers",
+        "contingent",
+        "units",
+        "unit",
+        "militia",
+        "militias",
+        "fighters",
+        "groups",
+        "group",
+        "factions",
+        "faction",
+        "movement",
+        "opposition",
+        "military",
+        "security",
+        "services",
+        "intelligence",
+        "agency",
+        "embassy",
+        "consulate",
+        "border",
+        "patrol",
+        "junta",
+        "settlers",
+        "activists",
+        "nationals",
+        "immigrants",
+        "population",
+        "residents",
+        "villagers",
+        "citizens",
+        "community",
+        "communities",
+        "elders",
+        "politicians",
+        "candidates",
+        "lawmakers",
+        "legislators",
+        "deputies",
+        "senators",
+        "congress",
+        "assembly",
+        "council",
+        "committee",
+        "media",
+        "newspaper",
+        "television",
+        "radio",
+        "press",
+        "agency",
+        "company",
+        "companies",
+        "firms",
+        "banks",
+        "traders",
+        "investors",
+        "backers",
+        "allies",
+        "proxies",
+        "partners",
+        "counterparts",
+        "airforce",
+        "forces",
+    ]
 )
 # Words that may stand inside a mention before a role noun or a name.
 _ROLE_MODIFIERS = frozenset(
-    ["senior", "junior", "top", "former", "outgoing", "incoming", "new", "acting", "interim", "ruling", "foreign", "defence", "defense", "interior", "finance", "trade", "economy", "justice", "prime", "deputy", "vice", "chief", "special", "national", "armed", "military", "security", "border", "civilian", "civil", "elderly", "radical", "angry", "young", "local", "regional", "federal", "central", "provincial", "state-run", "state", "official", "opposition", "rebel", "government", "air", "naval", "ground", "special", "political", "religious", "spiritual", "supreme", "tribal", "traditional", "ethnic", "islamist", "islamic", "shia", "shiite", "sunni", "christian", "moslem", "muslim", "jewish", "catholic", "left-wing", "right-wing", "hardline", "hard-line", "moderate", "militant", "peace", "main", "chief", "loyalist", "pro-government", "anti-government", "intelligence", "police", "army", "navy", "cabinet", "presidential", "royal", "influential", "leading", "high-ranking", "high-level", "visiting", "exiled", "jailed", "detained", "captive"]
+    [
+        "senior",
+        "junior",
+        "top",
+        "former",
+        "outgoing",
+        "incoming",
+        "new",
+        "acting",
+        "interim",
+        "ruling",
+        "foreign",
+        "defence",
+        "defense",
+        "interior",
+        "finance",
+        "trade",
+        "economy",
+        "justice",
+        "prime",
+        "deputy",
+        "vice",
+        "chief",
+        "special",
+        "national",
+        "armed",
+        "military",
+        "security",
+        "border",
+        "civilian",
+        "civil",
+        "elderly",
+        "radical",
+        "angry",
+        "young",
+        "local",
+        "regional",
+        "federal",
+        "central",
+        "provincial",
+        "state-run",
+        "state",
+        "official",
+        "opposition",
+        "rebel",
+        "government",
+        "air",
+        "naval",
+        "ground",
+        "special",
+        "political",
+        "religious",
+        "spiritual",
+        "supreme",
+        "tribal",
+        "traditional",
+        "ethnic",
+        "islamist",
+        "islamic",
+        "shia",
+        "shiite",
+        "sunni",
+        "christian",
+        "moslem",
+        "muslim",
+        "jewish",
+        "catholic",
+        "left-wing",
+        "right-wing",
+        "hardline",
+        "hard-line",
+        "moderate",
+        "militant",
+        "peace",
+        "main",
+        "chief",
+        "loyalist",
+        "pro-government",
+        "anti-government",
+        "intelligence",
+        "police",
+        "army",
+        "navy",
+        "cabinet",
+        "presidential",
+        "royal",
+        "influential",
+        "leading",
+        "high-ranking",
+        "high-level",
+        "visiting",
+        "exiled",
+        "jailed",
+        "detained",
+        "captive",
+    ]
 )
 _TITLES = frozenset(
-    ["President", "Premier", "Minister", "Secretary", "Ambassador", "Envoy", "General", "Gen.", "Lt.", "Col.", "Colonel", "Major", "Maj.", "Captain", "Capt.", "Admiral", "Adm.", "Marshal", "King", "Queen", "Prince", "Princess", "Crown", "Emir", "Sheikh", "Sultan", "Ayatollah", "Imam", "Pope", "Chancellor", "Chairman", "Chief", "Commander", "Governor", "Gov.", "Senator", "Sen.", "Mayor", "Speaker", "Deputy", "Vice", "Foreign", "Defence", "Defense", "Interior", "Prime", "Special", "Representative", "Mr.", "Mrs.", "Ms.", "Dr.", "Mr", "Mrs", "Ms", "Dr", "Sir", "Lord", "Lady", "Judge", "Justice", "Spokesman", "Spokeswoman", "Director", "Leader", "Head", "Rev.", "Bishop", "Archbishop", "Patriarch", "Mullah", "Sayyed", "Sayed"]
+    [
+        "President",
+        "Premier",
+        "Minister",
+        "Secretary",
+        "Ambassador",
+        "Envoy",
+        "General",
+        "Gen.",
+        "Lt.",
+        "Col.",
+        "Colonel",
+        "Major",
+        "Maj.",
+        "Captain",
+        "Capt.",
+        "Admiral",
+        "Adm.",
+        "Marshal",
+        "King",
+        "Queen",
+        "Prince",
+        "Princess",
+        "Crown",
+        "Emir",
+        "Sheikh",
+        "Sultan",
+        "Ayatollah",
+        "Imam",
+        "Pope",
+        "Chancellor",
+        "Chairman",
+        "Chief",
+        "Commander",
+        "Governor",
+        "Gov.",
+        "Senator",
+        "Sen.",
+        "Mayor",
+        "Speaker",
+        "Deputy",
+        "Vice",
+        "Foreign",
+        "Defence",
+        "Defense",
+        "Interior",
+        "Prime",
+        "Special",
+        "Representative",
+        "Mr.",
+        "Mrs.",
+        "Ms.",
+        "Dr.",
+        "Mr",
+        "Mrs",
+        "Ms",
+        "Dr",
+        "Sir",
+        "Lord",
+        "Lady",
+        "Judge",
+        "Justice",
+        "Spokesman",
+        "Spokeswoman",
+        "Director",
+        "Leader",
+        "Head",
+        "Rev.",
+        "Bishop",
+        "Archbishop",
+        "Patriarch",
+        "Mullah",
+        "Sayyed",
+        "Sayed",
+    ]
 )
 # Capitalised words that do not start a name.
 _NOT_NAMES = frozenset(
-    ["The", "A", "An", "And", "But", "Or", "If", "In", "On", "At", "By", "For", "From", "To", "Of", "With", "Without", "As", "After", "Before", "Since", "While", "When", "Where", "Which", "Who", "Whom", "Whose", "What", "Why", "How", "This", "That", "These", "Those", "There", "Their", "They", "Them", "He", "She", "It", "Its", "His", "Her", "Hers", "We", "Our", "Us", "I", "My", "You", "Your", "Not", "No", "Yes", "Despite", "Although", "Though", "However", "Meanwhile", "Moreover", "Furthermore", "Also", "Still", "Yet", "Even", "Only", "Just", "Both", "Either", "Neither", "Each", "Every", "All", "Some", "Many", "Most", "More", "Much", "Several", "Such", "Other", "Another", "Any", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec", "Mr", "Mrs", "Ms", "Dr", "First", "Second", "Third", "Then", "Thus", "Therefore", "Instead", "Under", "Over", "Between", "Among", "Against", "During", "Until", "Unless", "About", "Around", "Through", "Across", "Into", "Onto", "Upon", "Within", "Along", "Near", "Together", "Now", "Today", "Yesterday", "Tomorrow", "Last", "Next", "According", "Although", "Following", "Read", "READ", "MORE", "See", "Photo", "Source", "Map", "Sign", "Stay", "Skip", "Difficult", "Focus", "Shift", "Restoring", "Will", "Can", "Could", "Would", "Should", "Must", "Might", "Do", "Does", "Did", "Is", "Are", "Was", "Were", "Be", "Been", "Has", "Have", "Had", "Here", "Let", "Like", "Unlike", "Whether", "Because", "Perhaps", "Indeed", "Already", "Again", "Once", "Twice", "So", "Too", "Very", "Well", "What's", "It's", "That's"]
+    [
+        "The",
+        "A",
+        "An",
+        "And",
+        "But",
+        "Or",
+        "If",
+        "In",
+        "On",
+        "At",
+        "By",
+        "For",
+        "From",
+        "To",
+        "Of",
+        "With",
+        "Without",
+        "As",
+        "After",
+        "Before",
+        "Since",
+        "While",
+        "When",
+        "Where",
+        "Which",
+        "Who",
+        "Whom",
+        "Whose",
+        "What",
+        "Why",
+        "How",
+        "This",
+        "That",
+        "These",
+        "Those",
+        "There",
+        "Their",
+        "They",
+        "Them",
+        "He",
+        "She",
+        "It",
+        "Its",
+        "His",
+        "Her",
+        "Hers",
+        "We",
+        "Our",
+        "Us",
+        "I",
+        "My",
+        "You",
+        "Your",
+        "Not",
+        "No",
+        "Yes",
+        "Despite",
+        "Although",
+        "Though",
+        "However",
+        "Meanwhile",
+        "Moreover",
+        "Furthermore",
+        "Also",
+        "Still",
+        "Yet",
+        "Even",
+        "Only",
+        "Just",
+        "Both",
+        "Either",
+        "Neither",
+        "Each",
+        "Every",
+        "All",
+        "Some",
+        "Many",
+        "Most",
+        "More",
+        "Much",
+        "Several",
+        "Such",
+        "Other",
+        "Another",
+        "Any",
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+        "Jan",
+        "Feb",
+        "Mar",
+        "Apr",
+        "Jun",
+        "Jul",
+        "Aug",
+        "Sep",
+        "Sept",
+        "Oct",
+        "Nov",
+        "Dec",
+        "Mr",
+        "Mrs",
+        "Ms",
+        "Dr",
+        "First",
+        "Second",
+        "Third",
+        "Then",
+        "Thus",
+        "Therefore",
+        "Instead",
+        "Under",
+        "Over",
+        "Between",
+        "Among",
+        "Against",
+        "During",
+        "Until",
+        "Unless",
+        "About",
+        "Around",
+        "Through",
+        "Across",
+        "Into",
+        "Onto",
+        "Upon",
+        "Within",
+        "Along",
+        "Near",
+        "Together",
+        "Now",
+        "Today",
+        "Yesterday",
+        "Tomorrow",
+        "Last",
+        "Next",
+        "According",
+        "Although",
+        "Following",
+        "Read",
+        "READ",
+        "MORE",
+        "See",
+        "Photo",
+        "Source",
+        "Map",
+        "Sign",
+        "Stay",
+        "Skip",
+        "Difficult",
+        "Focus",
+        "Shift",
+        "Restoring",
+        "Will",
+        "Can",
+        "Could",
+        "Would",
+        "Should",
+        "Must",
+        "Might",
+        "Do",
+        "Does",
+        "Did",
+        "Is",
+        "Are",
+        "Was",
+        "Were",
+        "Be",
+        "Been",
+        "Has",
+        "Have",
+        "Had",
+        "Here",
+        "Let",
+        "Like",
+        "Unlike",
+        "Whether",
+        "Because",
+        "Perhaps",
+        "Indeed",
+        "Already",
+        "Again",
+        "Once",
+        "Twice",
+        "So",
+        "Too",
+        "Very",
+        "Well",
+        "What's",
+        "It's",
+        "That's",
+    ]
 )
-_CONNECTORS = frozenset(["al", "al-", "el", "bin", "ibn", "bint", "de", "da", "di", "del", "der", "van", "von", "la", "le", "abu", "abdel", "ben", "du"])
+_CONNECTORS = frozenset(
+    [
+        "al",
+        "al-",
+        "el",
+        "bin",
+        "ibn",
+        "bint",
+        "de",
+        "da",
+        "di",
+        "del",
+        "der",
+        "van",
+        "von",
+        "la",
+        "le",
+        "abu",
+        "abdel",
+        "ben",
+        "du",
+    ]
+)
 _PREPOSITIONS = frozenset(
-    ["in", "from", "of", "at", "near", "to", "with", "by", "for", "against", "on", "into", "over", "under", "between", "across", "through", "inside", "outside", "within", "around", "toward", "towards", "beyond", "behind", "via", "among", "along"]
+    [
+        "in",
+        "from",
+        "of",
+        "at",
+        "near",
+        "to",
+        "with",
+        "by",
+        "for",
+        "against",
+        "on",
+        "into",
+        "over",
+        "under",
+        "between",
+        "across",
+        "through",
+        "inside",
+        "outside",
+        "within",
+        "around",
+        "toward",
+        "towards",
+        "beyond",
+        "behind",
+        "via",
+        "among",
+        "along",
+    ]
 )
 
 
@@ -109,22 +712,42 @@ def find_mentions(
     for ti, tj, entry, cs, ce in raw:
         actor = actors.actors[entry.actor]
         if cs is not None:  # part of a hyphenated token: no growing
-            mentions.append(Mention(ti, tj, cs, ce, text[cs:ce], actor.id, actor.code,
-                                    entry.how, None, actor.kind))
+            mentions.append(
+                Mention(
+                    ti, tj, cs, ce, text[cs:ce], actor.id, actor.code, entry.how, None, actor.kind
+                )
+            )
             continue
         role = entry.role if entry.how == "person" else None
         a, b = ti, tj
         b, role = _grow_right(tokens, b, role)
         a = _grow_left(tokens, a)
-        mentions.append(Mention(a, b, tokens[a].start, tokens[b - 1].end,
-                                text[tokens[a].start:tokens[b - 1].end], actor.id, actor.code,
-                                entry.how, role, actor.kind))
+        mentions.append(
+            Mention(
+                a,
+                b,
+                tokens[a].start,
+                tokens[b - 1].end,
+                text[tokens[a].start : tokens[b - 1].end],
+                actor.id,
+                actor.code,
+                entry.how,
+                role,
+                actor.kind,
+            )
+        )
     mentions = _merge_same_actor(mentions, tokens, text)
     mentions = _residence(mentions, tokens, text)
     # "the Russian language", "Kurdish-language newspapers": a language, not an actor.
-    mentions = [m for m in mentions if not (
-        m.how == "demonym" and m.tj < n and tokens[m.tj].lower in ("language", "languages",
-                                                                  "-language"))]
+    mentions = [
+        m
+        for m in mentions
+        if not (
+            m.how == "demonym"
+            and m.tj < n
+            and tokens[m.tj].lower in ("language", "languages", "-language")
+        )
+    ]
     unknown = _unknown_names(tokens, text, mentions)
     if unknown:
         # An unknown actor's country is read from the words around it ("President X of
@@ -133,10 +756,13 @@ def find_mentions(
         # opposition"). Its code is inferred, its id stays unknown.
         codes = {m.code for m in mentions if m.kind in _NATIONAL_KINDS and m.code}
         only = next(iter(codes)) if len(codes) == 1 else None
-        unknown = [Mention(u.ti, u.tj, u.start, u.end, u.text, None, code, "inferred", u.role,
-                           None) if code else u
-                   for u in unknown
-                   for code in [_country_beside(u, tokens, mentions) or only]]
+        unknown = [
+            Mention(u.ti, u.tj, u.start, u.end, u.text, None, code, "inferred", u.role, None)
+            if code
+            else u
+            for u in unknown
+            for code in [_country_beside(u, tokens, mentions) or only]
+        ]
     mentions.extend(unknown)
     mentions.sort(key=lambda m: (m.ti, m.start))
     generic = _generic_groups(tokens, text, mentions)
@@ -150,29 +776,129 @@ def find_mentions(
 # "rebels", "the government"). Following the CAMEO actor conventions, such a group is coded as
 # the country it is in: the one named right after it ("rebels in northern Uganda") or, failing
 # that, the only country the sentence names.
-_DOMESTIC_GROUPS = frozenset([
-    "protesters", "protestors", "demonstrators", "marchers", "students", "workers", "strikers",
-    "villagers", "residents", "civilians", "farmers", "peasants", "refugees", "citizens",
-    "youths", "worshippers", "pilgrims", "journalists", "reporters", "dissidents", "activists",
-    "supporters", "detainees", "prisoners", "inmates", "opposition", "rebels", "rebel",
-    "insurgents", "guerrillas", "guerrilla", "militants", "gunmen", "fighters", "militiamen",
-    "militia", "militias", "separatists", "extremists", "fundamentalists", "islamists", "bomber",
-    "bombers", "assailants", "attackers", "kidnappers", "hijackers", "police", "policemen",
-    "troops", "soldiers", "army", "military", "authorities", "government", "regime", "parliament",
-    "lawmakers", "legislators", "deputies", "politicians", "elders", "judge", "court", "junta",
-    "settlers", "mob", "crowd", "crowds"
-])
+_DOMESTIC_GROUPS = frozenset(
+    [
+        "protesters",
+        "protestors",
+        "demonstrators",
+        "marchers",
+        "students",
+        "workers",
+        "strikers",
+        "villagers",
+        "residents",
+        "civilians",
+        "farmers",
+        "peasants",
+        "refugees",
+        "citizens",
+        "youths",
+        "worshippers",
+        "pilgrims",
+        "journalists",
+        "reporters",
+        "dissidents",
+        "activists",
+        "supporters",
+        "detainees",
+        "prisoners",
+        "inmates",
+        "opposition",
+        "rebels",
+        "rebel",
+        "insurgents",
+        "guerrillas",
+        "guerrilla",
+        "militants",
+        "gunmen",
+        "fighters",
+        "militiamen",
+        "militia",
+        "militias",
+        "separatists",
+        "extremists",
+        "fundamentalists",
+        "islamists",
+        "bomber",
+        "bombers",
+        "assailants",
+        "attackers",
+        "kidnappers",
+        "hijackers",
+        "police",
+        "policemen",
+        "troops",
+        "soldiers",
+        "army",
+        "military",
+        "authorities",
+        "government",
+        "regime",
+        "parliament",
+        "lawmakers",
+        "legislators",
+        "deputies",
+        "politicians",
+        "elders",
+        "judge",
+        "court",
+        "junta",
+        "settlers",
+        "mob",
+        "crowd",
+        "crowds",
+    ]
+)
 # Capitalised words that may open such a group: religions and ideologies, not nationalities.
-_GROUP_ADJECTIVES = frozenset([
-    "Muslim", "Moslem", "Islamic", "Islamist", "Christian", "Catholic", "Protestant", "Jewish",
-    "Hindu", "Sikh", "Buddhist", "Shia", "Shiite", "Sunni", "Communist", "Maoist", "Marxist",
-    "Opposition", "Rebel", "Government", "Police", "Army", "Security"
-])
-_REGION_WORDS = frozenset([
-    "the", "northern", "southern", "eastern", "western", "central", "north", "south", "east",
-    "west", "northeastern", "northwestern", "southeastern", "southwestern", "neighbouring",
-    "neighboring", "rural", "occupied"
-])
+_GROUP_ADJECTIVES = frozenset(
+    [
+        "Muslim",
+        "Moslem",
+        "Islamic",
+        "Islamist",
+        "Christian",
+        "Catholic",
+        "Protestant",
+        "Jewish",
+        "Hindu",
+        "Sikh",
+        "Buddhist",
+        "Shia",
+        "Shiite",
+        "Sunni",
+        "Communist",
+        "Maoist",
+        "Marxist",
+        "Opposition",
+        "Rebel",
+        "Government",
+        "Police",
+        "Army",
+        "Security",
+    ]
+)
+_REGION_WORDS = frozenset(
+    [
+        "the",
+        "northern",
+        "southern",
+        "eastern",
+        "western",
+        "central",
+        "north",
+        "south",
+        "east",
+        "west",
+        "northeastern",
+        "northwestern",
+        "southeastern",
+        "southwestern",
+        "neighbouring",
+        "neighboring",
+        "rural",
+        "occupied",
+    ]
+)
 
 
 def _generic_groups(tokens: list[Token], text: str, known: list[Mention]) -> list[Mention]:
@@ -186,19 +912,34 @@ def _generic_groups(tokens: list[Token], text: str, known: list[Mention]) -> lis
     out: list[Mention] = []
     for j in range(n):
         lw = tokens[j].lower
-        if covered[j] or lw not in _DOMESTIC_GROUPS or (j + 1 < n and (
-                tokens[j + 1].lower in _DOMESTIC_GROUPS or tokens[j + 1].lower in ROLE_NOUNS)):
+        if (
+            covered[j]
+            or lw not in _DOMESTIC_GROUPS
+            or (
+                j + 1 < n
+                and (tokens[j + 1].lower in _DOMESTIC_GROUPS or tokens[j + 1].lower in ROLE_NOUNS)
+            )
+        ):
             continue  # the head is the last noun: "rebel forces", "police officers"
         if tokens[j].is_cap and j > 0 and tokens[j].text not in _GROUP_ADJECTIVES:
             continue  # part of a name ("Revolutionary Guards Army")
-        if lw == "opposition" and ((j + 1 < n and tokens[j + 1].lower in ("to", "against"))
-                                   or (j > 0 and tokens[j - 1].lower not in ("the", "main"))):
+        if lw == "opposition" and (
+            (j + 1 < n and tokens[j + 1].lower in ("to", "against"))
+            or (j > 0 and tokens[j - 1].lower not in ("the", "main"))
+        ):
             continue  # a stance ("its opposition to the deal"), not the opposition parties
         a = j
-        while a > 0 and not covered[a - 1] and (
-                tokens[a - 1].lower in _ROLE_MODIFIERS or tokens[a - 1].text in _GROUP_ADJECTIVES
-                or tokens[a - 1].lower in _DOMESTIC_GROUPS or tokens[a - 1].lower in (
-                    "suspected", "unidentified", "unknown", "masked", "armed", "fundamentalist")):
+        while (
+            a > 0
+            and not covered[a - 1]
+            and (
+                tokens[a - 1].lower in _ROLE_MODIFIERS
+                or tokens[a - 1].text in _GROUP_ADJECTIVES
+                or tokens[a - 1].lower in _DOMESTIC_GROUPS
+                or tokens[a - 1].lower
+                in ("suspected", "unidentified", "unknown", "masked", "armed", "fundamentalist")
+            )
+        ):
             a -= 1
         if a > 0 and tokens[a - 1].text in ("'s", "’s"):
             continue  # a possessor the dictionary did not know ("the party's militants")
@@ -209,9 +950,20 @@ def _generic_groups(tokens: list[Token], text: str, known: list[Mention]) -> lis
             continue
         for k in range(a, j + 1):
             covered[k] = True
-        out.append(Mention(a, j + 1, tokens[a].start, tokens[j].end,
-                           text[tokens[a].start:tokens[j].end], None, code, "generic", lw,
-                           "group"))
+        out.append(
+            Mention(
+                a,
+                j + 1,
+                tokens[a].start,
+                tokens[j].end,
+                text[tokens[a].start : tokens[j].end],
+                None,
+                code,
+                "generic",
+                lw,
+                "group",
+            )
+        )
     return out
 
 
@@ -265,8 +1017,7 @@ def _grow_right(tokens: list[Token], b: int, role: str | None) -> tuple[int, str
             last = j + 1
         elif lw in _ROLE_MODIFIERS or lw in _CONNECTORS:
             pass
-        elif lw == "of" and j + 1 < n and tokens[j - 1].text in _TITLES \
-                and tokens[j + 1].is_cap:
+        elif lw == "of" and j + 1 < n and tokens[j - 1].text in _TITLES and tokens[j + 1].is_cap:
             pass  # "Secretary of State"
         else:
             break
@@ -292,8 +1043,15 @@ def _merge_same_actor(mentions: list[Mention], tokens: list[Token], text: str) -
     for m in sorted(mentions, key=lambda m: (m.ti, -m.tj)):
         if out:
             p = out[-1]
-            if m.ti < p.tj and m.start >= p.start and m.end <= p.end and m.actor != p.actor \
-                    and m.how != "person" and m.tj <= p.tj and m.ti > p.ti:
+            if (
+                m.ti < p.tj
+                and m.start >= p.start
+                and m.end <= p.end
+                and m.actor != p.actor
+                and m.how != "person"
+                and m.tj <= p.tj
+                and m.ti > p.ti
+            ):
                 # A different actor inside a grown span ("Iraq's Al-Qaeda frontman"): the span
                 # stops before it and both are kept.
                 out[-1] = _cut(p, m.ti, tokens, text)
@@ -303,8 +1061,18 @@ def _merge_same_actor(mentions: list[Mention], tokens: list[Token], text: str) -
                 tj = max(p.tj, m.tj)
                 end = max(p.end, m.end)
                 how = "person" if "person" in (p.how, m.how) else p.how
-                out[-1] = Mention(p.ti, tj, p.start, end, text[p.start:end], p.actor, p.code,
-                                  how, m.role or p.role, p.kind)
+                out[-1] = Mention(
+                    p.ti,
+                    tj,
+                    p.start,
+                    end,
+                    text[p.start : end],
+                    p.actor,
+                    p.code,
+                    how,
+                    m.role or p.role,
+                    p.kind,
+                )
                 continue
             if m.ti < p.tj and m.start < p.end:
                 if m.how == "person" or m.tj > p.tj:
@@ -320,13 +1088,48 @@ def _merge_same_actor(mentions: list[Mention], tokens: list[Token], text: str) -
 
 # Nouns for ethnic groups that live in several states: after a state's adjective ("Bosnian
 # Serbs", "Iraqi Kurds") they name the group living in that state.
-_ETHNIC_NOUNS = frozenset([
-    "serb", "serbs", "croat", "croats", "albanian", "albanians", "kurd", "kurds", "kurdish",
-    "muslim", "muslims", "moslem", "moslems", "tamil", "tamils", "hutu", "hutus", "tutsi",
-    "tutsis", "russian", "russians", "hungarian", "hungarians", "arab", "arabs", "turk", "turks",
-    "armenian", "armenians", "azeri", "azeris", "uzbek", "uzbeks", "tajik", "tajiks", "pashtun",
-    "pashtuns", "chinese"
-])
+_ETHNIC_NOUNS = frozenset(
+    [
+        "serb",
+        "serbs",
+        "croat",
+        "croats",
+        "albanian",
+        "albanians",
+        "kurd",
+        "kurds",
+        "kurdish",
+        "muslim",
+        "muslims",
+        "moslem",
+        "moslems",
+        "tamil",
+        "tamils",
+        "hutu",
+        "hutus",
+        "tutsi",
+        "tutsis",
+        "russian",
+        "russians",
+        "hungarian",
+        "hungarians",
+        "arab",
+        "arabs",
+        "turk",
+        "turks",
+        "armenian",
+        "armenians",
+        "azeri",
+        "azeris",
+        "uzbek",
+        "uzbeks",
+        "tajik",
+        "tajiks",
+        "pashtun",
+        "pashtuns",
+        "chinese",
+    ]
+)
 
 
 def _residence(mentions: list[Mention], tokens: list[Token], text: str) -> list[Mention]:
@@ -339,34 +1142,61 @@ def _residence(mentions: list[Mention], tokens: list[Token], text: str) -> list[
     out: list[Mention] = []
     for m in mentions:
         p = out[-1] if out else None
-        if p is not None and p.tj == m.ti and p.how == "demonym" and m.how == "demonym" \
-                and p.code and p.code != m.code and p.tj - p.ti == 1 \
-                and tokens[m.ti].lower in _ETHNIC_NOUNS:
-            out[-1] = Mention(p.ti, m.tj, p.start, m.end, text[p.start:m.end], p.actor, p.code,
-                              p.how, m.role or p.role, p.kind)
+        if (
+            p is not None
+            and p.tj == m.ti
+            and p.how == "demonym"
+            and m.how == "demonym"
+            and p.code
+            and p.code != m.code
+            and p.tj - p.ti == 1
+            and tokens[m.ti].lower in _ETHNIC_NOUNS
+        ):
+            out[-1] = Mention(
+                p.ti,
+                m.tj,
+                p.start,
+                m.end,
+                text[p.start : m.end],
+                p.actor,
+                p.code,
+                p.how,
+                m.role or p.role,
+                p.kind,
+            )
             continue
         out.append(m)
     states = {m.code for m in out if m.kind in _NATIONAL_KINDS and m.code}
     for k, m in enumerate(out):
-        ethnic = m.how == "demonym" and (tokens[m.ti].lower == "ethnic" or (
-            m.ti > 0 and tokens[m.ti - 1].lower == "ethnic"))
+        ethnic = m.how == "demonym" and (
+            tokens[m.ti].lower == "ethnic" or (m.ti > 0 and tokens[m.ti - 1].lower == "ethnic")
+        )
         home = _country_after(tokens, m.tj, out)
         if not ethnic:
             # "rebel Serbs in Krajina", "Russians in Latvia": an ethnic group in another state.
-            if m.how == "demonym" and tokens[m.tj - 1].lower in _ETHNIC_NOUNS \
-                    and home is not None and home != m.code:
-                out[k] = Mention(m.ti, m.tj, m.start, m.end, m.text, m.actor, home, m.how,
-                                 m.role, m.kind)
+            if (
+                m.how == "demonym"
+                and tokens[m.tj - 1].lower in _ETHNIC_NOUNS
+                and home is not None
+                and home != m.code
+            ):
+                out[k] = Mention(
+                    m.ti, m.tj, m.start, m.end, m.text, m.actor, home, m.how, m.role, m.kind
+                )
             continue
-        if home is None and m.tj + 1 < len(tokens) and tokens[m.tj].lower in (
-                "operating", "living", "based"):
+        if (
+            home is None
+            and m.tj + 1 < len(tokens)
+            and tokens[m.tj].lower in ("operating", "living", "based")
+        ):
             home = _country_after(tokens, m.tj + 1, out)
         others = states - {m.code}
         if home is None and len(others) == 1:
             home = next(iter(others))
         if home is not None and home != m.code:
-            out[k] = Mention(m.ti, m.tj, m.start, m.end, m.text, m.actor, home, m.how, m.role,
-                             m.kind)
+            out[k] = Mention(
+                m.ti, m.tj, m.start, m.end, m.text, m.actor, home, m.how, m.role, m.kind
+            )
     return out
 
 
@@ -375,8 +1205,9 @@ def _cut(m: Mention, tj: int, tokens: list[Token], text: str) -> Mention:
     while end_tok > m.ti + 1 and tokens[end_tok - 1].text in ("'s", "’s"):
         end_tok -= 1
     end = min(m.end, tokens[end_tok - 1].end)
-    return Mention(m.ti, end_tok, m.start, end, text[m.start:end], m.actor, m.code, m.how,
-                   m.role, m.kind)
+    return Mention(
+        m.ti, end_tok, m.start, end, text[m.start : end], m.actor, m.code, m.how, m.role, m.kind
+    )
 
 
 def _unknown_names(tokens: list[Token], text: str, known: list[Mention]) -> list[Mention]:
@@ -395,14 +1226,25 @@ def _unknown_names(tokens: list[Token], text: str, known: list[Mention]) -> list
     i = 0
     while i < n:
         t = tokens[i]
-        if covered[i] or not (t.is_cap and t.is_word) or t.text in _NOT_NAMES \
-                or t.text in _TITLES or t.text.isupper() and len(t.text) > 5:
+        if (
+            covered[i]
+            or not (t.is_cap and t.is_word)
+            or t.text in _NOT_NAMES
+            or t.text in _TITLES
+            or t.text.isupper()
+            and len(t.text) > 5
+        ):
             i += 1
             continue
         j = i
-        while j < n and not covered[j] and (
+        while (
+            j < n
+            and not covered[j]
+            and (
                 (tokens[j].is_cap and tokens[j].is_word and tokens[j].text not in _NOT_NAMES)
-                or (tokens[j].lower in _CONNECTORS and j + 1 < n and tokens[j + 1].is_cap)):
+                or (tokens[j].lower in _CONNECTORS and j + 1 < n and tokens[j + 1].is_cap)
+            )
+        ):
             j += 1
         if j == i:
             i += 1
@@ -416,14 +1258,31 @@ def _unknown_names(tokens: list[Token], text: str, known: list[Mention]) -> list
         multi = j - i >= 2
         if (titled or role_end or (multi and not placey)) and not (sentence_initial and not multi):
             a = i
-            while a > 0 and (tokens[a - 1].text in _TITLES or tokens[a - 1].lower in
-                             _ROLE_MODIFIERS or tokens[a - 1].lower in ROLE_NOUNS) \
-                    and not covered[a - 1]:
+            while (
+                a > 0
+                and (
+                    tokens[a - 1].text in _TITLES
+                    or tokens[a - 1].lower in _ROLE_MODIFIERS
+                    or tokens[a - 1].lower in ROLE_NOUNS
+                )
+                and not covered[a - 1]
+            ):
                 a -= 1
             b = j + 1 if role_end else j
             role = tokens[j].lower if role_end else (prev.lower if titled and prev else None)
-            out.append(Mention(a, b, tokens[a].start, tokens[b - 1].end,
-                               text[tokens[a].start:tokens[b - 1].end], None, None, "unknown",
-                               role, None))
+            out.append(
+                Mention(
+                    a,
+                    b,
+                    tokens[a].start,
+                    tokens[b - 1].end,
+                    text[tokens[a].start : tokens[b - 1].end],
+                    None,
+                    None,
+                    "unknown",
+                    role,
+                    None,
+                )
+            )
         i = j
     return out

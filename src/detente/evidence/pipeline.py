@@ -129,8 +129,9 @@ def extract(
     for si, (a, b) in enumerate(spans):
         toks, mentions, events = analyse_sentence(text, a, b, actors, context, lexicon)
         for m in mentions:
-            ev.mentions.append(MentionRecord(si, m.start, m.end, m.text, m.actor, m.code,
-                                             m.kind, m.how, m.role))
+            ev.mentions.append(
+                MentionRecord(si, m.start, m.end, m.text, m.actor, m.code, m.kind, m.how, m.role)
+            )
             if m.actor is None and m.how != "generic":
                 slot = unknown.setdefault(m.text, [0, [], m.role])
                 slot[0] += 1
@@ -148,13 +149,28 @@ def extract(
             dm = _nearest_date(dates, trig[0][0])
             name = table.get(e.cameo, ("", "", ""))[0]
             summary = f"{_label(src, actors)} — {e.plover} — {_label(tgt, actors)}"
-            ev.events.append(EventRecord(
-                sentence=si, sentence_start=a, sentence_end=b, event=e.plover, cameo=e.cameo,
-                cameo_name=name, source=src, target=tgt,
-                trigger=" ".join(text[s:t] for s, t in trig), trigger_offsets=trig,
-                main=e.main, reciprocal=e.reciprocal, passive=e.passive, frame=e.frame,
-                date=dm.value if dm else None, date_text=dm.text if dm else None,
-                date_precision=dm.precision if dm else None, summary=summary))
+            ev.events.append(
+                EventRecord(
+                    sentence=si,
+                    sentence_start=a,
+                    sentence_end=b,
+                    event=e.plover,
+                    cameo=e.cameo,
+                    cameo_name=name,
+                    source=src,
+                    target=tgt,
+                    trigger=" ".join(text[s:t] for s, t in trig),
+                    trigger_offsets=trig,
+                    main=e.main,
+                    reciprocal=e.reciprocal,
+                    passive=e.passive,
+                    frame=e.frame,
+                    date=dm.value if dm else None,
+                    date_text=dm.text if dm else None,
+                    date_precision=dm.precision if dm else None,
+                    summary=summary,
+                )
+            )
     ev.unknown_actors = [UnknownActor(k, v[0], tuple(v[1]), v[2]) for k, v in unknown.items()]
     if scenario is not None:
         from detente.evidence.stances import find_stances
@@ -197,5 +213,6 @@ def extract_file(
 ) -> Evidence:
     """:func:`extract` on a file (plain text or HTML); the evidence names the file."""
     text, is_html = read_article(path)
-    return extract(text, date=date, scenario=scenario, actors=actors, source=Path(path).name,
-                   html=is_html)
+    return extract(
+        text, date=date, scenario=scenario, actors=actors, source=Path(path).name, html=is_html
+    )

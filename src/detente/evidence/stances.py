@@ -32,75 +32,286 @@ __all__ = ["ISSUE_KEYWORDS", "find_stances", "issue_keywords", "resolve_scenario
 # sequences, case-insensitively.
 ISSUE_KEYWORDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "assad": (
-        ("Assad", "Assad regime", "Assad government", "Syrian regime", "Syrian government",
-         "the regime", "Damascus", "Bashar al-Assad", "Assad's rule", "Assad in power"),
-        ("Assad's ouster", "ouster of Assad", "Assad's removal", "removal of Assad",
-         "removing Assad", "remove Assad", "Assad's departure", "Assad must go", "anti-Assad",
-         "regime change", "Assad to step down", "Assad to leave", "topple Assad",
-         "toppling Assad", "overthrow Assad", "collapse of the regime", "its collapse"),
+        (
+            "Assad",
+            "Assad regime",
+            "Assad government",
+            "Syrian regime",
+            "Syrian government",
+            "the regime",
+            "Damascus",
+            "Bashar al-Assad",
+            "Assad's rule",
+            "Assad in power",
+        ),
+        (
+            "Assad's ouster",
+            "ouster of Assad",
+            "Assad's removal",
+            "removal of Assad",
+            "removing Assad",
+            "remove Assad",
+            "Assad's departure",
+            "Assad must go",
+            "anti-Assad",
+            "regime change",
+            "Assad to step down",
+            "Assad to leave",
+            "topple Assad",
+            "toppling Assad",
+            "overthrow Assad",
+            "collapse of the regime",
+            "its collapse",
+        ),
     ),
     "transition": (
-        ("political transition", "transition", "transitional", "new constitution",
-         "constitutional committee", "constitutional commission", "constitution",
-         "political resolution", "political solution", "political settlement",
-         "share power", "power-sharing", "power sharing", "Resolution 2254", "2254",
-         "elections", "reform", "reforms", "national dialogue"),
+        (
+            "political transition",
+            "transition",
+            "transitional",
+            "new constitution",
+            "constitutional committee",
+            "constitutional commission",
+            "constitution",
+            "political resolution",
+            "political solution",
+            "political settlement",
+            "share power",
+            "power-sharing",
+            "power sharing",
+            "Resolution 2254",
+            "2254",
+            "elections",
+            "reform",
+            "reforms",
+            "national dialogue",
+        ),
         ("military solution", "military victory", "reconciliation deals", "surrender"),
     ),
     "ceasefire": (
-        ("ceasefire", "cease-fire", "ceasefires", "truce", "cessation of hostilities",
-         "de-escalation", "monitors", "monitoring", "peace talks", "end the war",
-         "ending the Syrian conflict", "end the Syrian conflict", "ending the war"),
-        ("military solution", "offensive", "offensives", "reclaim", "recapture",
-         "air strikes", "airstrikes", "war in Syria", "continuing its war", "violations"),
+        (
+            "ceasefire",
+            "cease-fire",
+            "ceasefires",
+            "truce",
+            "cessation of hostilities",
+            "de-escalation",
+            "monitors",
+            "monitoring",
+            "peace talks",
+            "end the war",
+            "ending the Syrian conflict",
+            "end the Syrian conflict",
+            "ending the war",
+        ),
+        (
+            "military solution",
+            "offensive",
+            "offensives",
+            "reclaim",
+            "recapture",
+            "air strikes",
+            "airstrikes",
+            "war in Syria",
+            "continuing its war",
+            "violations",
+        ),
     ),
     "kurdish_autonomy": (
-        ("Kurdish autonomy", "autonomy", "self-rule", "self rule", "federal", "federalism",
-         "Kurdish state", "Kurdish region", "Kurds", "Kurdish", "PYD", "YPG", "SDF",
-         "Rojava", "Syrian Kurds"),
+        (
+            "Kurdish autonomy",
+            "autonomy",
+            "self-rule",
+            "self rule",
+            "federal",
+            "federalism",
+            "Kurdish state",
+            "Kurdish region",
+            "Kurds",
+            "Kurdish",
+            "PYD",
+            "YPG",
+            "SDF",
+            "Rojava",
+            "Syrian Kurds",
+        ),
         ("disarm the YPG", "against the Kurds", "Kurdish separatism"),
     ),
     "foreign_militias": (
-        ("militias", "militia", "Hezbollah", "foreign fighters", "proxy militias", "proxies",
-         "Shia militia", "Shia militias", "Shiite militias", "Iranian-backed militias",
-         "Iranian-trained"),
-        ("withdraw its allied foreign militias", "withdrawal of foreign militias",
-         "withdraw the militias", "monopoly over arms", "strong state"),
+        (
+            "militias",
+            "militia",
+            "Hezbollah",
+            "foreign fighters",
+            "proxy militias",
+            "proxies",
+            "Shia militia",
+            "Shia militias",
+            "Shiite militias",
+            "Iranian-backed militias",
+            "Iranian-trained",
+        ),
+        (
+            "withdraw its allied foreign militias",
+            "withdrawal of foreign militias",
+            "withdraw the militias",
+            "monopoly over arms",
+            "strong state",
+        ),
     ),
     "turkish_presence": (
-        ("Turkish military presence", "Turkish troops", "Turkish military", "Turkish forces",
-         "Turkey's military intervention", "Turkish intervention", "sending troops into Syria",
-         "troops into Syria", "buffer zone", "safe zone", "Euphrates Shield",
-         "Turkey's military", "Turkish presence"),
+        (
+            "Turkish military presence",
+            "Turkish troops",
+            "Turkish military",
+            "Turkish forces",
+            "Turkey's military intervention",
+            "Turkish intervention",
+            "sending troops into Syria",
+            "troops into Syria",
+            "buffer zone",
+            "safe zone",
+            "Euphrates Shield",
+            "Turkey's military",
+            "Turkish presence",
+        ),
         ("Turkish withdrawal", "withdrawal of Turkish troops", "Syrian sovereignty"),
     ),
     "us_role": (
-        ("U.S.", "US", "United States", "Americans", "Washington", "U.S.-led coalition",
-         "Trump administration", "Obama's administration", "Obama administration",
-         "American", "the West", "Western"),
+        (
+            "U.S.",
+            "US",
+            "United States",
+            "Americans",
+            "Washington",
+            "U.S.-led coalition",
+            "Trump administration",
+            "Obama's administration",
+            "Obama administration",
+            "American",
+            "the West",
+            "Western",
+        ),
         ("exclusion of the US", "sideline both Obama's administration", "without the Americans"),
     ),
 }
 
 _POSITIVE_CUES = (
-    "support", "back", "favour", "favor", "endorse", "want", "seek", "call for", "demand",
-    "insist on", "push for", "accept", "welcome", "defend", "protect", "preserve", "secure",
-    "safeguard", "maintain", "keep", "strengthen", "prefer", "aim to", "agree to", "agree on",
-    "confirm", "guarantee", "champion", "work for", "pursue", "invite",
-    "press for", "backer", "backers", "sponsor",
-    "broker", "shore up", "prop up", "abide by", "strengthen", "stand by", "allied with",
+    "support",
+    "back",
+    "favour",
+    "favor",
+    "endorse",
+    "want",
+    "seek",
+    "call for",
+    "demand",
+    "insist on",
+    "push for",
+    "accept",
+    "welcome",
+    "defend",
+    "protect",
+    "preserve",
+    "secure",
+    "safeguard",
+    "maintain",
+    "keep",
+    "strengthen",
+    "prefer",
+    "aim to",
+    "agree to",
+    "agree on",
+    "confirm",
+    "guarantee",
+    "champion",
+    "work for",
+    "pursue",
+    "invite",
+    "press for",
+    "backer",
+    "backers",
+    "sponsor",
+    "broker",
+    "shore up",
+    "prop up",
+    "abide by",
+    "strengthen",
+    "stand by",
+    "allied with",
 )
 _NEGATIVE_CUES = (
-    "oppose", "reject", "be against", "stand against", "speak against", "strongly against",
-    "firmly against", "resist", "criticize", "criticise", "condemn", "object to",
-    "undermine", "sabotage", "curb", "remove", "oust", "exclude", "sideline", "spoil",
-    "veto", "prevent", "block", "limit", "reduce", "push back", "violate",
-    "violating", "challenge", "accuse", "hinder", "disrupt", "end",
-    "supplant", "push out", "drive out", "opposed to", "hostile to", "antagonistic",
+    "oppose",
+    "reject",
+    "be against",
+    "stand against",
+    "speak against",
+    "strongly against",
+    "firmly against",
+    "resist",
+    "criticize",
+    "criticise",
+    "condemn",
+    "object to",
+    "undermine",
+    "sabotage",
+    "curb",
+    "remove",
+    "oust",
+    "exclude",
+    "sideline",
+    "spoil",
+    "veto",
+    "prevent",
+    "block",
+    "limit",
+    "reduce",
+    "push back",
+    "violate",
+    "violating",
+    "challenge",
+    "accuse",
+    "hinder",
+    "disrupt",
+    "end",
+    "supplant",
+    "push out",
+    "drive out",
+    "opposed to",
+    "hostile to",
+    "antagonistic",
 )
 _OBJECT_WINDOW = 6
 _GENERIC_NAME_WORDS = frozenset(
-    ["future", "power", "role", "presence", "scope", "political", "issue", "issues", "question", "status", "level", "degree", "extent", "future's", "settlement", "process", "whether", "which", "their", "about", "with", "from", "into", "over", "under", "syria", "syrian"]
+    [
+        "future",
+        "power",
+        "role",
+        "presence",
+        "scope",
+        "political",
+        "issue",
+        "issues",
+        "question",
+        "status",
+        "level",
+        "degree",
+        "extent",
+        "future's",
+        "settlement",
+        "process",
+        "whether",
+        "which",
+        "their",
+        "about",
+        "with",
+        "from",
+        "into",
+        "over",
+        "under",
+        "syria",
+        "syrian",
+    ]
 )
 
 
@@ -119,8 +330,10 @@ def _phrases(items: tuple[str, ...] | list[str], sign: int) -> list[_Phrase]:
     """Phrases as token tuples; a word with a capital letter is matched with its case."""
     out = []
     for it in items:
-        toks = tuple(_norm(t.text) if any(c.isupper() for c in t.text) else
-                     _norm(t.text.lower()) for t in tokenize(it))
+        toks = tuple(
+            _norm(t.text) if any(c.isupper() for c in t.text) else _norm(t.text.lower())
+            for t in tokenize(it)
+        )
         if toks:
             out.append(_Phrase(toks, sign, it))
     return out
@@ -138,9 +351,9 @@ def issue_keywords(issue_id: str, name: str | None = None) -> list[_Phrase]:
         # Distinctive name words: proper names and adjectives ("Kurdish", "Assad's").
         for w in re.findall(r"[A-Z][A-Za-z'-]{3,}", name):
             w = re.sub(r"['’]s$", "", w)
-            if w.lower() not in _GENERIC_NAME_WORDS and not any(p.words == (w,) or
-                                                                p.words == (w.lower(),)
-                                                                for p in out):
+            if w.lower() not in _GENERIC_NAME_WORDS and not any(
+                p.words == (w,) or p.words == (w.lower(),) for p in out
+            ):
                 out.append(_Phrase((w,), +1, w))
     # Longest first, so "Assad's ouster" wins over "Assad".
     out.sort(key=lambda p: -len(p.words))
@@ -163,9 +376,13 @@ def _index(phrases: list[_Phrase]) -> dict[str, list[_Phrase]]:
     return idx
 
 
-def _find_phrases(toks: list[Token], low: list[str], lem: list[frozenset[str]],
-                  index: dict[str, list[_Phrase]], use_lemmas: bool
-                  ) -> list[tuple[int, int, _Phrase]]:
+def _find_phrases(
+    toks: list[Token],
+    low: list[str],
+    lem: list[frozenset[str]],
+    index: dict[str, list[_Phrase]],
+    use_lemmas: bool,
+) -> list[tuple[int, int, _Phrase]]:
     """Non-overlapping phrase matches, longest first at each position, left to right."""
     found: list[tuple[int, int, _Phrase]] = []
     n = len(low)
@@ -180,8 +397,10 @@ def _find_phrases(toks: list[Token], low: list[str], lem: list[frozenset[str]],
                 k = len(p.words)
                 if i + k > n or (best is not None and k <= best[1] - best[0]):
                     continue
-                if all(_word_ok(w, toks[i + j].text, low[i + j], lem[i + j], use_lemmas)
-                       for j, w in enumerate(p.words)):
+                if all(
+                    _word_ok(w, toks[i + j].text, low[i + j], lem[i + j], use_lemmas)
+                    for j, w in enumerate(p.words)
+                ):
                     best = (i, i + k, p)
                     break
         if best is not None:
@@ -236,21 +455,30 @@ def find_stances(
         lem = [lemmas(t.text) for t in toks]
         cues = _find_phrases(toks, low, lem, _CUE_INDEX, use_lemmas=True)
         # Not "in favor of", not passive "supported by".
-        cues = [c for c in cues if not (c[0] > 0 and low[c[0] - 1] == "in")
-                and not (c[1] < len(low) and low[c[1]] == "by")]
+        cues = [
+            c
+            for c in cues
+            if not (c[0] > 0 and low[c[0] - 1] == "in")
+            and not (c[1] < len(low) and low[c[1]] == "by")
+        ]
         if not cues:
             continue
         hits: list[tuple[int, int, _Phrase, Any]] = []
         for iss, kws in issues:
-            hits.extend((i, j, p, iss) for i, j, p in _find_phrases(toks, low, lem, kws,
-                                                                    use_lemmas=False))
+            hits.extend(
+                (i, j, p, iss) for i, j, p in _find_phrases(toks, low, lem, kws, use_lemmas=False)
+            )
         if not hits:
             continue
         mentions = find_mentions(toks, text, actors, context)
         for ci, cj, cue in cues:
             # The cue's object: issue keywords starting within a few words after it.
-            near = [h for h in hits if cj <= h[0] <= cj + _OBJECT_WINDOW
-                    and not any(toks[k].text in ";.,:" for k in range(cj, h[0]))]
+            near = [
+                h
+                for h in hits
+                if cj <= h[0] <= cj + _OBJECT_WINDOW
+                and not any(toks[k].text in ";.,:" for k in range(cj, h[0]))
+            ]
             if not near:
                 continue
             first = min(h[0] for h in near)
@@ -258,9 +486,10 @@ def find_stances(
             srcs = [m for m in _find_source(mentions, ci, toks, low) if m.actor]
             if not srcs:
                 continue
-            negated = any(low[k] in ("not", "never", "no") and not (k + 1 < len(low) and
-                                                                low[k + 1] == "only")
-                          for k in range(max(0, ci - 3), ci))
+            negated = any(
+                low[k] in ("not", "never", "no") and not (k + 1 < len(low) and low[k + 1] == "only")
+                for k in range(max(0, ci - 3), ci)
+            )
             for ki, kj, kw, iss in chosen:
                 direction = cue.sign * kw.sign * (-1 if negated else 1)
                 for m in srcs:
@@ -268,15 +497,23 @@ def find_stances(
                         continue  # the keyword is the actor itself
                     name = actors.actors[m.actor].name if m.actor in actors.actors else m.actor
                     verb = "supports more" if direction > 0 else "wants less"
-                    out.append(StanceRecord(
-                        actor=m.actor, code=m.code, issue=iss.id, direction=direction,
-                        cue=text[toks[ci].start:toks[cj - 1].end],
-                        keyword=text[toks[ki].start:toks[kj - 1].end], sentence=si,
-                        sentence_start=a, sentence_end=b,
-                        cue_offsets=(toks[ci].start, toks[cj - 1].end),
-                        keyword_offsets=(toks[ki].start, toks[kj - 1].end),
-                        summary=f"{name} — {verb} — {iss.id} ({'+' if direction > 0 else '-'})",
-                        toward=_scale_label(iss, direction)))
+                    out.append(
+                        StanceRecord(
+                            actor=m.actor,
+                            code=m.code,
+                            issue=iss.id,
+                            direction=direction,
+                            cue=text[toks[ci].start : toks[cj - 1].end],
+                            keyword=text[toks[ki].start : toks[kj - 1].end],
+                            sentence=si,
+                            sentence_start=a,
+                            sentence_end=b,
+                            cue_offsets=(toks[ci].start, toks[cj - 1].end),
+                            keyword_offsets=(toks[ki].start, toks[kj - 1].end),
+                            summary=f"{name} — {verb} — {iss.id} ({'+' if direction > 0 else '-'})",
+                            toward=_scale_label(iss, direction),
+                        )
+                    )
     # One record per (actor, issue, sentence).
     seen: set[tuple[str, str, int]] = set()
     unique = []

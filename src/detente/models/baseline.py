@@ -26,8 +26,9 @@ def actor_weights(arrays: ScenarioArrays, kind: WeightKind = "capability_salienc
     return kind_weights(arrays.capability, arrays.salience, arrays.mask, kind)
 
 
-def kind_weights(capability: np.ndarray, salience: np.ndarray, mask: np.ndarray,
-                 kind: WeightKind) -> np.ndarray:
+def kind_weights(
+    capability: np.ndarray, salience: np.ndarray, mask: np.ndarray, kind: WeightKind
+) -> np.ndarray:
     """:func:`actor_weights` from the arrays, with any leading axes (of draws, say):
     ``capability (..., n)``, ``salience (..., n, d)``, ``mask (n, d)`` -> ``(..., n, d)``."""
     c = np.asarray(capability)[..., :, None]
@@ -79,12 +80,12 @@ def ordered_weighted_mean(x: np.ndarray, w: np.ndarray, axis: int) -> np.ndarray
     xs = np.nan_to_num(x, nan=0.0)
     tot = ordered_sum(w, axis)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(tot > 0, ordered_sum(w * xs, axis) / np.where(tot > 0, tot, 1.0),
-                        np.nan)
+        return np.where(tot > 0, ordered_sum(w * xs, axis) / np.where(tot > 0, tot, 1.0), np.nan)
 
 
-def weighted_median(x: np.ndarray, w: np.ndarray, *, rtol: float = 1e-12,
-                    tie: str = "midpoint") -> np.ndarray:
+def weighted_median(
+    x: np.ndarray, w: np.ndarray, *, rtol: float = 1e-12, tie: str = "midpoint"
+) -> np.ndarray:
     """Column-wise weighted median of ``x`` (n, d) with non-negative weights ``w``.
 
     The median is the position at which the cumulative weight first reaches half the
@@ -122,6 +123,7 @@ def weighted_median(x: np.ndarray, w: np.ndarray, *, rtol: float = 1e-12,
 
 # -- compromise ----------------------------------------------------------------------------
 
+
 class CompromiseParams(ModelParams):
     """Parameters of the compromise model.
 
@@ -149,11 +151,13 @@ def compromise(arrays: ScenarioArrays, params: CompromiseParams, rng=None) -> Mo
 @register("mean_voter", NoParams, title="Mean voter (unweighted mean)", baseline=True)
 def mean_voter(arrays: ScenarioArrays, params: NoParams, rng=None) -> ModelResult:
     """The mean voter: the plain, unweighted mean of the positions on each issue."""
-    return ModelResult(model="mean_voter",
-                       forecast=weighted_mean(arrays.position, actor_weights(arrays, "equal")))
+    return ModelResult(
+        model="mean_voter", forecast=weighted_mean(arrays.position, actor_weights(arrays, "equal"))
+    )
 
 
 # -- weighted median -----------------------------------------------------------------------
+
 
 class MedianParams(ModelParams):
     """Parameters of the weighted median model.
@@ -167,8 +171,9 @@ class MedianParams(ModelParams):
     tie: Literal["midpoint", "lower"] = "midpoint"
 
 
-@register("weighted_median", MedianParams, title="Weighted median (Condorcet winner)",
-          baseline=True)
+@register(
+    "weighted_median", MedianParams, title="Weighted median (Condorcet winner)", baseline=True
+)
 def median(arrays: ScenarioArrays, params: MedianParams, rng=None) -> ModelResult:
     """The weighted median: the Condorcet winner of weighted majority voting in one dimension.
 
@@ -179,12 +184,12 @@ def median(arrays: ScenarioArrays, params: MedianParams, rng=None) -> ModelResul
     """
     w = actor_weights(arrays, params.weights)
     f = weighted_median(arrays.position, w, tie=params.tie)
-    fallback = weighted_median(arrays.position, actor_weights(arrays, "capability"),
-                               tie=params.tie)
+    fallback = weighted_median(arrays.position, actor_weights(arrays, "capability"), tie=params.tie)
     return ModelResult(model="weighted_median", forecast=np.where(np.isnan(f), fallback, f))
 
 
 # -- Nash bargaining -----------------------------------------------------------------------
+
 
 class NashParams(ModelParams):
     """Parameters of the Nash bargaining solution.
@@ -216,8 +221,14 @@ def _utility_slope(x: np.ndarray, pos: np.ndarray, span: np.ndarray, kind: str) 
     return -2.0 * diff / span if kind == "quadratic" else -np.sign(diff) / span
 
 
-def nash_columns(x: np.ndarray, w: np.ndarray, w_cap: np.ndarray, span: np.ndarray,
-                 status_quo: np.ndarray, params: NashParams) -> tuple[np.ndarray, np.ndarray]:
+def nash_columns(
+    x: np.ndarray,
+    w: np.ndarray,
+    w_cap: np.ndarray,
+    span: np.ndarray,
+    status_quo: np.ndarray,
+    params: NashParams,
+) -> tuple[np.ndarray, np.ndarray]:
     """The Nash bargaining solution of every column of an (n, cols) problem, and whether it is
     the status quo for want of a deal.
 
@@ -255,8 +266,13 @@ def nash_columns(x: np.ndarray, w: np.ndarray, w_cap: np.ndarray, span: np.ndarr
         mid = (a + b) / 2.0
         gain = _utility(mid[None, :], pz, span, params.utility) - d
         with np.errstate(divide="ignore", invalid="ignore"):
-            terms = np.where(active, w * _utility_slope(mid[None, :], pz, span, params.utility)
-                             / np.maximum(gain, 1e-300), 0.0)
+            terms = np.where(
+                active,
+                w
+                * _utility_slope(mid[None, :], pz, span, params.utility)
+                / np.maximum(gain, 1e-300),
+                0.0,
+            )
         slope = ordered_sum(terms, 0)
         a = np.where(slope > 0, mid, a)
         b = np.where(slope > 0, b, mid)
@@ -276,7 +292,12 @@ def nash(arrays: ScenarioArrays, params: NashParams, rng=None) -> ModelResult:
     bisection on the derivative, on all issues at once. With quadratic utilities the
     solution is close to the capability x salience weighted mean (Achen 2006).
     """
-    f, no_deal = nash_columns(arrays.position, actor_weights(arrays, params.weights),
-                              actor_weights(arrays, "capability"), arrays.span,
-                              arrays.status_quo, params)
+    f, no_deal = nash_columns(
+        arrays.position,
+        actor_weights(arrays, params.weights),
+        actor_weights(arrays, "capability"),
+        arrays.span,
+        arrays.status_quo,
+        params,
+    )
     return ModelResult(model="nash", forecast=f, extras={"no_agreement": no_deal})

@@ -57,14 +57,16 @@ class CondorcetParams(ModelParams):
         approach the most probable candidate).
     """
 
-    weights: Literal["capability_salience", "salience", "capability", "equal", "pooled"] = \
+    weights: Literal["capability_salience", "salience", "capability", "equal", "pooled"] = (
         "capability_salience"
+    )
     estimate: Literal["mean", "mode"] = "mean"
     sharpness: float = Field(1.0, ge=0.0, le=100.0)
 
 
-def batch_pooled_weights(capability: np.ndarray, salience: np.ndarray,
-                         mask: np.ndarray) -> np.ndarray:
+def batch_pooled_weights(
+    capability: np.ndarray, salience: np.ndarray, mask: np.ndarray
+) -> np.ndarray:
     """:func:`pooled_weights` over a leading axis of draws: ``(B, n, d)``."""
     total = np.zeros(salience.shape)
     count = np.zeros((salience.shape[0], salience.shape[2]))
@@ -86,8 +88,9 @@ def pooled_weights(arrays: ScenarioArrays) -> np.ndarray:
     return batch_pooled_weights(arrays.capability[None], arrays.salience[None], arrays.mask)[0]
 
 
-def _win_probabilities(x: np.ndarray, w: np.ndarray, voter: np.ndarray, sharpness: float
-                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _win_probabilities(
+    x: np.ndarray, w: np.ndarray, voter: np.ndarray, sharpness: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`win_probabilities` of ``G`` votes at once: ``x, w (G, m)``, of which the voters
     with ``voter`` true (at least one per vote) take part (the others have weight 0).
 
@@ -142,8 +145,9 @@ def _win_probabilities(x: np.ndarray, w: np.ndarray, voter: np.ndarray, sharpnes
     return cand, p, count
 
 
-def win_probabilities(x: np.ndarray, w: np.ndarray, sharpness: float = 1.0
-                      ) -> tuple[np.ndarray, np.ndarray]:
+def win_probabilities(
+    x: np.ndarray, w: np.ndarray, sharpness: float = 1.0
+) -> tuple[np.ndarray, np.ndarray]:
     """Candidates (the distinct positions in ``x``) and the probability that each is the outcome.
 
     Parameters
@@ -165,13 +169,15 @@ def win_probabilities(x: np.ndarray, w: np.ndarray, sharpness: float = 1.0
     ([0.0, 100.0], [0.5, 0.5])
     """
     x = np.asarray(x, dtype=float)[None]
-    cand, p, _ = _win_probabilities(x, np.asarray(w, dtype=float)[None],
-                                    np.ones(x.shape, dtype=bool), sharpness)
+    cand, p, _ = _win_probabilities(
+        x, np.asarray(w, dtype=float)[None], np.ones(x.shape, dtype=bool), sharpness
+    )
     return cand[0], p[0]
 
 
-def _votes(x: np.ndarray, w: np.ndarray, w_cap: np.ndarray, voter: np.ndarray,
-           sharpness: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _votes(
+    x: np.ndarray, w: np.ndarray, w_cap: np.ndarray, voter: np.ndarray, sharpness: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``G`` votes (see :func:`_win_probabilities`): the expected outcomes, the most probable
     candidates and the numbers of candidates, each ``(G,)``. Where every weight of a vote is
     zero (every salience 0), the capabilities ``w_cap`` are the weights."""
@@ -181,8 +187,16 @@ def _votes(x: np.ndarray, w: np.ndarray, w_cap: np.ndarray, voter: np.ndarray,
     w = np.where((ordered_sum(w, axis=1) <= 0)[:, None], w_cap, w)
     step = max(1, _MAX_VOTE_ELEMENTS // m**3)  # (votes, voters, candidates, candidates)
     if ng > step:  # in parts (each vote's results do not depend on the others)
-        parts = [_votes(x[lo:lo + step], w[lo:lo + step], w_cap[lo:lo + step],
-                        voter[lo:lo + step], sharpness) for lo in range(0, ng, step)]
+        parts = [
+            _votes(
+                x[lo : lo + step],
+                w[lo : lo + step],
+                w_cap[lo : lo + step],
+                voter[lo : lo + step],
+                sharpness,
+            )
+            for lo in range(0, ng, step)
+        ]
         return tuple(np.concatenate(a) for a in zip(*parts))  # type: ignore[return-value]
     cand, p, count = _win_probabilities(x, w, voter, sharpness)
     expected = ordered_sum(p * np.where(np.isfinite(cand), cand, 0.0), axis=1)
@@ -190,8 +204,9 @@ def _votes(x: np.ndarray, w: np.ndarray, w_cap: np.ndarray, voter: np.ndarray,
     return expected, mode, count
 
 
-def condorcet_scenario(arrays: ScenarioArrays, w_all: np.ndarray, sharpness: float
-                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def condorcet_scenario(
+    arrays: ScenarioArrays, w_all: np.ndarray, sharpness: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The model on one scenario, the issues as ``d`` votes at once: the expected outcomes,
     the most probable candidates and the numbers of candidates (each ``(d,)``)."""
     mask = arrays.mask
@@ -202,14 +217,18 @@ def condorcet_scenario(arrays: ScenarioArrays, w_all: np.ndarray, sharpness: flo
     act = np.flatnonzero(mask.any(axis=0))
     if act.size:
         w_cap = np.where(mask, arrays.capability[:, None], 0.0)
-        e, m, c = _votes(arrays.position.T[act], w_all.T[act], w_cap.T[act], mask.T[act],
-                         sharpness)
+        e, m, c = _votes(arrays.position.T[act], w_all.T[act], w_cap.T[act], mask.T[act], sharpness)
         expected[act], mode[act], n_cand[act] = e, m, c
     return expected, mode, n_cand
 
 
-def condorcet_draws(capability: np.ndarray, position: np.ndarray, w_all: np.ndarray,
-                    mask: np.ndarray, sharpness: float) -> tuple[np.ndarray, np.ndarray]:
+def condorcet_draws(
+    capability: np.ndarray,
+    position: np.ndarray,
+    w_all: np.ndarray,
+    mask: np.ndarray,
+    sharpness: float,
+) -> tuple[np.ndarray, np.ndarray]:
     """The model on ``B`` draws (``capability (B, n)``, ``position (B, n, d)``, voting
     weights ``w_all (B, n, d)``), each issue's votes of all draws at once: the expected
     outcomes and the most probable candidates, ``(B, d)`` each. Equal to
@@ -223,13 +242,18 @@ def condorcet_draws(capability: np.ndarray, position: np.ndarray, w_all: np.ndar
         if idx.size == 0:
             continue
         expected[:, k], mode[:, k], _ = _votes(
-            position[:, idx, k], w_all[:, idx, k], capability[:, idx],
-            np.ones((nb, idx.size), dtype=bool), sharpness)
+            position[:, idx, k],
+            w_all[:, idx, k],
+            capability[:, idx],
+            np.ones((nb, idx.size), dtype=bool),
+            sharpness,
+        )
     return expected, mode
 
 
-def _weights(capability: np.ndarray, salience: np.ndarray, mask: np.ndarray,
-             params: CondorcetParams) -> np.ndarray:
+def _weights(
+    capability: np.ndarray, salience: np.ndarray, mask: np.ndarray, params: CondorcetParams
+) -> np.ndarray:
     if params.weights == "pooled":
         return batch_pooled_weights(capability, salience, mask)
     return kind_weights(capability, salience, mask, params.weights)
@@ -247,9 +271,11 @@ def condorcet(arrays: ScenarioArrays, params: CondorcetParams, rng=None) -> Mode
     w_all = _weights(arrays.capability[None], arrays.salience[None], arrays.mask, params)[0]
     forecast, mode, n_cand = condorcet_scenario(arrays, w_all, params.sharpness)
     f = mode if params.estimate == "mode" else forecast
-    return ModelResult(model="condorcet", forecast=f,
-                       extras={"expected": forecast, "most_probable": mode,
-                               "candidates": n_cand})
+    return ModelResult(
+        model="condorcet",
+        forecast=f,
+        extras={"expected": forecast, "most_probable": mode, "candidates": n_cand},
+    )
 
 
 def _condorcet_batched(batch, params: CondorcetParams) -> np.ndarray:
@@ -258,8 +284,12 @@ def _condorcet_batched(batch, params: CondorcetParams) -> np.ndarray:
     parameter choice)."""
     mask = batch.base.mask
     forecast, mode = condorcet_draws(
-        batch.capability, batch.position,
-        _weights(batch.capability, batch.salience, mask, params), mask, params.sharpness)
+        batch.capability,
+        batch.position,
+        _weights(batch.capability, batch.salience, mask, params),
+        mask,
+        params.sharpness,
+    )
     return mode if params.estimate == "mode" else forecast
 
 

@@ -120,15 +120,24 @@ class EUMParams(ModelParams):
 
 
 SCHOLZ2011: dict[str, Any] = {
-    "rounds": 8, "q": 1.0, "t": "median", "stop": "none", "scale": "positions",
-    "probability": "all_pairs", "vote_risk": "own", "risk": "relative",
-    "perspective": "receiver", "compromise": "ratio", "capitulation": False,
+    "rounds": 8,
+    "q": 1.0,
+    "t": "median",
+    "stop": "none",
+    "scale": "positions",
+    "probability": "all_pairs",
+    "vote_risk": "own",
+    "risk": "relative",
+    "perspective": "receiver",
+    "compromise": "ratio",
+    "capitulation": False,
     "choice": "scholz_code",
 }
 """The reading that reproduces Scholz, Calbert & Smith (2011), Table 2 (see docs/eum.md)."""
 
 
 # -- the pairwise quantities ---------------------------------------------------------------------
+
 
 class PairGeometry:
     """The pairwise structure of ``G`` independent games' positions (one game per row), with
@@ -186,8 +195,9 @@ class PairGeometry:
             self._coef = coef
         return self._coef
 
-    def probability(self, w: np.ndarray, r: np.ndarray | None,
-                    denominator: str = "all_pairs") -> np.ndarray:
+    def probability(
+        self, w: np.ndarray, r: np.ndarray | None, denominator: str = "all_pairs"
+    ) -> np.ndarray:
         """``(G, m, m)`` probability that a's position prevails over b's, P[g, a, b] (sorted
         order).
 
@@ -244,8 +254,9 @@ def _upper(m: int) -> np.ndarray:
     return upper
 
 
-def win_probability(x: np.ndarray, w: np.ndarray, r: np.ndarray, span: float,
-                    denominator: str = "all_pairs") -> np.ndarray:
+def win_probability(
+    x: np.ndarray, w: np.ndarray, r: np.ndarray, span: float, denominator: str = "all_pairs"
+) -> np.ndarray:
     """``(m, m)`` probability that actor a's position prevails over actor b's, P[a, b].
 
     Every actor k votes on the pair with weight ``w[k]`` (capability x salience) times its
@@ -265,8 +276,9 @@ def win_probability(x: np.ndarray, w: np.ndarray, r: np.ndarray, span: float,
     """
     g = PairGeometry(np.asarray(x, dtype=float)[None], np.array([span], dtype=float))
     o = g.order[0]
-    p = g.probability(np.asarray(w, dtype=float)[o][None], np.asarray(r, dtype=float)[o][None],
-                      denominator)[0]
+    p = g.probability(
+        np.asarray(w, dtype=float)[o][None], np.asarray(r, dtype=float)[o][None], denominator
+    )[0]
     inv = np.empty_like(o)
     inv[o] = np.arange(o.size)
     return p[np.ix_(inv, inv)]
@@ -304,9 +316,15 @@ def _expected(u_s, u_diff, u_sq, d, d_median, s_target, p, r, q: float, t) -> np
     return e
 
 
-def challenge_utility(d: np.ndarray, d_median: np.ndarray, s_target: np.ndarray,
-                      p: np.ndarray, r: np.ndarray | float, q: float,
-                      t: float | str) -> np.ndarray:
+def challenge_utility(
+    d: np.ndarray,
+    d_median: np.ndarray,
+    s_target: np.ndarray,
+    p: np.ndarray,
+    r: np.ndarray | float,
+    q: float,
+    t: float | str,
+) -> np.ndarray:
     """Expected utility of a challenge (Scholz et al. eq. 25), elementwise.
 
     ``d``: distance between challenger and target, ``d_median``: between challenger and the
@@ -324,8 +342,9 @@ def challenge_utility(d: np.ndarray, d_median: np.ndarray, s_target: np.ndarray,
     2.0
     """
     d = np.asarray(d, dtype=float)
-    shape = np.broadcast_shapes(d.shape, np.shape(d_median), np.shape(s_target), np.shape(p),
-                                np.shape(r))
+    shape = np.broadcast_shapes(
+        d.shape, np.shape(d_median), np.shape(s_target), np.shape(p), np.shape(r)
+    )
     u_s, u_diff, u_sq = _utilities(d, r)
     p_full = np.array(np.broadcast_to(p, shape), dtype=float)
     return _expected(u_s, u_diff, u_sq, d, d_median, s_target, p_full, r, q, t)
@@ -352,6 +371,7 @@ def risk_exponents(exposure: np.ndarray) -> np.ndarray:
 
 # -- one issue -------------------------------------------------------------------------------------
 
+
 @dataclass
 class _Round:
     """Offers of one round in a batch of games, each game in its round's sorted order
@@ -369,8 +389,14 @@ class _Round:
     def offered(self, g: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         """Positions offered to receivers ``i`` by proposers ``j`` in games ``g`` (sorted
         indices)."""
-        return _offered(self.xs[g, i], self.xs[g, j], self.kind[g, i, j], self.x_eu[g, i, j],
-                        self.y_eu[g, i, j], self.rule)
+        return _offered(
+            self.xs[g, i],
+            self.xs[g, j],
+            self.kind[g, i, j],
+            self.x_eu[g, i, j],
+            self.y_eu[g, i, j],
+            self.rule,
+        )
 
 
 def _offered(xi, xj, kind, xe, ye, rule: str) -> np.ndarray:
@@ -404,8 +430,7 @@ class _Issue:
     games only; a game's numbers do not depend on which other games are in the batch.
     """
 
-    def __init__(self, c: np.ndarray, s: np.ndarray, span: np.ndarray,
-                 params: EUMParams) -> None:
+    def __init__(self, c: np.ndarray, s: np.ndarray, span: np.ndarray, params: EUMParams) -> None:
         self.c = np.atleast_2d(np.asarray(c, dtype=float))
         self.s = np.atleast_2d(np.asarray(s, dtype=float))
         self.w = self.c * self.s
@@ -418,8 +443,9 @@ class _Issue:
     def median(self, x: np.ndarray, games: np.ndarray) -> np.ndarray:
         return weighted_median(x.T, self.w_median[games].T)
 
-    def risk(self, g: PairGeometry, mu: np.ndarray,
-             games: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def risk(
+        self, g: PairGeometry, mu: np.ndarray, games: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Risk exponents and exposures ``(A, m)`` (in the actors' order) at the positions of
         ``g``.
 
@@ -431,8 +457,9 @@ class _Issue:
         w = np.take_along_axis(self.w[games], o, axis=1)
         prob = g.probability(w, None, self.p.probability)
         d_mu = np.abs(g.xs - mu[:, None]) / self.span[games][:, None]
-        e = challenge_utility(g.dist, d_mu[:, :, None], s[:, None, :], prob, 1.0, self.p.q,
-                              self.p.t)
+        e = challenge_utility(
+            g.dist, d_mu[:, :, None], s[:, None, :], prob, 1.0, self.p.q, self.p.t
+        )
         if self.p.q < 1.0:  # no challenges between equal positions (with Q = 1 they are 0)
             e[g.dist == 0] = 0.0
         diag = np.arange(self.m)
@@ -442,8 +469,9 @@ class _Issue:
         r = np.ones(o.shape) if self.p.risk == "neutral" else risk_exponents(expo)
         return r, expo
 
-    def offers(self, g: PairGeometry, r_all: np.ndarray, mu: np.ndarray,
-               games: np.ndarray) -> _Round:
+    def offers(
+        self, g: PairGeometry, r_all: np.ndarray, mu: np.ndarray, games: np.ndarray
+    ) -> _Round:
         p = self.p
         o = g.order
         s = np.take_along_axis(self.s[games], o, axis=1)
@@ -457,15 +485,24 @@ class _Issue:
         # receiver's (i's) exponent or j's own
         r_x = r[:, :, None]
         u_s, u_diff, u_sq = _utilities(d, r_x)
-        xe = _expected(u_s, u_diff, u_sq, d, d_mu[:, :, None], s[:, None, :], prob, r_x,
-                       p.q, p.t)
+        xe = _expected(u_s, u_diff, u_sq, d, d_mu[:, :, None], s[:, None, :], prob, r_x, p.q, p.t)
         if p.perspective == "receiver":
             r_y = r_x
         else:
             r_y = r[:, None, :]
             u_s, u_diff, u_sq = _utilities(d, r_y)
-        ye = _expected(u_s, u_diff, u_sq, d, d_mu[:, None, :], s[:, :, None],
-                       prob.transpose(0, 2, 1), r_y, p.q, p.t)
+        ye = _expected(
+            u_s,
+            u_diff,
+            u_sq,
+            d,
+            d_mu[:, None, :],
+            s[:, :, None],
+            prob.transpose(0, 2, 1),
+            r_y,
+            p.q,
+            p.t,
+        )
         del u_s, u_diff
 
         if p.q < 1.0:  # with Q = 1 both expected utilities are exactly 0 between equals
@@ -515,8 +552,9 @@ class _Issue:
         rnd.chosen = chosen
         return rnd
 
-    def play(self, x0: np.ndarray, ids: list[str] | None = None,
-             issue: str = "") -> tuple[np.ndarray, _IssueRun | None]:
+    def play(
+        self, x0: np.ndarray, ids: list[str] | None = None, issue: str = ""
+    ) -> tuple[np.ndarray, _IssueRun | None]:
         """Play every game from positions ``x0`` ``(G, m)``; returns the final positions and,
         when ``ids`` is given (a single game), its history and events."""
         p = self.p
@@ -572,8 +610,9 @@ class _Issue:
                 g = g.take(keep)
         return x, run
 
-    def _state(self, x: np.ndarray, games: np.ndarray,
-               run: _IssueRun | None) -> tuple[np.ndarray, PairGeometry, np.ndarray]:
+    def _state(
+        self, x: np.ndarray, games: np.ndarray, run: _IssueRun | None
+    ) -> tuple[np.ndarray, PairGeometry, np.ndarray]:
         """The median, geometry and risk exponents of the games ``games`` at positions ``x``;
         appended to ``run``'s history when there is one."""
         mu = self.median(x, games)
@@ -585,12 +624,22 @@ class _Issue:
             run.exposure.append(expo[0])
         return mu, g, r
 
-    def _record(self, run: _IssueRun, t: int, issue: str, ids: list[str], x: np.ndarray,
-                new: np.ndarray, rnd: _Round) -> None:
+    def _record(
+        self,
+        run: _IssueRun,
+        t: int,
+        issue: str,
+        ids: list[str],
+        x: np.ndarray,
+        new: np.ndarray,
+        rnd: _Round,
+    ) -> None:
         """Counts and events of round ``t`` of a single game (the first of the batch)."""
         kind = rnd.kind[0]
-        counts = {name: int((kind == code).sum()) for code, name in
-                  enumerate(("conflicts", "compromises", "capitulations"))}
+        counts = {
+            name: int((kind == code).sum())
+            for code, name in enumerate(("conflicts", "compromises", "capitulations"))
+        }
         counts["offers"] = int((kind >= 0).sum())
         counts["stalemates"] = int(rnd.stalemates[0])
         counts["moves"] = int((rnd.chosen[0] >= 0).sum())
@@ -607,20 +656,43 @@ class _Issue:
             accepted = chosen[rec] == prop
             first = np.zeros(rec.size, dtype=int)
             for i, j, k, pos, acc, xe, ye in zip(
-                    o[rec].tolist(), o[prop].tolist(), kind[rec, prop].tolist(),
-                    rnd.offered(first, rec, prop).tolist(), accepted.tolist(),
-                    rnd.x_eu[0, rec, prop].tolist(), rnd.y_eu[0, rec, prop].tolist()):
-                run.events.append({
-                    "round": t, "issue": issue, "event": "offer", "from": ids[j], "to": ids[i],
-                    "type": OFFER_TYPES[k], "position": pos, "accepted": acc,
-                    "eu_receiver": xe, "eu_proposer": ye})
+                o[rec].tolist(),
+                o[prop].tolist(),
+                kind[rec, prop].tolist(),
+                rnd.offered(first, rec, prop).tolist(),
+                accepted.tolist(),
+                rnd.x_eu[0, rec, prop].tolist(),
+                rnd.y_eu[0, rec, prop].tolist(),
+            ):
+                run.events.append(
+                    {
+                        "round": t,
+                        "issue": issue,
+                        "event": "offer",
+                        "from": ids[j],
+                        "to": ids[i],
+                        "type": OFFER_TYPES[k],
+                        "position": pos,
+                        "accepted": acc,
+                        "eu_receiver": xe,
+                        "eu_proposer": ye,
+                    }
+                )
         for i_s in np.flatnonzero(chosen >= 0).tolist():
             j_s = int(chosen[i_s])
             i = int(o[i_s])
-            run.events.append({
-                "round": t, "issue": issue, "event": "move", "actor": ids[i],
-                "partner": ids[int(o[j_s])], "type": OFFER_TYPES[kind[i_s, j_s]],
-                "from_position": float(x[i]), "to_position": float(new[i])})
+            run.events.append(
+                {
+                    "round": t,
+                    "issue": issue,
+                    "event": "move",
+                    "actor": ids[i],
+                    "partner": ids[int(o[j_s])],
+                    "type": OFFER_TYPES[kind[i_s, j_s]],
+                    "from_position": float(x[i]),
+                    "to_position": float(new[i]),
+                }
+            )
 
 
 _COUNT_NAMES = ("offers", "conflicts", "compromises", "capitulations", "stalemates", "moves")
@@ -654,8 +726,7 @@ def _issue_spans(x0: np.ndarray, issue_span: float, params: EUMParams) -> np.nda
     return np.where(span > 0, span, 0.0)
 
 
-def _median_weights(mask: np.ndarray, capability: np.ndarray,
-                    salience: np.ndarray) -> np.ndarray:
+def _median_weights(mask: np.ndarray, capability: np.ndarray, salience: np.ndarray) -> np.ndarray:
     """``(..., n, d)`` weights of the forecast median: capability x salience, or capability
     alone on an issue where no actor cares."""
     c = capability[..., :, None]
@@ -666,8 +737,14 @@ def _median_weights(mask: np.ndarray, capability: np.ndarray,
 
 # -- the model ---------------------------------------------------------------------------------
 
-@register("eum", EUMParams, title="Expected utility (Bueno de Mesquita)", dynamic=True,
-          presets={"scholz2011": SCHOLZ2011})
+
+@register(
+    "eum",
+    EUMParams,
+    title="Expected utility (Bueno de Mesquita)",
+    dynamic=True,
+    presets={"scholz2011": SCHOLZ2011},
+)
 def run_eum(arrays: ScenarioArrays, params: EUMParams, rng=None) -> ModelResult:
     """Bueno de Mesquita's expected-utility model: rounds of challenges, offers and moves.
 
@@ -745,8 +822,12 @@ def _run_eum_batched(batch, params: EUMParams) -> np.ndarray:
         if idx.size == 0:
             continue
         x0 = batch.position[:, idx, k].astype(float)
-        game = _Issue(batch.capability[:, idx], batch.salience[:, idx, k],
-                      _issue_spans(x0, base.span[k], params), params)
+        game = _Issue(
+            batch.capability[:, idx],
+            batch.salience[:, idx, k],
+            _issue_spans(x0, base.span[k], params),
+            params,
+        )
         final[:, idx, k] = game.play(x0)[0]
     w = _median_weights(base.mask, batch.capability, batch.salience)
     # draw b's issue k is column b * d + k of an (n, B * d) problem, as in a single run

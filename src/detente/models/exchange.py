@@ -63,7 +63,6 @@ class ExchangeParams(ModelParams):
     min_gain: float = Field(1e-9, ge=0.0)
 
 
-
 #: Largest ``draws x actor pairs x issue pairs`` array of candidate exchanges built at once;
 #: bigger batches are played in parts (each draw's result does not depend on the others).
 _MAX_CANDIDATES = 2_000_000
@@ -93,12 +92,14 @@ def _weights(c: np.ndarray, s: np.ndarray, mask: np.ndarray) -> np.ndarray:
 def _outcomes(v: np.ndarray, w: np.ndarray, W: np.ndarray) -> np.ndarray:
     """``(B, d)`` weighted means of the voting positions ``v`` (``W``: the weights' sums)."""
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(W > 0, ordered_sum(w * np.nan_to_num(v), axis=1)
-                        / np.where(W > 0, W, 1.0), np.nan)
+        return np.where(
+            W > 0, ordered_sum(w * np.nan_to_num(v), axis=1) / np.where(W > 0, W, 1.0), np.nan
+        )
 
 
-def _choose(b: np.ndarray, gain: np.ndarray, key: np.ndarray, slots: list[np.ndarray],
-            n_slots: int) -> np.ndarray:
+def _choose(
+    b: np.ndarray, gain: np.ndarray, key: np.ndarray, slots: list[np.ndarray], n_slots: int
+) -> np.ndarray:
     """Indices of the candidate exchanges made, in order of choice.
 
     ``b`` (ascending) is each candidate's draw and ``slots`` holds the ids of its four
@@ -152,8 +153,9 @@ def _pair_tables(n: int, d: int) -> tuple[np.ndarray, ...]:
     return out
 
 
-def _round(v: np.ndarray, s: np.ndarray, mask: np.ndarray, w: np.ndarray, W: np.ndarray,
-           min_gain: float) -> tuple[np.ndarray, _Exchanges | None]:
+def _round(
+    v: np.ndarray, s: np.ndarray, mask: np.ndarray, w: np.ndarray, W: np.ndarray, min_gain: float
+) -> tuple[np.ndarray, _Exchanges | None]:
     """One round of exchanges in every draw: the new ``(B, n, d)`` voting positions and the
     exchanges made (``None`` where no draw has one)."""
     nb, n, d = v.shape
@@ -163,13 +165,14 @@ def _round(v: np.ndarray, s: np.ndarray, mask: np.ndarray, w: np.ndarray, W: np.
     dist = np.nan_to_num(v) - np.nan_to_num(o)[:, None, :]
     side = np.where(mask & (w > 0), np.sign(dist), 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        reach = np.where(W[:, None, :] > 0, np.abs(dist) * w
-                         / np.where(W > 0, W, 1.0)[:, None, :], 0.0)  # max shift of O_k
+        reach = np.where(
+            W[:, None, :] > 0, np.abs(dist) * w / np.where(W > 0, W, 1.0)[:, None, :], 0.0
+        )  # max shift of O_k
     # candidates: actors i < j on opposite sides of the outcome on both issues k < l, in the
     # order [b, i, j, k, l]; an actor-issue pair (b, i, k) is element (b n + i) d + k
     pi, pj, k0, l0, i_, j_, k_, l_, o_ik, o_il, o_jk, o_jl = _pair_tables(n, d)
-    opp = (side[:, pi, :] * side[:, pj, :]) < 0                      # (B, pairs, d)
-    f = np.flatnonzero(opp[:, :, k0] & opp[:, :, l0])                # (B, pairs, issue pairs)
+    opp = (side[:, pi, :] * side[:, pj, :]) < 0  # (B, pairs, d)
+    f = np.flatnonzero(opp[:, :, k0] & opp[:, :, l0])  # (B, pairs, issue pairs)
     b = f // i_.size
     c = f - b * i_.size
     start = b * (n * d)
@@ -197,9 +200,8 @@ def _round(v: np.ndarray, s: np.ndarray, mask: np.ndarray, w: np.ndarray, W: np.
     keep = np.flatnonzero(gain > min_gain)
     if not keep.size:
         return v, None
-    b, c, swap, ik, il, jk, jl, a, gain = (
-        x[keep] for x in (b, c, swap, ik, il, jk, jl, a, gain))
-    shift_l = a * den_k[keep] / den_l[keep]                          # b: shift of O_l
+    b, c, swap, ik, il, jk, jl, a, gain = (x[keep] for x in (b, c, swap, ik, il, jk, jl, a, gain))
+    shift_l = a * den_k[keep] / den_l[keep]  # b: shift of O_l
     # in every draw by decreasing gain, equal gains in the order [i, j, k, l]; each
     # actor-issue pair takes part in at most one exchange
     p = c // k0.size
@@ -218,9 +220,14 @@ def _round(v: np.ndarray, s: np.ndarray, mask: np.ndarray, w: np.ndarray, W: np.
     return new, _Exchanges(b, i, j, k, l, di, dj, gain)
 
 
-def _play(c: np.ndarray, s: np.ndarray, mask: np.ndarray, v: np.ndarray,
-          params: ExchangeParams, record: bool = False
-          ) -> tuple[np.ndarray, list[np.ndarray], list[_Exchanges]]:
+def _play(
+    c: np.ndarray,
+    s: np.ndarray,
+    mask: np.ndarray,
+    v: np.ndarray,
+    params: ExchangeParams,
+    record: bool = False,
+) -> tuple[np.ndarray, list[np.ndarray], list[_Exchanges]]:
     """The model on a batch of draws: capabilities ``c (B, n)``, saliences ``s (B, n, d)``
     (0 where no stance), voting positions ``v (B, n, d)`` (NaN where no stance).
 
@@ -246,8 +253,12 @@ def _play(c: np.ndarray, s: np.ndarray, mask: np.ndarray, v: np.ndarray,
     return f, history, made
 
 
-@register("exchange", ExchangeParams, title="Exchange of voting positions (Stokman-van Oosten)",
-          dynamic=True)
+@register(
+    "exchange",
+    ExchangeParams,
+    title="Exchange of voting positions (Stokman-van Oosten)",
+    dynamic=True,
+)
 def exchange(arrays: ScenarioArrays, params: ExchangeParams, rng=None) -> ModelResult:
     """Stokman and van Oosten's exchange model: actors trade voting positions across issues.
 
@@ -260,19 +271,36 @@ def exchange(arrays: ScenarioArrays, params: ExchangeParams, rng=None) -> ModelR
     """
     mask = arrays.mask
     v = np.where(mask, arrays.position, np.nan)
-    f, history, made = _play(arrays.capability[None], np.nan_to_num(arrays.salience)[None],
-                             mask, v[None], params, record=True)
+    f, history, made = _play(
+        arrays.capability[None],
+        np.nan_to_num(arrays.salience)[None],
+        mask,
+        v[None],
+        params,
+        record=True,
+    )
     events: list[dict] = []
     for r, ex in enumerate(made):
         for t in range(ex.b.size):
-            events.append({"round": r + 1, "actor": arrays.actors[ex.i[t]],
-                           "partner": arrays.actors[ex.j[t]],
-                           "issue": arrays.issues[ex.k[t]],
-                           "partner_issue": arrays.issues[ex.l[t]],
-                           "shift": float(ex.shift_i[t]), "partner_shift": float(ex.shift_j[t]),
-                           "gain": float(ex.gain[t])})
-    return ModelResult(model="exchange", forecast=f[0], rounds=np.concatenate(history),
-                       events=events, extras={"exchanges": len(events)})
+            events.append(
+                {
+                    "round": r + 1,
+                    "actor": arrays.actors[ex.i[t]],
+                    "partner": arrays.actors[ex.j[t]],
+                    "issue": arrays.issues[ex.k[t]],
+                    "partner_issue": arrays.issues[ex.l[t]],
+                    "shift": float(ex.shift_i[t]),
+                    "partner_shift": float(ex.shift_j[t]),
+                    "gain": float(ex.gain[t]),
+                }
+            )
+    return ModelResult(
+        model="exchange",
+        forecast=f[0],
+        rounds=np.concatenate(history),
+        events=events,
+        extras={"exchanges": len(events)},
+    )
 
 
 def _exchange_batched(batch, params: ExchangeParams) -> np.ndarray:
@@ -287,8 +315,10 @@ def _exchange_batched(batch, params: ExchangeParams) -> np.ndarray:
     c = batch.capability
     s = np.nan_to_num(batch.salience)
     v = np.where(mask, batch.position, np.nan)
-    parts = [_play(c[lo:lo + step], s[lo:lo + step], mask, v[lo:lo + step], params)[0]
-             for lo in range(0, nb, step)]
+    parts = [
+        _play(c[lo : lo + step], s[lo : lo + step], mask, v[lo : lo + step], params)[0]
+        for lo in range(0, nb, step)
+    ]
     return np.concatenate(parts) if parts else np.empty((0, d))
 
 

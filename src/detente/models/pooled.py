@@ -44,8 +44,9 @@ class PooledBlendParams(ModelParams):
     share: float = Field(0.5, ge=0.0, le=1.0)
 
 
-def _pooled_mean(capability: np.ndarray, position: np.ndarray, w: np.ndarray,
-                 mask: np.ndarray) -> np.ndarray:
+def _pooled_mean(
+    capability: np.ndarray, position: np.ndarray, w: np.ndarray, mask: np.ndarray
+) -> np.ndarray:
     """``(B, d)`` weighted means of the positions of ``B`` draws with the pooled weights
     ``w (B, n, d)``; where they sum to zero, with capabilities (as the compromise model)."""
     mean = ordered_weighted_mean(position, w, axis=1)
@@ -71,8 +72,11 @@ def pooled_blend(arrays: ScenarioArrays, params: PooledBlendParams, rng=None) ->
     w = batch_pooled_weights(c, arrays.salience[None], arrays.mask)
     mean = _pooled_mean(c, arrays.position[None], w, arrays.mask)[0]
     cond = condorcet_scenario(arrays, w[0], 1.0)[0]  # the Condorcet model with weights="pooled"
-    return ModelResult(model="pooled_blend", forecast=_blend(mean, cond, params),
-                       extras={"compromise": mean, "condorcet": cond})
+    return ModelResult(
+        model="pooled_blend",
+        forecast=_blend(mean, cond, params),
+        extras={"compromise": mean, "condorcet": cond},
+    )
 
 
 def _pooled_blend_batched(batch, params: PooledBlendParams) -> np.ndarray:

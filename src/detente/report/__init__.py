@@ -48,10 +48,16 @@ def write_atomic(path: str | Path, payload: bytes) -> None:
     atomic_write_bytes(path, payload)
 
 
-def build_report(scenario: Scenario | str | None, out: str | Path, *,
-                 format: str | None = None, models: list[str] | None = None, seed: int = 0,
-                 sweep: str | Path | None = None,
-                 validation: str | Path | None = None) -> Path:
+def build_report(
+    scenario: Scenario | str | None,
+    out: str | Path,
+    *,
+    format: str | None = None,
+    models: list[str] | None = None,
+    seed: int = 0,
+    sweep: str | Path | None = None,
+    validation: str | Path | None = None,
+) -> Path:
     """Write a report on ``scenario`` to ``out`` and return the path.
 
     The file is built in memory first and written through a temporary file, so a failure
@@ -64,5 +70,12 @@ def build_report(scenario: Scenario | str | None, out: str | Path, *,
     return Path(out)
 
 
-__all__ = ["FORMATS", "ReportData", "build_report", "collect", "render_html", "render_report",
-           "report_format"]
+__all__ = [
+    "FORMATS",
+    "ReportData",
+    "build_report",
+    "collect",
+    "render_html",
+    "render_report",
+    "report_format",
+]

@@ -63,9 +63,14 @@ class ReportData:
         return {m: [float(v) for v in self.results[m].forecast] for m in self.models}
 
 
-def collect(scenario: Scenario | str | None = None, models: list[str] | None = None, *,
-            seed: int = 0, sweep: str | Path | None = None,
-            validation: str | Path | Sequence[str | Path] | None = None) -> ReportData:
+def collect(
+    scenario: Scenario | str | None = None,
+    models: list[str] | None = None,
+    *,
+    seed: int = 0,
+    sweep: str | Path | None = None,
+    validation: str | Path | Sequence[str | Path] | None = None,
+) -> ReportData:
     """Run the models and read the optional inputs of a report.
 
     Parameters
@@ -96,9 +101,16 @@ def collect(scenario: Scenario | str | None = None, models: list[str] | None = N
     rows = []
     for name in names:
         for k, iss in enumerate(s.issues):
-            rows.append({"issue": iss.id, "issue_name": iss.label, "model": name,
-                         "forecast": float(results[name].forecast[k]),
-                         "low": iss.scale.low, "high": iss.scale.high})
+            rows.append(
+                {
+                    "issue": iss.id,
+                    "issue_name": iss.label,
+                    "model": name,
+                    "forecast": float(results[name].forecast[k]),
+                    "low": iss.scale.low,
+                    "high": iss.scale.high,
+                }
+            )
     inputs = {"scenario": s.id, "models": ", ".join(names), "seed": str(seed)}
     sweep_data = read_sweep(Path(sweep)) if sweep is not None else None
     if sweep is not None:
@@ -113,15 +125,23 @@ def collect(scenario: Scenario | str | None = None, models: list[str] | None = N
     if val_paths:
         inputs["validation"] = ", ".join(p.name for p in val_paths)
     return ReportData(
-        scenario=s, models=names,
+        scenario=s,
+        models=names,
         titles={n: get_model(n).title for n in names},
         descriptions={n: get_model(n).description for n in names},
-        results=results, forecasts=pd.DataFrame(rows), alliances=alliances_for(s),
-        sweep=sweep_data, validation=val_data, seed=seed, inputs=inputs, skipped=skipped,
+        results=results,
+        forecasts=pd.DataFrame(rows),
+        alliances=alliances_for(s),
+        sweep=sweep_data,
+        validation=val_data,
+        seed=seed,
+        inputs=inputs,
+        skipped=skipped,
     )
 
 
 # -- alliances --------------------------------------------------------------------------
+
 
 def plain_alignment(scenario: Scenario) -> np.ndarray:
     """Salience-weighted agreement of each pair of actors over the issues both take a stand on.
@@ -176,12 +196,24 @@ def alliances_for(scenario: Scenario) -> Alliances | None:
         if got is not None:
             matrix, method, extra = got
             return Alliances(list(a.actors), labels, a.capability, matrix, method, extra)
-    return Alliances(list(a.actors), labels, a.capability, plain_alignment(scenario),
-                     "salience-weighted agreement of positions (detente.report)")
+    return Alliances(
+        list(a.actors),
+        labels,
+        a.capability,
+        plain_alignment(scenario),
+        "salience-weighted agreement of positions (detente.report)",
+    )
 
 
-PAIR_COLUMNS = ["actor_a", "actor_b", "alignment", "concentration", "shared_issues",
-                "best_issue", "worst_issue"]
+PAIR_COLUMNS = [
+    "actor_a",
+    "actor_b",
+    "alignment",
+    "concentration",
+    "shared_issues",
+    "best_issue",
+    "worst_issue",
+]
 PAIRS_SHOWN = 12
 
 
@@ -196,8 +228,9 @@ def _from_module(mod: Any, scenario: Scenario) -> tuple[np.ndarray, str, dict] |
     n = len(scenario.actors)
     if m.shape != (n, n):
         return None
-    method = (f"{mod.__name__}.alignment (salience-weighted, {al.weighting} weights, signed "
-              "to −1..1)")
+    method = (
+        f"{mod.__name__}.alignment (salience-weighted, {al.weighting} weights, signed to −1..1)"
+    )
     if getattr(al, "excluded", ()):
         method += f"; settled issues left out: {', '.join(al.excluded)}"
     extra: dict[str, pd.DataFrame] = {}
@@ -207,8 +240,9 @@ def _from_module(mod: Any, scenario: Scenario) -> tuple[np.ndarray, str, dict] |
         pairs = pairs[cols]
         shown = pairs.head(PAIRS_SHOWN)
         if len(pairs) > PAIRS_SHOWN:
-            shown = pd.concat([shown, pairs.tail(min(PAIRS_SHOWN // 2,
-                                                     len(pairs) - PAIRS_SHOWN))])
-        extra["Closest and furthest pairs (concentration 1: all agreement on one issue, an "
-              "alliance of convenience; 0: equally aligned on every shared issue)"] = shown
+            shown = pd.concat([shown, pairs.tail(min(PAIRS_SHOWN // 2, len(pairs) - PAIRS_SHOWN))])
+        extra[
+            "Closest and furthest pairs (concentration 1: all agreement on one issue, an "
+            "alliance of convenience; 0: equally aligned on every shared issue)"
+        ] = shown
     return m, method, extra

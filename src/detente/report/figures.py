@@ -55,7 +55,8 @@ WIDTH = 7.5  # inches: fits an A4 page and a laptop screen
 LOCK = threading.RLock()
 
 ALIGNMENT_CMAP = LinearSegmentedColormap.from_list(
-    "detente-alignment", [NEGATIVE, NEUTRAL, POSITIVE])
+    "detente-alignment", [NEGATIVE, NEUTRAL, POSITIVE]
+)
 
 
 # ``vert`` gave way to ``orientation`` in matplotlib 3.10.
@@ -84,8 +85,10 @@ def _scale_axis(ax, issue: Issue, *, label_width: int = 28) -> None:
     pad = (hi - lo) * 0.04
     ax.set_xlim(lo - pad, hi + pad)
     ticks = [lo, hi]
-    labels = [f"{lo:g}\n{_wrap(issue.scale.low_label or 'low', label_width)}",
-              f"{hi:g}\n{_wrap(issue.scale.high_label or 'high', label_width)}"]
+    labels = [
+        f"{lo:g}\n{_wrap(issue.scale.low_label or 'low', label_width)}",
+        f"{hi:g}\n{_wrap(issue.scale.high_label or 'high', label_width)}",
+    ]
     ax.set_xticks(ticks, labels)
     ax.get_xticklabels()[0].set_horizontalalignment("left")
     ax.get_xticklabels()[-1].set_horizontalalignment("right")
@@ -112,15 +115,41 @@ def positions_figure(scenario: Scenario, issue: Issue) -> Figure:
     y = np.arange(n)[::-1]
     for yy, (label, pos, sal) in zip(y, rows):
         if pos.range is not None:
-            ax.plot([pos.range[0], pos.range[1]], [yy, yy], color=POSITIVE, linewidth=2.0,
-                    alpha=0.35, solid_capstyle="butt")
-        ax.scatter([pos.value], [yy], s=20 + 2.6 * sal, color=POSITIVE, edgecolor="white",
-                   linewidth=0.6, zorder=3)
-        ax.annotate(f"{sal:g}", (pos.value, yy), xytext=(0, 7), textcoords="offset points",
-                    ha="center", va="bottom", fontsize=7, color="#444444")
+            ax.plot(
+                [pos.range[0], pos.range[1]],
+                [yy, yy],
+                color=POSITIVE,
+                linewidth=2.0,
+                alpha=0.35,
+                solid_capstyle="butt",
+            )
+        ax.scatter(
+            [pos.value],
+            [yy],
+            s=20 + 2.6 * sal,
+            color=POSITIVE,
+            edgecolor="white",
+            linewidth=0.6,
+            zorder=3,
+        )
+        ax.annotate(
+            f"{sal:g}",
+            (pos.value, yy),
+            xytext=(0, 7),
+            textcoords="offset points",
+            ha="center",
+            va="bottom",
+            fontsize=7,
+            color="#444444",
+        )
     if issue.status_quo is not None:
-        ax.axvline(issue.status_quo.value, color=REFERENCE, linestyle="--", linewidth=1.0,
-                   label=f"status quo {issue.status_quo.value:g}")
+        ax.axvline(
+            issue.status_quo.value,
+            color=REFERENCE,
+            linestyle="--",
+            linewidth=1.0,
+            label=f"status quo {issue.status_quo.value:g}",
+        )
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
     ax.set_yticks(y, [r[0] for r in rows])
     ax.set_ylim(-0.7, n - 0.2)
@@ -132,8 +161,11 @@ def positions_figure(scenario: Scenario, issue: Issue) -> Figure:
 
 
 @_styled
-def forecasts_figure(scenario: Scenario, table: Mapping[str, Sequence[float]],
-                     titles: Mapping[str, str] | None = None) -> Figure:
+def forecasts_figure(
+    scenario: Scenario,
+    table: Mapping[str, Sequence[float]],
+    titles: Mapping[str, str] | None = None,
+) -> Figure:
     """Every model's forecast on every issue: one panel per issue, one row per model.
 
     ``table`` maps a model name to its forecasts, one per issue in scenario order. Actors'
@@ -148,19 +180,45 @@ def forecasts_figure(scenario: Scenario, table: Mapping[str, Sequence[float]],
     y = np.arange(len(models))[::-1]
     for k, (ax, issue) in enumerate(zip(axes, scenario.issues)):
         xs = arrays.position[arrays.mask[:, k], k]
-        ax.scatter(xs, np.full(xs.shape, y.max() + 0.8 if len(y) else 0.8), marker="|", s=60,
-                   color="#888888", linewidth=1.0, label="actor positions" if k == 0 else None)
+        ax.scatter(
+            xs,
+            np.full(xs.shape, y.max() + 0.8 if len(y) else 0.8),
+            marker="|",
+            s=60,
+            color="#888888",
+            linewidth=1.0,
+            label="actor positions" if k == 0 else None,
+        )
         for m_i, (yy, name) in enumerate(zip(y, models)):
             v = float(table[name][k])
             st = series_style(m_i)
             if np.isfinite(v):
-                ax.scatter([v], [yy], color=st["color"], marker=st["marker"], s=42, zorder=3,
-                           edgecolor="black", linewidth=0.4)
-                ax.annotate(f"{v:.1f}", (v, yy), xytext=(7, 0), textcoords="offset points",
-                            va="center", fontsize=7)
+                ax.scatter(
+                    [v],
+                    [yy],
+                    color=st["color"],
+                    marker=st["marker"],
+                    s=42,
+                    zorder=3,
+                    edgecolor="black",
+                    linewidth=0.4,
+                )
+                ax.annotate(
+                    f"{v:.1f}",
+                    (v, yy),
+                    xytext=(7, 0),
+                    textcoords="offset points",
+                    va="center",
+                    fontsize=7,
+                )
         if issue.status_quo is not None:
-            ax.axvline(issue.status_quo.value, color=REFERENCE, linestyle="--", linewidth=0.9,
-                       label="status quo" if k == 0 else None)
+            ax.axvline(
+                issue.status_quo.value,
+                color=REFERENCE,
+                linestyle="--",
+                linewidth=0.9,
+                label="status quo" if k == 0 else None,
+            )
         labels = [(titles or {}).get(m, m) for m in models]
         ax.set_yticks(y, [_wrap(t, 30) for t in labels])
         ax.set_ylim(-0.7, (y.max() if len(y) else 0) + 1.3)
@@ -175,8 +233,9 @@ def forecasts_figure(scenario: Scenario, table: Mapping[str, Sequence[float]],
 
 
 @_styled
-def trajectories_figure(scenario: Scenario, rounds: np.ndarray, forecast: Sequence[float],
-                        title: str) -> Figure:
+def trajectories_figure(
+    scenario: Scenario, rounds: np.ndarray, forecast: Sequence[float], title: str
+) -> Figure:
     """Round-by-round positions of a dynamic model: one panel per issue, a line per actor.
 
     ``rounds`` is ``(T + 1, n, d)`` (round 0 the input); the model's forecast is the
@@ -192,16 +251,34 @@ def trajectories_figure(scenario: Scenario, rounds: np.ndarray, forecast: Sequen
             if np.all(np.isnan(path)):
                 continue
             st = series_style(i)
-            ax.plot(t, path, color=st["color"], linestyle=st["linestyle"], marker=st["marker"],
-                    markersize=3.5, linewidth=1.3, label=actor.label if k == 0 else None)
+            ax.plot(
+                t,
+                path,
+                color=st["color"],
+                linestyle=st["linestyle"],
+                marker=st["marker"],
+                markersize=3.5,
+                linewidth=1.3,
+                label=actor.label if k == 0 else None,
+            )
         f = float(forecast[k])
         if np.isfinite(f):
-            ax.axhline(f, color=REFERENCE, linestyle="--", linewidth=1.0,
-                       label="forecast" if k == 0 else None)
+            ax.axhline(
+                f,
+                color=REFERENCE,
+                linestyle="--",
+                linewidth=1.0,
+                label="forecast" if k == 0 else None,
+            )
         lo, hi = issue.scale.low, issue.scale.high
         ax.set_ylim(lo - 0.04 * (hi - lo), hi + 0.04 * (hi - lo))
-        ax.set_yticks([lo, hi], [f"{lo:g} {_wrap(issue.scale.low_label or '', 18)}",
-                                 f"{hi:g} {_wrap(issue.scale.high_label or '', 18)}"])
+        ax.set_yticks(
+            [lo, hi],
+            [
+                f"{lo:g} {_wrap(issue.scale.low_label or '', 18)}",
+                f"{hi:g} {_wrap(issue.scale.high_label or '', 18)}",
+            ],
+        )
         ax.set_title(issue.label, loc="left")
         ax.grid(color="#EEEEEE", linewidth=0.6)
     axes[-1].set_xlabel("round")
@@ -213,8 +290,9 @@ def trajectories_figure(scenario: Scenario, rounds: np.ndarray, forecast: Sequen
 
 
 @_styled
-def alliance_figure(labels: Sequence[str], weights: Sequence[float], matrix: np.ndarray,
-                    title: str = "Alliance map") -> Figure:
+def alliance_figure(
+    labels: Sequence[str], weights: Sequence[float], matrix: np.ndarray, title: str = "Alliance map"
+) -> Figure:
     """A network of actors on a circle; edge colour and width show pairwise alignment.
 
     ``matrix`` is a symmetric ``(n, n)`` alignment in -1..1 (1: always on the same side,
@@ -227,20 +305,30 @@ def alliance_figure(labels: Sequence[str], weights: Sequence[float], matrix: np.
     ax = fig.add_subplot()
     ang = np.pi / 2 - 2 * np.pi * np.arange(n) / max(n, 1)
     xy = np.column_stack([np.cos(ang), np.sin(ang)])
-    pairs = [(abs(m[i, j]), i, j) for i in range(n) for j in range(i + 1, n)
-             if np.isfinite(m[i, j])]
+    pairs = [
+        (abs(m[i, j]), i, j) for i in range(n) for j in range(i + 1, n) if np.isfinite(m[i, j])
+    ]
     for strength, i, j in sorted(pairs):  # strongest drawn last, on top
         a = m[i, j]
-        ax.plot(xy[[i, j], 0], xy[[i, j], 1], color=diverging(a), linewidth=0.6 + 5.0 * strength,
-                alpha=0.35 + 0.6 * strength, solid_capstyle="round", zorder=1,
-                linestyle="-" if a >= 0 else (0, (4, 2)))
+        ax.plot(
+            xy[[i, j], 0],
+            xy[[i, j], 1],
+            color=diverging(a),
+            linewidth=0.6 + 5.0 * strength,
+            alpha=0.35 + 0.6 * strength,
+            solid_capstyle="round",
+            zorder=1,
+            linestyle="-" if a >= 0 else (0, (4, 2)),
+        )
     w = np.asarray(weights, dtype=float)
     size = 200 + 900 * (w / w.max() if n and w.max() > 0 else np.zeros(n))
-    ax.scatter(xy[:, 0], xy[:, 1], s=size, color="white", edgecolor=REFERENCE, linewidth=1.2,
-               zorder=3)
+    ax.scatter(
+        xy[:, 0], xy[:, 1], s=size, color="white", edgecolor=REFERENCE, linewidth=1.2, zorder=3
+    )
     for (x, y), lab in zip(xy, labels):
-        ax.annotate(_wrap(lab, 16), (x * 1.3, y * 1.22), ha="center", va="center", fontsize=8,
-                    zorder=4)
+        ax.annotate(
+            _wrap(lab, 16), (x * 1.3, y * 1.22), ha="center", va="center", fontsize=8, zorder=4
+        )
     ax.set_xlim(-1.7, 1.7)
     ax.set_ylim(-1.42, 1.42)
     ax.set_aspect("equal")
@@ -257,8 +345,10 @@ def alliance_figure(labels: Sequence[str], weights: Sequence[float], matrix: np.
 
 
 @_styled
-def histograms_figure(panels: Sequence[tuple[str, Mapping[str, tuple[np.ndarray, np.ndarray]],
-                                             tuple[float, float]]], title: str) -> Figure:
+def histograms_figure(
+    panels: Sequence[tuple[str, Mapping[str, tuple[np.ndarray, np.ndarray]], tuple[float, float]]],
+    title: str,
+) -> Figure:
     """Distributions of forecasts over a sweep: one panel per issue, a step line per model.
 
     ``panels`` holds ``(issue label, {model: (bin edges, counts)}, (low, high))``; counts
@@ -274,9 +364,14 @@ def histograms_figure(panels: Sequence[tuple[str, Mapping[str, tuple[np.ndarray,
             if total <= 0:
                 continue
             st = series_style(m_i)
-            ax.stairs(counts / total, np.asarray(edges, dtype=float), color=st["color"],
-                      linestyle=st["linestyle"], linewidth=1.6,
-                      label=model if p_i == 0 else None)
+            ax.stairs(
+                counts / total,
+                np.asarray(edges, dtype=float),
+                color=st["color"],
+                linestyle=st["linestyle"],
+                linewidth=1.6,
+                label=model if p_i == 0 else None,
+            )
         ax.set_xlim(lo, hi)
         ax.set_title(label, loc="left")
         ax.set_ylabel("share of runs")
@@ -289,8 +384,9 @@ def histograms_figure(panels: Sequence[tuple[str, Mapping[str, tuple[np.ndarray,
 
 
 @_styled
-def tornado_figure(rows: Sequence[tuple[str, float, float]], baseline: float, title: str,
-                   xlabel: str) -> Figure:
+def tornado_figure(
+    rows: Sequence[tuple[str, float, float]], baseline: float, title: str, xlabel: str
+) -> Figure:
     """A tornado chart: for each input, the outcome at its low and high end.
 
     ``rows`` holds ``(input label, outcome at low, outcome at high)``; bars are sorted by
@@ -301,10 +397,25 @@ def tornado_figure(rows: Sequence[tuple[str, float, float]], baseline: float, ti
     fig = Figure(figsize=(WIDTH, 1.2 + 0.3 * max(n, 1)), dpi=DPI)
     ax = fig.add_subplot()
     for yy, (label, lo, hi) in enumerate(rows):
-        ax.barh(yy, lo - baseline, left=baseline, color=NEGATIVE, height=0.6,
-                label="input at low end" if yy == 0 else None)
-        ax.barh(yy, hi - baseline, left=baseline, color=POSITIVE, height=0.6, hatch="//",
-                edgecolor="white", linewidth=0, label="input at high end" if yy == 0 else None)
+        ax.barh(
+            yy,
+            lo - baseline,
+            left=baseline,
+            color=NEGATIVE,
+            height=0.6,
+            label="input at low end" if yy == 0 else None,
+        )
+        ax.barh(
+            yy,
+            hi - baseline,
+            left=baseline,
+            color=POSITIVE,
+            height=0.6,
+            hatch="//",
+            edgecolor="white",
+            linewidth=0,
+            label="input at high end" if yy == 0 else None,
+        )
     ax.axvline(baseline, color=REFERENCE, linewidth=1.0)
     ax.set_yticks(np.arange(n), [_wrap(r[0], 36) for r in rows])
     ax.set_xlabel(xlabel)
@@ -325,14 +436,30 @@ def errors_figure(errors: Mapping[str, np.ndarray], title: str) -> Figure:
     data = [np.asarray(errors[m], dtype=float) for m in models]
     keep = [i for i, v in enumerate(data) if v.size]
     if keep:
-        ax.boxplot([data[i] for i in keep], positions=[y[i] for i in keep], **_HORIZONTAL,
-                   widths=0.55, patch_artist=True,
-                   boxprops={"facecolor": "#DCE9F5", "edgecolor": "#333333"},
-                   medianprops={"color": POSITIVE, "linewidth": 2.0},
-                   flierprops={"marker": "o", "markersize": 3, "markerfacecolor": "none",
-                               "markeredgecolor": "#777777"})
-        ax.scatter([data[i].mean() for i in keep], [y[i] for i in keep], marker="D", s=22,
-                   color=REFERENCE, zorder=3, label="mean")
+        ax.boxplot(
+            [data[i] for i in keep],
+            positions=[y[i] for i in keep],
+            **_HORIZONTAL,
+            widths=0.55,
+            patch_artist=True,
+            boxprops={"facecolor": "#DCE9F5", "edgecolor": "#333333"},
+            medianprops={"color": POSITIVE, "linewidth": 2.0},
+            flierprops={
+                "marker": "o",
+                "markersize": 3,
+                "markerfacecolor": "none",
+                "markeredgecolor": "#777777",
+            },
+        )
+        ax.scatter(
+            [data[i].mean() for i in keep],
+            [y[i] for i in keep],
+            marker="D",
+            s=22,
+            color=REFERENCE,
+            zorder=3,
+            label="mean",
+        )
         ax.legend(loc="lower right")
     ax.set_yticks(y, models)
     ax.set_xlabel("absolute error (scale points)")
@@ -343,8 +470,14 @@ def errors_figure(errors: Mapping[str, np.ndarray], title: str) -> Figure:
 
 
 @_styled
-def intervals_figure(labels: Sequence[str], mid: Sequence[float], low: Sequence[float],
-                     high: Sequence[float], title: str, xlabel: str) -> Figure:
+def intervals_figure(
+    labels: Sequence[str],
+    mid: Sequence[float],
+    low: Sequence[float],
+    high: Sequence[float],
+    title: str,
+    xlabel: str,
+) -> Figure:
     """Point estimates with intervals, one row per label, and a line at zero."""
     n = len(labels)
     fig = Figure(figsize=(WIDTH, 1.0 + 0.35 * max(n, 1)), dpi=DPI)

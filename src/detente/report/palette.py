@@ -63,4 +63,4 @@ def diverging(value: float) -> tuple[float, float, float]:
 
 def _rgb(hex_colour: str) -> tuple[float, float, float]:
     h = hex_colour.lstrip("#")
-    return tuple(int(h[k:k + 2], 16) / 255.0 for k in (0, 2, 4))  # type: ignore[return-value]
+    return tuple(int(h[k : k + 2], 16) / 255.0 for k in (0, 2, 4))  # type: ignore[return-value]

@@ -85,8 +85,9 @@ def _normalise_tornado(df: pd.DataFrame) -> pd.DataFrame | None:
 
 
 def _is_draws(df: pd.DataFrame) -> bool:
-    return {"model", "issue", "forecast"} <= set(df.columns) and \
-        len(df) > df.groupby(["model", "issue"]).ngroups
+    return {"model", "issue", "forecast"} <= set(df.columns) and len(df) > df.groupby(
+        ["model", "issue"]
+    ).ngroups
 
 
 def read_sweep(folder: Path) -> SweepData:
@@ -101,12 +102,14 @@ def read_sweep(folder: Path) -> SweepData:
             data.manifest = json.loads(manifest.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise DetenteError(f"{manifest}: not a readable manifest ({exc})") from None
-    parts = sorted((folder / "forecasts").glob("*.parquet")) if (folder / "forecasts").is_dir() \
-        else []
+    parts = (
+        sorted((folder / "forecasts").glob("*.parquet")) if (folder / "forecasts").is_dir() else []
+    )
     if parts:
         data.draws = pd.concat([_read_table(p) for p in parts], ignore_index=True)
-    for path in sorted(p for p in folder.iterdir() if p.is_file()
-                       and p.suffix.lower() in (".csv", ".parquet")):
+    for path in sorted(
+        p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in (".csv", ".parquet")
+    ):
         df = _read_table(path)
         stem = path.stem
         cols = set(df.columns)
@@ -122,10 +125,17 @@ def read_sweep(folder: Path) -> SweepData:
             data.tables[path.name] = df
         else:
             data.notes.append(f"{path.name}: {len(df)} rows, not shown here")
-    if data.draws is None and data.histogram is None and data.tornado is None \
-            and data.summary is None and not data.tables:
-        raise DetenteError(f"{folder}: no sweep results found (a detente sweep folder, or CSV/"
-                           "Parquet tables with model, issue, forecast columns)")
+    if (
+        data.draws is None
+        and data.histogram is None
+        and data.tornado is None
+        and data.summary is None
+        and not data.tables
+    ):
+        raise DetenteError(
+            f"{folder}: no sweep results found (a detente sweep folder, or CSV/"
+            "Parquet tables with model, issue, forecast columns)"
+        )
     return data
 
 
@@ -148,17 +158,21 @@ def histogram_panels(sweep: SweepData, issues) -> list[tuple[str, dict, tuple[fl
             sub = sweep.draws[sweep.draws["issue"].astype(str) == iss.id]
             for model, g in sorted(sub.groupby("model"), key=lambda kv: str(kv[0])):
                 v = g["forecast"].to_numpy(float)
-                counts, edges = np.histogram(v[np.isfinite(v)], bins=BINS,
-                                             range=(iss.scale.low, iss.scale.high))
+                counts, edges = np.histogram(
+                    v[np.isfinite(v)], bins=BINS, range=(iss.scale.low, iss.scale.high)
+                )
                 series[str(model)] = (edges, counts.astype(float))
         if series:
             panels.append((iss.label, series, (iss.scale.low, iss.scale.high)))
     return panels
 
 
-def tornado_groups(sweep: SweepData, models: list[str] | None = None, top: int = TOP_INPUTS,
-                   labels: dict[str, str] | None = None
-                   ) -> list[tuple[str, list[tuple[str, float, float]], float]]:
+def tornado_groups(
+    sweep: SweepData,
+    models: list[str] | None = None,
+    top: int = TOP_INPUTS,
+    labels: dict[str, str] | None = None,
+) -> list[tuple[str, list[tuple[str, float, float]], float]]:
     """``(label, [(input, outcome at low, outcome at high)], baseline)`` for each issue.
 
     With several models in the table, only the first of ``models`` found there (else the
@@ -181,8 +195,11 @@ def tornado_groups(sweep: SweepData, models: list[str] | None = None, top: int =
         if "model" in sweep.tornado.columns:
             label = f"{label} ({g['model'].iloc[0]})"
         base = g["baseline"].astype(float)
-        base = float(base.iloc[0]) if base.notna().any() else \
-            float((g["low"].mean() + g["high"].mean()) / 2)
+        base = (
+            float(base.iloc[0])
+            if base.notna().any()
+            else float((g["low"].mean() + g["high"].mean()) / 2)
+        )
         swing = (g["high"] - g["low"]).abs()
         g = g.assign(_swing=swing)
         g = g[g["_swing"] > 0].sort_values(["_swing", "input"], ascending=[False, True])

@@ -56,30 +56,50 @@ def read_validation(path: Path) -> ValidationData:
     path = Path(path)
     df = _read(path)
     cols = set(df.columns)
-    if "model" in cols and ({"outcome", "forecast"} <= cols or "abs_error" in cols
-                            or "error" in cols) and len(df) > df["model"].nunique():
+    if (
+        "model" in cols
+        and ({"outcome", "forecast"} <= cols or "abs_error" in cols or "error" in cols)
+        and len(df) > df["model"].nunique()
+    ):
         if "abs_error" in cols:
             err = pd.to_numeric(df["abs_error"], errors="coerce")
         elif "error" in cols:
             err = pd.to_numeric(df["error"], errors="coerce").abs()
         else:
-            err = (pd.to_numeric(df["forecast"], errors="coerce")
-                   - pd.to_numeric(df["outcome"], errors="coerce")).abs()
+            err = (
+                pd.to_numeric(df["forecast"], errors="coerce")
+                - pd.to_numeric(df["outcome"], errors="coerce")
+            ).abs()
         order = list(dict.fromkeys(df["model"].astype(str)))
         rows, errors = [], {}
         for m in order:
             e = err[df["model"].astype(str) == m].to_numpy(dtype=float)
             e = e[np.isfinite(e)]
             errors[m] = e
-            rows.append({"model": m, "cases": int(e.size),
-                         "mean_abs_error": float(e.mean()) if e.size else np.nan,
-                         "median_abs_error": float(np.median(e)) if e.size else np.nan,
-                         "rmse": float(np.sqrt(np.mean(e ** 2))) if e.size else np.nan})
-        return ValidationData(name=path.name, kind="predictions", table=df.head(MAX_ROWS),
-                              summary=pd.DataFrame(rows), errors=errors,
-                              truncated=max(0, len(df) - MAX_ROWS))
+            rows.append(
+                {
+                    "model": m,
+                    "cases": int(e.size),
+                    "mean_abs_error": float(e.mean()) if e.size else np.nan,
+                    "median_abs_error": float(np.median(e)) if e.size else np.nan,
+                    "rmse": float(np.sqrt(np.mean(e**2))) if e.size else np.nan,
+                }
+            )
+        return ValidationData(
+            name=path.name,
+            kind="predictions",
+            table=df.head(MAX_ROWS),
+            summary=pd.DataFrame(rows),
+            errors=errors,
+            truncated=max(0, len(df) - MAX_ROWS),
+        )
     if "model" in cols and "mae" in cols:
-        return ValidationData(name=path.name, kind="summary", table=df.head(MAX_ROWS),
-                              truncated=max(0, len(df) - MAX_ROWS))
-    return ValidationData(name=path.name, kind="table", table=df.head(MAX_ROWS),
-                          truncated=max(0, len(df) - MAX_ROWS))
+        return ValidationData(
+            name=path.name,
+            kind="summary",
+            table=df.head(MAX_ROWS),
+            truncated=max(0, len(df) - MAX_ROWS),
+        )
+    return ValidationData(
+        name=path.name, kind="table", table=df.head(MAX_ROWS), truncated=max(0, len(df) - MAX_ROWS)
+    )

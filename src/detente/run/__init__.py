@@ -17,8 +17,24 @@ from detente.run.sensitivity import sobol, sobol_indices, tornado
 from detente.run.sweep import SweepError, SweepResult, read_parts, run_sweep
 
 __all__ = [
-    "DISTRIBUTIONS", "Dask", "DrawBatch", "Executor", "InProcess", "Input", "InputSampler",
-    "ProcessPool", "SweepError", "SweepResult", "apply_inputs", "draw_batch", "make_executor",
-    "read_parts", "run_seed", "run_sweep", "scenario_inputs", "sobol", "sobol_indices",
+    "DISTRIBUTIONS",
+    "Dask",
+    "DrawBatch",
+    "Executor",
+    "InProcess",
+    "Input",
+    "InputSampler",
+    "ProcessPool",
+    "SweepError",
+    "SweepResult",
+    "apply_inputs",
+    "draw_batch",
+    "make_executor",
+    "read_parts",
+    "run_seed",
+    "run_sweep",
+    "scenario_inputs",
+    "sobol",
+    "sobol_indices",
     "tornado",
 ]

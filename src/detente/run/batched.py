@@ -68,9 +68,14 @@ def _median(batch: DrawBatch, params: MedianParams) -> np.ndarray:
 def _nash(batch: DrawBatch, params: NashParams) -> np.ndarray:
     # The Nash model of detente.models.baseline, with the issues of all draws as columns.
     nb, d = len(batch), batch.base.n_issues
-    f, _ = nash_columns(_columns(batch.position), _columns(batch_weights(batch, params.weights)),
-                        _columns(batch_weights(batch, "capability")), np.tile(batch.base.span, nb),
-                        batch.status_quo.reshape(nb * d), params)
+    f, _ = nash_columns(
+        _columns(batch.position),
+        _columns(batch_weights(batch, params.weights)),
+        _columns(batch_weights(batch, "capability")),
+        np.tile(batch.base.span, nb),
+        batch.status_quo.reshape(nb * d),
+        params,
+    )
     return _shape_back(f, batch)
 
 
@@ -108,8 +113,12 @@ def has_batched_form(name: str) -> bool:
     return batched_form(name) is not None
 
 
-def forecast_loop(name: str, batch: DrawBatch, params: ModelParams | None = None,
-                  rngs: Sequence[np.random.Generator | None] | None = None) -> np.ndarray:
+def forecast_loop(
+    name: str,
+    batch: DrawBatch,
+    params: ModelParams | None = None,
+    rngs: Sequence[np.random.Generator | None] | None = None,
+) -> np.ndarray:
     """``(B, d)`` forecasts of model ``name``, one registered-model call per draw.
 
     ``rngs`` gives each draw's generator (for stochastic models); ``None`` for none.
@@ -124,8 +133,12 @@ def forecast_loop(name: str, batch: DrawBatch, params: ModelParams | None = None
     return out
 
 
-def forecast_batch(name: str, batch: DrawBatch, params: ModelParams | None = None,
-                   rngs: Sequence[np.random.Generator | None] | None = None) -> np.ndarray:
+def forecast_batch(
+    name: str,
+    batch: DrawBatch,
+    params: ModelParams | None = None,
+    rngs: Sequence[np.random.Generator | None] | None = None,
+) -> np.ndarray:
     """``(B, d)`` forecasts of model ``name`` on every draw of ``batch``.
 
     Uses the model's batched form where it has one (see :func:`batched_form`), else

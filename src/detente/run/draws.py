@@ -90,10 +90,17 @@ class Input:
         return self.high > self.low
 
 
-def _input(kind: str, v: Value, actor: str | None, issue: str | None, row: int,
-           col: int) -> Input:
-    return Input(kind=kind, actor=actor, issue=issue, row=row, col=col, value=float(v.value),
-                 low=float(v.low), high=float(v.high))
+def _input(kind: str, v: Value, actor: str | None, issue: str | None, row: int, col: int) -> Input:
+    return Input(
+        kind=kind,
+        actor=actor,
+        issue=issue,
+        row=row,
+        col=col,
+        value=float(v.value),
+        low=float(v.low),
+        high=float(v.high),
+    )
 
 
 def scenario_inputs(scenario: Scenario, *, uncertain_only: bool = True) -> list[Input]:
@@ -122,8 +129,9 @@ def scenario_inputs(scenario: Scenario, *, uncertain_only: bool = True) -> list[
     """
     a_index = {a: i for i, a in enumerate(scenario.actor_ids)}
     i_index = {k: j for j, k in enumerate(scenario.issue_ids)}
-    out = [_input("capability", a.capability, a.id, None, i, -1)
-           for i, a in enumerate(scenario.actors)]
+    out = [
+        _input("capability", a.capability, a.id, None, i, -1) for i, a in enumerate(scenario.actors)
+    ]
     stances = sorted(scenario.stances, key=lambda st: (a_index[st.actor], i_index[st.issue]))
     for st in stances:
         i, k = a_index[st.actor], i_index[st.issue]
@@ -190,8 +198,9 @@ class InputSampler:
         vals = self.low + unit * (self.high - self.low)
         return np.where(self._ranged, np.clip(vals, self.low, self.high), self.value)
 
-    def sample_runs(self, seed: int, runs: Iterable[int], stream: int = STREAM_INPUTS
-                    ) -> np.ndarray:
+    def sample_runs(
+        self, seed: int, runs: Iterable[int], stream: int = STREAM_INPUTS
+    ) -> np.ndarray:
         """Draws for the given run indices, ``(len(runs), m)``, each from its own seed."""
         rows = [self.sample(run_generator(seed, r, stream)) for r in runs]
         return np.array(rows, dtype=float).reshape(len(rows), self.size)
@@ -239,8 +248,13 @@ class DrawBatch:
 
     def arrays(self, b: int) -> ScenarioArrays:
         """The arrays of draw ``b``, as a model sees them."""
-        return replace(self.base, capability=self.capability[b], position=self.position[b],
-                       salience=self.salience[b], status_quo=self.status_quo[b])
+        return replace(
+            self.base,
+            capability=self.capability[b],
+            position=self.position[b],
+            salience=self.salience[b],
+            status_quo=self.status_quo[b],
+        )
 
 
 def apply_inputs(base: ScenarioArrays, inputs: Sequence[Input], values: np.ndarray) -> DrawBatch:
@@ -267,8 +281,7 @@ def apply_inputs(base: ScenarioArrays, inputs: Sequence[Input], values: np.ndarr
             cap[:, rows[j]] = np.maximum(values[:, j], floor)
         j = np.flatnonzero(kinds == "position")
         if j.size:
-            pos[:, rows[j], cols[j]] = np.clip(values[:, j], base.low[cols[j]],
-                                               base.high[cols[j]])
+            pos[:, rows[j], cols[j]] = np.clip(values[:, j], base.low[cols[j]], base.high[cols[j]])
         j = np.flatnonzero(kinds == "salience")
         if j.size:
             sal[:, rows[j], cols[j]] = np.clip(values[:, j], 0.0, 100.0) / 100.0
@@ -278,8 +291,9 @@ def apply_inputs(base: ScenarioArrays, inputs: Sequence[Input], values: np.ndarr
     return DrawBatch(base=base, capability=cap, position=pos, salience=sal, status_quo=sq)
 
 
-def draw_batch(scenario: Scenario, seed: int, runs: Iterable[int],
-               distribution: str = "pert") -> tuple[DrawBatch, np.ndarray]:
+def draw_batch(
+    scenario: Scenario, seed: int, runs: Iterable[int], distribution: str = "pert"
+) -> tuple[DrawBatch, np.ndarray]:
     """The drawn scenarios of the given runs and the drawn input values ``(B, m)``.
 
     >>> import detente

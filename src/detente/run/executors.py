@@ -34,8 +34,9 @@ class Executor:
     name = "executor"
     workers = 1
 
-    def map_chunks(self, fn: Callable[[Any], Any], chunks: Sequence[Any],
-                   on_result: OnResult) -> None:
+    def map_chunks(
+        self, fn: Callable[[Any], Any], chunks: Sequence[Any], on_result: OnResult
+    ) -> None:
         """Call ``on_result(i, fn(chunks[i]))`` for every chunk, in completion order.
 
         An exception raised by ``fn`` or by ``on_result`` stops the work still pending and
@@ -81,8 +82,9 @@ class ProcessPool(Executor):
 
     def _get_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self.workers,
-                                             mp_context=multiprocessing.get_context("spawn"))
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=multiprocessing.get_context("spawn")
+            )
         return self._pool
 
     def map_chunks(self, fn, chunks, on_result) -> None:
@@ -153,8 +155,9 @@ class Dask(Executor):
 
     name = "dask"
 
-    def __init__(self, address: str | None = None, workers: int = 2,
-                 processes: bool = True) -> None:
+    def __init__(
+        self, address: str | None = None, workers: int = 2, processes: bool = True
+    ) -> None:
         if workers < 1:
             raise ParameterError(f"--workers must be at least 1, got {workers}")
         self.address = address
@@ -168,22 +171,26 @@ class Dask(Executor):
             try:
                 from distributed import Client, LocalCluster
             except ImportError as exc:  # pragma: no cover - dask is a dependency
-                raise ParameterError("the Dask executor needs dask[distributed] installed") \
-                    from exc
+                raise ParameterError("the Dask executor needs dask[distributed] installed") from exc
             if self.address:
                 try:
                     self._client = Client(self.address, timeout=30)
                 except OSError as exc:
                     raise ParameterError(
-                        f"cannot reach the Dask scheduler at {self.address}: {exc}") from None
+                        f"cannot reach the Dask scheduler at {self.address}: {exc}"
+                    ) from None
             else:
                 import dask
 
-                with dask.config.set({ENVIRON_KEY: _worker_environ(dask.config.get(ENVIRON_KEY,
-                                                                                   {}))}):
-                    self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1,
-                                                 processes=self.processes,
-                                                 dashboard_address=None)
+                with dask.config.set(
+                    {ENVIRON_KEY: _worker_environ(dask.config.get(ENVIRON_KEY, {}))}
+                ):
+                    self._cluster = LocalCluster(
+                        n_workers=self.workers,
+                        threads_per_worker=1,
+                        processes=self.processes,
+                        dashboard_address=None,
+                    )
                 self._client = Client(self._cluster)
         return self._client
 

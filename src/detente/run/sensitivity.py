@@ -62,10 +62,33 @@ from detente.scenario.model import Scenario
 
 GROUPINGS = ("input", "actor", "kind", "issue")
 
-TORNADO_COLUMNS = ["model", "issue", "input", "kind", "actor", "input_issue", "value", "low",
-                   "high", "forecast", "forecast_at_low", "forecast_at_high", "swing"]
-SOBOL_COLUMNS = ["model", "issue", "group", "inputs", "first_order", "first_order_ci", "total",
-                 "total_ci", "variance", "n"]
+TORNADO_COLUMNS = [
+    "model",
+    "issue",
+    "input",
+    "kind",
+    "actor",
+    "input_issue",
+    "value",
+    "low",
+    "high",
+    "forecast",
+    "forecast_at_low",
+    "forecast_at_high",
+    "swing",
+]
+SOBOL_COLUMNS = [
+    "model",
+    "issue",
+    "group",
+    "inputs",
+    "first_order",
+    "first_order_ci",
+    "total",
+    "total_ci",
+    "variance",
+    "n",
+]
 
 
 @dataclass(frozen=True)
@@ -99,9 +122,11 @@ class ScenarioEvaluator:
         return np.moveaxis(f, 0, 1).reshape(f.shape[1], -1)
 
 
-def resolve_models(scenario: Scenario, models: Sequence[str] | None,
-                   params: Mapping[str, ModelParams | Mapping[str, str]] | None
-                   ) -> tuple[tuple[str, ...], tuple[ModelParams, ...]]:
+def resolve_models(
+    scenario: Scenario,
+    models: Sequence[str] | None,
+    params: Mapping[str, ModelParams | Mapping[str, str]] | None,
+) -> tuple[tuple[str, ...], tuple[ModelParams, ...]]:
     """Model names (default: every model applicable to ``scenario``) and their parameters."""
     from detente import api
     from detente.errors import DetenteError
@@ -124,6 +149,7 @@ def resolve_models(scenario: Scenario, models: Sequence[str] | None,
 
 # -- tornado ---------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class _RowsTask:
     evaluator: ScenarioEvaluator
@@ -138,10 +164,16 @@ def _row_chunks(total: int, size: int) -> list[tuple[int, int]]:
     return [(a, min(a + size, total)) for a in range(0, total, size)]
 
 
-def tornado(scenario: Scenario, models: Sequence[str] | None = None,
-            params: Mapping[str, ModelParams | Mapping[str, str]] | None = None, *,
-            seed: int = 0, uncertain_only: bool = False, executor: Executor | None = None,
-            chunk_size: int = 64) -> pd.DataFrame:
+def tornado(
+    scenario: Scenario,
+    models: Sequence[str] | None = None,
+    params: Mapping[str, ModelParams | Mapping[str, str]] | None = None,
+    *,
+    seed: int = 0,
+    uncertain_only: bool = False,
+    executor: Executor | None = None,
+    chunk_size: int = 64,
+) -> pd.DataFrame:
     """One-at-a-time sensitivity of each model's forecast to each input.
 
     Returns one row per model, issue and input with the forecast at the input's value
@@ -182,9 +214,23 @@ def tornado(scenario: Scenario, models: Sequence[str] | None = None,
     for a, name in enumerate(names):
         for k, iss in enumerate(scenario.issue_ids):
             for j, x in enumerate(inputs):
-                recs.append((name, iss, x.name, x.kind, x.actor, x.issue, x.value, x.low, x.high,
-                             float(base[a, 0, k]), float(at_lo[a, j, k]), float(at_hi[a, j, k]),
-                             float(swing[a, j, k])))
+                recs.append(
+                    (
+                        name,
+                        iss,
+                        x.name,
+                        x.kind,
+                        x.actor,
+                        x.issue,
+                        x.value,
+                        x.low,
+                        x.high,
+                        float(base[a, 0, k]),
+                        float(at_lo[a, j, k]),
+                        float(at_hi[a, j, k]),
+                        float(swing[a, j, k]),
+                    )
+                )
     df = pd.DataFrame(recs, columns=TORNADO_COLUMNS)
     order = {n: i for i, n in enumerate(names)}
     iorder = {n: i for i, n in enumerate(scenario.issue_ids)}
@@ -195,6 +241,7 @@ def tornado(scenario: Scenario, models: Sequence[str] | None = None,
 
 
 # -- Sobol indices ---------------------------------------------------------------------------
+
 
 def input_groups(inputs: Sequence[Input], by: str = "actor") -> dict[str, list[int]]:
     """Indices of ``inputs`` by group (see the module docstring for the groupings)."""
@@ -241,8 +288,9 @@ class SobolTask:
         return y[0], y[1], y[2:]
 
 
-def sobol_estimates(ya: np.ndarray, yb: np.ndarray, yab: np.ndarray
-                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def sobol_estimates(
+    ya: np.ndarray, yb: np.ndarray, yab: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """First-order and total indices from model outputs on the Sobol design.
 
     Parameters
@@ -291,8 +339,9 @@ class SobolIndices(NamedTuple):
 _BOOTSTRAP_KEY = (0xB0075,)
 
 
-def sobol_bootstrap(ya: np.ndarray, yb: np.ndarray, yab: np.ndarray, seed: int = 0,
-                    resamples: int = 100) -> tuple[np.ndarray, np.ndarray]:
+def sobol_bootstrap(
+    ya: np.ndarray, yb: np.ndarray, yab: np.ndarray, seed: int = 0, resamples: int = 100
+) -> tuple[np.ndarray, np.ndarray]:
     """Half-widths of percentile bootstrap 95% intervals of the first-order and total indices
     (rows of the design resampled with replacement ``resamples`` times)."""
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=_BOOTSTRAP_KEY))
@@ -307,16 +356,27 @@ def sobol_bootstrap(ya: np.ndarray, yb: np.ndarray, yab: np.ndarray, seed: int =
     def half(samples: list[np.ndarray]) -> np.ndarray:
         arr = np.stack(samples)
         with np.errstate(invalid="ignore"):
-            lo, hi = np.nanpercentile(arr, [2.5, 97.5], axis=0) if np.isfinite(arr).any() \
+            lo, hi = (
+                np.nanpercentile(arr, [2.5, 97.5], axis=0)
+                if np.isfinite(arr).any()
                 else (np.full(arr.shape[1:], np.nan),) * 2
+            )
         return (hi - lo) / 2.0
 
     return half(firsts), half(totals)
 
 
-def sobol_indices(evaluate: Evaluate, sampler: InputSampler, groups: Sequence[Sequence[int]],
-                  n: int, seed: int = 0, *, executor: Executor | None = None,
-                  chunk_size: int = 256, resamples: int = 100) -> SobolIndices:
+def sobol_indices(
+    evaluate: Evaluate,
+    sampler: InputSampler,
+    groups: Sequence[Sequence[int]],
+    n: int,
+    seed: int = 0,
+    *,
+    executor: Executor | None = None,
+    chunk_size: int = 256,
+    resamples: int = 100,
+) -> SobolIndices:
     """Sobol indices of any function of the sampler's inputs.
 
     ``evaluate(values, runs)`` maps ``(B, m)`` input values (and each row's base-sample index)
@@ -352,10 +412,18 @@ def sobol_indices(evaluate: Evaluate, sampler: InputSampler, groups: Sequence[Se
     return SobolIndices(first, total, var, first_ci, total_ci)
 
 
-def sobol(scenario: Scenario, models: Sequence[str] | None = None,
-          params: Mapping[str, ModelParams | Mapping[str, str]] | None = None, *,
-          n: int = 256, seed: int = 0, group: str = "actor", distribution: str = "pert",
-          executor: Executor | None = None, chunk_size: int = 64) -> pd.DataFrame:
+def sobol(
+    scenario: Scenario,
+    models: Sequence[str] | None = None,
+    params: Mapping[str, ModelParams | Mapping[str, str]] | None = None,
+    *,
+    n: int = 256,
+    seed: int = 0,
+    group: str = "actor",
+    distribution: str = "pert",
+    executor: Executor | None = None,
+    chunk_size: int = 64,
+) -> pd.DataFrame:
     """Variance-based sensitivity indices of each model's forecast, by group of inputs.
 
     Costs ``n (G + 2)`` runs of each model (``G`` groups). Returns one row per model, issue
@@ -370,17 +438,29 @@ def sobol(scenario: Scenario, models: Sequence[str] | None = None,
         return pd.DataFrame(columns=SOBOL_COLUMNS)
     ev = ScenarioEvaluator(scenario, names, plist, inputs, seed)
     sampler = InputSampler(inputs, distribution)
-    res = sobol_indices(ev, sampler, list(groups.values()), n, seed, executor=executor,
-                        chunk_size=chunk_size)
+    res = sobol_indices(
+        ev, sampler, list(groups.values()), n, seed, executor=executor, chunk_size=chunk_size
+    )
     d = len(scenario.issues)
     recs = []
     for a, name in enumerate(names):
         for k, iss in enumerate(scenario.issue_ids):
             q = a * d + k
             for g, (key, idx) in enumerate(groups.items()):
-                recs.append((name, iss, key, len(idx), float(res.first[g, q]),
-                             float(res.first_ci[g, q]), float(res.total[g, q]),
-                             float(res.total_ci[g, q]), float(res.variance[q]), n))
+                recs.append(
+                    (
+                        name,
+                        iss,
+                        key,
+                        len(idx),
+                        float(res.first[g, q]),
+                        float(res.first_ci[g, q]),
+                        float(res.total[g, q]),
+                        float(res.total_ci[g, q]),
+                        float(res.variance[q]),
+                        n,
+                    )
+                )
     df = pd.DataFrame(recs, columns=SOBOL_COLUMNS)
     order = {m: i for i, m in enumerate(names)}
     iorder = {m: i for i, m in enumerate(scenario.issue_ids)}

@@ -53,8 +53,18 @@ FORMAT = "detente-sweep/1"
 DEFAULT_CHUNK_SIZE = 250
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 #: Manifest entries that must match for a sweep to resume.
-CHECKED = ("format", "scenario_sha256", "patch_sha256", "models", "params", "runs", "seed",
-           "chunk_size", "distribution", "inputs")
+CHECKED = (
+    "format",
+    "scenario_sha256",
+    "patch_sha256",
+    "models",
+    "params",
+    "runs",
+    "seed",
+    "chunk_size",
+    "distribution",
+    "inputs",
+)
 
 
 class SweepError(DetenteError):
@@ -62,6 +72,7 @@ class SweepError(DetenteError):
 
 
 # -- the work of one chunk -------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class SweepTask:
@@ -95,11 +106,11 @@ class SweepTask:
 
 def plan_chunks(runs: int, chunk_size: int) -> list[tuple[int, int, int]]:
     """``(index, start, stop)`` of every chunk."""
-    return [(i, a, min(a + chunk_size, runs))
-            for i, a in enumerate(range(0, runs, chunk_size))]
+    return [(i, a, min(a + chunk_size, runs)) for i, a in enumerate(range(0, runs, chunk_size))]
 
 
 # -- files -----------------------------------------------------------------------------------
+
 
 def _part(out: Path, kind: str, index: int) -> Path:
     return out / kind / f"part-{index:06d}.parquet"
@@ -126,24 +137,30 @@ def _write_text_atomic(path: Path, text: str) -> None:
     atomic_write_text(path, text)
 
 
-def _forecast_table(chunk: tuple[int, int, int], result: Mapping[str, Any],
-                    models: Sequence[str], issues: Sequence[str]):
+def _forecast_table(
+    chunk: tuple[int, int, int],
+    result: Mapping[str, Any],
+    models: Sequence[str],
+    issues: Sequence[str],
+):
     import pyarrow as pa
 
     _, start, stop = chunk
     f = np.asarray(result["forecasts"])  # (M, B, d)
     nm, nb, d = f.shape
-    return pa.table({
-        "run": pa.array(np.repeat(np.arange(start, stop, dtype=np.int64), nm * d)),
-        "model": pa.array(np.tile(np.repeat(np.array(models, dtype=object), d), nb),
-                          type=pa.string()),
-        "issue": pa.array(np.tile(np.array(issues, dtype=object), nb * nm), type=pa.string()),
-        "forecast": pa.array(np.moveaxis(f, 0, 1).reshape(-1), type=pa.float64()),
-    })
+    return pa.table(
+        {
+            "run": pa.array(np.repeat(np.arange(start, stop, dtype=np.int64), nm * d)),
+            "model": pa.array(
+                np.tile(np.repeat(np.array(models, dtype=object), d), nb), type=pa.string()
+            ),
+            "issue": pa.array(np.tile(np.array(issues, dtype=object), nb * nm), type=pa.string()),
+            "forecast": pa.array(np.moveaxis(f, 0, 1).reshape(-1), type=pa.float64()),
+        }
+    )
 
 
-def _inputs_table(chunk: tuple[int, int, int], result: Mapping[str, Any],
-                  names: Sequence[str]):
+def _inputs_table(chunk: tuple[int, int, int], result: Mapping[str, Any], names: Sequence[str]):
     import pyarrow as pa
 
     _, start, stop = chunk
@@ -181,17 +198,22 @@ def _check_folder(out: Path, manifest: dict[str, Any]) -> None:
             raise SweepError(f"{path}: unreadable sweep manifest ({exc})") from None
         diff = [k for k in CHECKED if old.get(k) != manifest.get(k)]
         if diff:
-            what = "; ".join(f"{k}: {_short(old.get(k))} there, {_short(manifest.get(k))} now"
-                             for k in diff)
-            raise SweepError(f"{out} holds a sweep with other arguments ({what}); resume it with "
-                             f"the same arguments or choose another --out")
+            what = "; ".join(
+                f"{k}: {_short(old.get(k))} there, {_short(manifest.get(k))} now" for k in diff
+            )
+            raise SweepError(
+                f"{out} holds a sweep with other arguments ({what}); resume it with "
+                f"the same arguments or choose another --out"
+            )
         return
     if out.exists():
         if not out.is_dir():
             raise SweepError(f"{out} exists and is not a folder")
         if any(out.iterdir()):
-            raise SweepError(f"{out} is not empty and holds no sweep ({MANIFEST} is missing); "
-                             f"choose a new or empty folder")
+            raise SweepError(
+                f"{out} is not empty and holds no sweep ({MANIFEST} is missing); "
+                f"choose a new or empty folder"
+            )
 
 
 def _short(v: Any) -> str:
@@ -200,6 +222,7 @@ def _short(v: Any) -> str:
 
 
 # -- the sweep -------------------------------------------------------------------------------
+
 
 @dataclass
 class SweepResult:
@@ -323,10 +346,13 @@ def run_sweep(
 
     def write(i: int, result: dict[str, Any]) -> None:
         chunk = todo[i]
-        _write_parquet_atomic(_inputs_table(chunk, result, input_names),
-                              _part(out, "inputs", chunk[0]))
-        _write_parquet_atomic(_forecast_table(chunk, result, names, scenario.issue_ids),
-                              _part(out, "forecasts", chunk[0]))
+        _write_parquet_atomic(
+            _inputs_table(chunk, result, input_names), _part(out, "inputs", chunk[0])
+        )
+        _write_parquet_atomic(
+            _forecast_table(chunk, result, names, scenario.issue_ids),
+            _part(out, "forecasts", chunk[0]),
+        )
         for k, v in result["seconds"].items():
             model_seconds[k] += v
         if on_chunk is not None:
@@ -352,13 +378,30 @@ def run_sweep(
         torn = tornado(scenario, names, dict(zip(names, plist)), seed=seed, executor=ex)
         _write_text_atomic(out / "tornado.csv", torn.to_csv(index=False, lineterminator="\n"))
     if sobol_runs:
-        sob = sobol(scenario, names, dict(zip(names, plist)), n=sobol_runs, seed=seed,
-                    group=group, distribution=distribution, executor=ex)
+        sob = sobol(
+            scenario,
+            names,
+            dict(zip(names, plist)),
+            n=sobol_runs,
+            seed=seed,
+            group=group,
+            distribution=distribution,
+            executor=ex,
+        )
         _write_text_atomic(out / "sobol.csv", sob.to_csv(index=False, lineterminator="\n"))
-    return SweepResult(out=out, manifest=manifest, summary=summary, histogram=hist, within=near,
-                       tornado=torn, sobol=sob, chunks_computed=len(todo),
-                       chunks_reused=len(chunks) - len(todo),
-                       seconds=time.perf_counter() - t_start, model_seconds=model_seconds)
+    return SweepResult(
+        out=out,
+        manifest=manifest,
+        summary=summary,
+        histogram=hist,
+        within=near,
+        tornado=torn,
+        sobol=sob,
+        chunks_computed=len(todo),
+        chunks_reused=len(chunks) - len(todo),
+        seconds=time.perf_counter() - t_start,
+        model_seconds=model_seconds,
+    )
 
 
 def _with_progress(ex: Executor, task: SweepTask, todo, write, runs: int, chunks) -> None:
@@ -373,8 +416,14 @@ def _with_progress(ex: Executor, task: SweepTask, todo, write, runs: int, chunks
     )
 
     done_runs = runs - sum(c[2] - c[1] for c in todo)
-    columns = (TextColumn("sweep"), BarColumn(), MofNCompleteColumn(), TextColumn("runs"),
-               TimeElapsedColumn(), TimeRemainingColumn())
+    columns = (
+        TextColumn("sweep"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("runs"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
     with Progress(*columns, console=Console(stderr=True)) as bar:
         tid = bar.add_task("sweep", total=runs, completed=done_runs)
 
@@ -386,6 +435,7 @@ def _with_progress(ex: Executor, task: SweepTask, todo, write, runs: int, chunks
 
 
 # -- reading and summarising -----------------------------------------------------------------
+
 
 def read_parts(out: str | Path, n_chunks: int | None = None) -> tuple[pd.DataFrame, np.ndarray]:
     """The forecasts (long table, sorted by run) and drawn input values ``(runs, m)`` of a
@@ -399,17 +449,27 @@ def read_parts(out: str | Path, n_chunks: int | None = None) -> tuple[pd.DataFra
         n_chunks = len(plan_chunks(man["runs"], man["chunk_size"]))
     missing = [i for i in range(n_chunks) if not _part(out, "forecasts", i).is_file()]
     if missing:
-        raise SweepError(f"{out}: {len(missing)} chunk(s) missing (first: {missing[0]}); "
-                         f"run the sweep again to finish it")
+        raise SweepError(
+            f"{out}: {len(missing)} chunk(s) missing (first: {missing[0]}); "
+            f"run the sweep again to finish it"
+        )
     ft = pa.concat_tables([pq.read_table(_part(out, "forecasts", i)) for i in range(n_chunks)])
     it = pa.concat_tables([pq.read_table(_part(out, "inputs", i)) for i in range(n_chunks)])
-    values = np.column_stack([it.column(j).to_numpy() for j in range(1, it.num_columns)]) \
-        if it.num_columns > 1 else np.empty((it.num_rows, 0))
+    values = (
+        np.column_stack([it.column(j).to_numpy() for j in range(1, it.num_columns)])
+        if it.num_columns > 1
+        else np.empty((it.num_rows, 0))
+    )
     return ft.to_pandas(), values
 
 
-def load_cube(out: Path, chunks: Sequence[tuple[int, int, int]], models: Sequence[str],
-              issues: Sequence[str], n_inputs: int) -> tuple[np.ndarray, np.ndarray]:
+def load_cube(
+    out: Path,
+    chunks: Sequence[tuple[int, int, int]],
+    models: Sequence[str],
+    issues: Sequence[str],
+    n_inputs: int,
+) -> tuple[np.ndarray, np.ndarray]:
     """``(M, runs, d)`` forecasts and ``(runs, m)`` drawn inputs, read chunk by chunk.
 
     The chunk files are read column by column into preallocated arrays (no long table in
@@ -432,8 +492,9 @@ def load_cube(out: Path, chunks: Sequence[tuple[int, int, int]], models: Sequenc
         head = slice(0, nm * d)
         got_m = np.array(table.column("model").slice(0, nm * d).to_pylist(), dtype=object)
         got_i = np.array(table.column("issue").slice(0, nm * d).to_pylist(), dtype=object)
-        if not (np.array_equal(got_m, want_models[head]) and
-                np.array_equal(got_i, want_issues[head])):
+        if not (
+            np.array_equal(got_m, want_models[head]) and np.array_equal(got_i, want_issues[head])
+        ):
             raise SweepError(f"{path}: models or issues differ from the sweep's manifest")
         f = table.column("forecast").to_numpy().reshape(nb, nm, d)
         cube[:, start:stop, :] = np.moveaxis(f, 1, 0)
@@ -461,37 +522,53 @@ def summary_table(cube: np.ndarray, models: Sequence[str], scenario: Scenario) -
             ok = v[~np.isnan(v)]
             row: dict[str, Any] = {"model": name, "issue": iss.id, "runs": int(ok.size)}
             if ok.size:
-                row.update(mean=float(ok.mean()), sd=float(ok.std(ddof=1)) if ok.size > 1
-                           else 0.0)
+                row.update(mean=float(ok.mean()), sd=float(ok.std(ddof=1)) if ok.size > 1 else 0.0)
                 for q, val in zip(QUANTILES, np.quantile(ok, QUANTILES)):
                     row[f"q{round(q * 100):02d}"] = float(val)
                 row.update(min=float(ok.min()), max=float(ok.max()))
             recs.append(row)
-    cols = ["model", "issue", "runs", "mean", "sd"] + [f"q{round(q * 100):02d}" for q in
-                                                     QUANTILES] + ["min", "max"]
+    cols = (
+        ["model", "issue", "runs", "mean", "sd"]
+        + [f"q{round(q * 100):02d}" for q in QUANTILES]
+        + ["min", "max"]
+    )
     return pd.DataFrame(recs, columns=cols)
 
 
-def histogram_table(cube: np.ndarray, models: Sequence[str], scenario: Scenario,
-                    bins: int = 20) -> pd.DataFrame:
+def histogram_table(
+    cube: np.ndarray, models: Sequence[str], scenario: Scenario, bins: int = 20
+) -> pd.DataFrame:
     """Per model and issue, counts of forecasts in ``bins`` equal bins of the issue's scale
     (the last bin includes the scale's high end)."""
     recs = []
     for a, name in enumerate(models):
         for k, iss in enumerate(scenario.issues):
             v = cube[a, :, k]
-            counts, edges = np.histogram(v[~np.isnan(v)], bins=bins,
-                                         range=(iss.scale.low, iss.scale.high))
+            counts, edges = np.histogram(
+                v[~np.isnan(v)], bins=bins, range=(iss.scale.low, iss.scale.high)
+            )
             total = max(int(counts.sum()), 1)
             for b in range(bins):
-                recs.append((name, iss.id, float(edges[b]), float(edges[b + 1]), int(counts[b]),
-                             counts[b] / total))
-    return pd.DataFrame(recs, columns=["model", "issue", "bin_low", "bin_high", "count",
-                                       "share"])
+                recs.append(
+                    (
+                        name,
+                        iss.id,
+                        float(edges[b]),
+                        float(edges[b + 1]),
+                        int(counts[b]),
+                        counts[b] / total,
+                    )
+                )
+    return pd.DataFrame(recs, columns=["model", "issue", "bin_low", "bin_high", "count", "share"])
 
 
-def within_table(cube: np.ndarray, positions: np.ndarray, models: Sequence[str],
-                 scenario: Scenario, distance: float) -> pd.DataFrame:
+def within_table(
+    cube: np.ndarray,
+    positions: np.ndarray,
+    models: Sequence[str],
+    scenario: Scenario,
+    distance: float,
+) -> pd.DataFrame:
     """Per model, issue and actor with a stance: the share of runs whose forecast lies within
     ``distance`` of the actor's position in that run (``positions`` ``(runs, n, d)``, the
     drawn positions)."""
@@ -505,6 +582,13 @@ def within_table(cube: np.ndarray, positions: np.ndarray, models: Sequence[str],
                     continue
                 ok = ~np.isnan(f[:, k])
                 hit = np.abs(f[ok, k] - p[ok]) <= distance
-                recs.append((name, iss.id, actor, float(distance),
-                             float(hit.mean()) if hit.size else float("nan")))
+                recs.append(
+                    (
+                        name,
+                        iss.id,
+                        actor,
+                        float(distance),
+                        float(hit.mean()) if hit.size else float("nan"),
+                    )
+                )
     return pd.DataFrame(recs, columns=["model", "issue", "actor", "distance", "probability"])

@@ -22,8 +22,9 @@ from detente.scenario.model import (
 from detente.scenario.validate import build_scenario
 
 
-def load(source: "str | Path | Scenario | None" = None, format: str | None = None,
-         **options) -> Scenario:
+def load(
+    source: str | Path | Scenario | None = None, format: str | None = None, **options
+) -> Scenario:
     """Load a scenario: an embedded name, a file path (any supported format) or a Scenario.
 
     With no argument, the default embedded scenario (``syria-astana-2017``).
@@ -38,8 +39,7 @@ def load(source: "str | Path | Scenario | None" = None, format: str | None = Non
     if source is None:
         source = DEFAULT_SCENARIO
     text = str(source)
-    if format is None and not Path(text.split("#", 1)[0]).exists() \
-            and text in embedded_names():
+    if format is None and not Path(text.split("#", 1)[0]).exists() and text in embedded_names():
         return load_embedded(text)
     if format is None and "/" not in text and "." not in text and not Path(text).exists():
         # Looks like a name, not a path: say so rather than "no such file".
@@ -48,7 +48,24 @@ def load(source: "str | Path | Scenario | None" = None, format: str | None = Non
 
 
 __all__ = [
-    "Actor", "ActorKind", "Basis", "DEFAULT_SCENARIO", "Evidence", "FORMATS", "Issue", "Scale",
-    "Scenario", "ScenarioArrays", "Source", "Stance", "Value", "WRITABLE", "build_scenario",
-    "embedded_names", "load", "load_embedded", "read_scenario", "write_scenario",
+    "DEFAULT_SCENARIO",
+    "FORMATS",
+    "WRITABLE",
+    "Actor",
+    "ActorKind",
+    "Basis",
+    "Evidence",
+    "Issue",
+    "Scale",
+    "Scenario",
+    "ScenarioArrays",
+    "Source",
+    "Stance",
+    "Value",
+    "build_scenario",
+    "embedded_names",
+    "load",
+    "load_embedded",
+    "read_scenario",
+    "write_scenario",
 ]

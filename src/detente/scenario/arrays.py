@@ -67,7 +67,7 @@ class ScenarioArrays:
         """Map values on ``0..1`` back to each issue's scale (last axis = issues)."""
         return self.low + np.asarray(values) * self.span
 
-    def select_issues(self, index) -> "ScenarioArrays":
+    def select_issues(self, index) -> ScenarioArrays:
         """A view restricted to some issues (index: int, slice, list or bool mask)."""
         idx = np.atleast_1d(np.arange(self.n_issues)[index])
         return replace(
@@ -94,7 +94,7 @@ class ScenarioArrays:
         high=100.0,
         status_quo=None,
         salience_scale: float = 100.0,
-    ) -> "ScenarioArrays":
+    ) -> ScenarioArrays:
         """Build arrays directly, for tests and programmatic use.
 
         ``salience`` is given on ``0..salience_scale`` (default 0..100) and stored as a

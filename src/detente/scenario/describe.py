@@ -28,8 +28,12 @@ def evidence_text(s: Scenario, v: Value | None, *, with_file: bool = False) -> s
         src = s.source(ev.source) if ev.source else None
         cite = ev.source or ""
         if src is not None:
-            fields = (src.publication, str(src.date or ""), src.title,
-                      src.file if with_file else None)
+            fields = (
+                src.publication,
+                str(src.date or ""),
+                src.title,
+                src.file if with_file else None,
+            )
             cite = ", ".join(x for x in fields if x) or src.id
         parts.append(f"{ev.paraphrase or 'stated'} ({cite})")
     return "; ".join(parts)

@@ -47,12 +47,21 @@ class FormatError(ScenarioError):
 
 
 def _fail(file: str, message: str, line: int | None = None, value: Any = ...) -> FormatError:
-    return FormatError([Problem(message=message, file=file, line=line,
-                                value=None if value is ... else value,
-                                has_value=value is not ...)])
+    return FormatError(
+        [
+            Problem(
+                message=message,
+                file=file,
+                line=line,
+                value=None if value is ... else value,
+                has_value=value is not ...,
+            )
+        ]
+    )
 
 
 # -- detection ---------------------------------------------------------------------------
+
 
 def detect_format(path: str | Path, text: str | None = None) -> str:
     """Guess the format of ``path`` from its extension and, for CSV, its header."""
@@ -77,10 +86,14 @@ def detect_format(path: str | Path, text: str | None = None) -> str:
         lines = text.splitlines()
         if len(lines) > 1 and lines[1].split(",")[0].strip().lower() == "actor":
             return "ktab-csv"
-        raise _fail(str(p), "cannot tell the format from the header; give --format "
-                    f"(one of {', '.join(FORMATS)})", line=1)
-    raise _fail(str(p), f"unknown file extension {ext!r}; give --format "
-                f"(one of {', '.join(FORMATS)})")
+        raise _fail(
+            str(p),
+            f"cannot tell the format from the header; give --format (one of {', '.join(FORMATS)})",
+            line=1,
+        )
+    raise _fail(
+        str(p), f"unknown file extension {ext!r}; give --format (one of {', '.join(FORMATS)})"
+    )
 
 
 def _first_row(text: str) -> list[str]:
@@ -106,6 +119,7 @@ def read_text(path: Path) -> str:
 
 
 # -- YAML --------------------------------------------------------------------------------
+
 
 def _yaml_lines(node, path=(), out=None) -> dict[tuple, int]:
     if out is None:
@@ -148,8 +162,11 @@ def scenario_to_dict(s: Scenario) -> dict[str, Any]:
 
     def prune(obj):
         if isinstance(obj, dict):
-            return {k: prune(v) for k, v in obj.items()
-                    if v not in (None, [], {}, ()) or k in ("value",)}
+            return {
+                k: prune(v)
+                for k, v in obj.items()
+                if v not in (None, [], {}, ()) or k in ("value",)
+            }
         if isinstance(obj, list):
             return [prune(v) for v in obj]
         return obj
@@ -171,6 +188,7 @@ def dump_yaml(s: Scenario) -> str:
 
 # -- CSV helpers -------------------------------------------------------------------------
 
+
 def _num(raw: str, file: str, line: int, column: str) -> float | None:
     raw = raw.strip()
     if raw == "":
@@ -182,7 +200,9 @@ def _num(raw: str, file: str, line: int, column: str) -> float | None:
     return v
 
 
-def _dict_rows(text: str, file: str, delimiter: str = ",") -> tuple[list[str], list[tuple[int, dict]]]:
+def _dict_rows(
+    text: str, file: str, delimiter: str = ","
+) -> tuple[list[str], list[tuple[int, dict]]]:
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     header: list[str] | None = None
     rows: list[tuple[int, dict]] = []
@@ -193,9 +213,10 @@ def _dict_rows(text: str, file: str, delimiter: str = ",") -> tuple[list[str], l
         if header is None:
             header = [h.strip() for h in row]
             continue
-        if len(row) > len(header) and any(c.strip() for c in row[len(header):]):
-            raise _fail(file, f"row has {len(row)} fields but the header has {len(header)}",
-                        line=line)
+        if len(row) > len(header) and any(c.strip() for c in row[len(header) :]):
+            raise _fail(
+                file, f"row has {len(row)} fields but the header has {len(header)}", line=line
+            )
         rows.append((line, {h: (row[i] if i < len(row) else "") for i, h in enumerate(header)}))
     if header is None:
         raise _fail(file, "the file is empty")
@@ -205,8 +226,9 @@ def _dict_rows(text: str, file: str, delimiter: str = ",") -> tuple[list[str], l
 def _require(header: list[str], needed: tuple[str, ...], file: str) -> None:
     missing = [c for c in needed if c not in header]
     if missing:
-        raise _fail(file, f"missing column(s) {', '.join(missing)} (header: {','.join(header)})",
-                    line=1)
+        raise _fail(
+            file, f"missing column(s) {', '.join(missing)} (header: {','.join(header)})", line=1
+        )
 
 
 def _range(lo: float | None, hi: float | None) -> list[float] | None:
@@ -216,9 +238,24 @@ def _range(lo: float | None, hi: float | None) -> list[float] | None:
 
 
 _LONG_EXTRA = (
-    "actor_name", "kind", "capability_low", "capability_high", "issue_name", "scale_low",
-    "scale_high", "low_label", "high_label", "status_quo", "position_low", "position_high",
-    "salience_low", "salience_high", "source", "paraphrase", "basis", "reason",
+    "actor_name",
+    "kind",
+    "capability_low",
+    "capability_high",
+    "issue_name",
+    "scale_low",
+    "scale_high",
+    "low_label",
+    "high_label",
+    "status_quo",
+    "position_low",
+    "position_high",
+    "salience_low",
+    "salience_high",
+    "source",
+    "paraphrase",
+    "basis",
+    "reason",
 )
 
 
@@ -232,8 +269,13 @@ def read_long_csv(path: Path, text: str) -> Scenario:
     lines: dict[tuple, int] = {}
     for line, r in rows:
         aid, iid = r["actor"].strip(), r["issue"].strip()
-        g = lambda c: r.get(c, "").strip()  # noqa: E731
-        num = lambda c: _num(r.get(c, ""), file, line, c)  # noqa: E731
+
+        def g(c: str, r: dict = r) -> str:
+            return r.get(c, "").strip()
+
+        def num(c: str, r: dict = r, line: int = line) -> float | None:
+            return _num(r.get(c, ""), file, line, c)
+
         cap = num("capability")
         if cap is None:
             raise _fail(file, "column 'capability' is empty", line=line)
@@ -249,9 +291,12 @@ def read_long_csv(path: Path, text: str) -> Scenario:
             lines[("actors", len(actors))] = line
             actors[aid] = entry
         elif actors[aid]["capability"]["value"] != cap:
-            raise _fail(file, f"actor {aid!r} has capability {cap:g} here but "
-                        f"{actors[aid]['capability']['value']:g} on an earlier row",
-                        line=line)
+            raise _fail(
+                file,
+                f"actor {aid!r} has capability {cap:g} here but "
+                f"{actors[aid]['capability']['value']:g} on an earlier row",
+                line=line,
+            )
         if iid not in issues:
             ientry: dict[str, Any] = {"id": iid}
             if g("issue_name"):
@@ -274,8 +319,12 @@ def read_long_csv(path: Path, text: str) -> Scenario:
         pos, sal = num("position"), num("salience")
         if pos is None or sal is None:
             continue  # no stance: missing, not zero
-        st: dict[str, Any] = {"actor": aid, "issue": iid, "position": {"value": pos},
-                              "salience": {"value": sal}}
+        st: dict[str, Any] = {
+            "actor": aid,
+            "issue": iid,
+            "position": {"value": pos},
+            "salience": {"value": sal},
+        }
         for key in ("position", "salience"):
             rng = _range(num(f"{key}_low"), num(f"{key}_high"))
             if rng:
@@ -285,10 +334,20 @@ def read_long_csv(path: Path, text: str) -> Scenario:
             st["position"]["evidence"] = [ev]
         lines[("stances", len(stances))] = line
         stances.append(st)
-    data: dict[str, Any] = {"id": _stem(path), "actors": list(actors.values()),
-                            "issues": list(issues.values()), "stances": stances}
-    sources = sorted({ev["source"] for st in stances for ev in st["position"].get("evidence", [])
-                      if ev.get("source")})
+    data: dict[str, Any] = {
+        "id": _stem(path),
+        "actors": list(actors.values()),
+        "issues": list(issues.values()),
+        "stances": stances,
+    }
+    sources = sorted(
+        {
+            ev["source"]
+            for st in stances
+            for ev in st["position"].get("evidence", [])
+            if ev.get("source")
+        }
+    )
     if sources:
         data["sources"] = [{"id": s} for s in sources]
     return build_scenario(data, file=file, lines=lines)
@@ -297,7 +356,9 @@ def read_long_csv(path: Path, text: str) -> Scenario:
 def _fmt(v: float | None) -> str:
     if v is None:
         return ""
-    return repr(float(v)) if not float(v).is_integer() else str(int(v)) if abs(v) < 1e15 else repr(v)
+    return (
+        repr(float(v)) if not float(v).is_integer() else str(int(v)) if abs(v) < 1e15 else repr(v)
+    )
 
 
 def write_long_csv(s: Scenario) -> str:
@@ -310,14 +371,19 @@ def write_long_csv(s: Scenario) -> str:
             st = s.stance(a.id, iss.id)
             ev = st.position.evidence[0] if st and st.position.evidence else None
             row = {
-                "actor": a.id, "issue": iss.id, "capability": _fmt(a.capability.value),
+                "actor": a.id,
+                "issue": iss.id,
+                "capability": _fmt(a.capability.value),
                 "position": _fmt(st.position.value) if st else "",
                 "salience": _fmt(st.salience.value) if st else "",
-                "actor_name": a.name or "", "kind": a.kind.value,
+                "actor_name": a.name or "",
+                "kind": a.kind.value,
                 "capability_low": _fmt(a.capability.range[0]) if a.capability.range else "",
                 "capability_high": _fmt(a.capability.range[1]) if a.capability.range else "",
-                "issue_name": iss.name or "", "scale_low": _fmt(iss.scale.low),
-                "scale_high": _fmt(iss.scale.high), "low_label": iss.scale.low_label or "",
+                "issue_name": iss.name or "",
+                "scale_low": _fmt(iss.scale.low),
+                "scale_high": _fmt(iss.scale.high),
+                "low_label": iss.scale.low_label or "",
                 "high_label": iss.scale.high_label or "",
                 "status_quo": _fmt(iss.status_quo.value) if iss.status_quo else "",
                 "position_low": _fmt(st.position.range[0]) if st and st.position.range else "",
@@ -334,6 +400,7 @@ def write_long_csv(s: Scenario) -> str:
 
 
 # -- one-issue CSV -----------------------------------------------------------------------
+
 
 def read_issue_csv(path: Path, text: str) -> Scenario:
     file = str(path)
@@ -380,18 +447,26 @@ def write_issue_csv(s: Scenario) -> str:
     w.writerow(["actor", "capability", "position", "salience"])
     for a in s.actors:
         st = s.stance(a.id, iid)
-        w.writerow([a.id, _fmt(a.capability.value), _fmt(st.position.value) if st else "",
-                    _fmt(st.salience.value) if st else ""])
+        w.writerow(
+            [
+                a.id,
+                _fmt(a.capability.value),
+                _fmt(st.position.value) if st else "",
+                _fmt(st.salience.value) if st else "",
+            ]
+        )
     return buf.getvalue()
 
 
 # -- KTAB CSV ----------------------------------------------------------------------------
 
+
 def read_ktab_csv(path: Path, text: str) -> Scenario:
     """KTAB SMP input: ``name,description,nActors,nDims`` / header / actor rows."""
     file = str(path)
-    rows = [(i + 1, [c.strip() for c in row]) for i, row in
-            enumerate(csv.reader(io.StringIO(text)))]
+    rows = [
+        (i + 1, [c.strip() for c in row]) for i, row in enumerate(csv.reader(io.StringIO(text)))
+    ]
     rows = [(ln, r) for ln, r in rows if any(r)]
     if len(rows) < 2:
         raise _fail(file, "a KTAB CSV needs a scenario line, a header line and actor rows")
@@ -407,20 +482,21 @@ def read_ktab_csv(path: Path, text: str) -> Scenario:
         try:
             dims.append(header[3 + 2 * k])
         except IndexError:
-            raise _fail(file, f"the header names fewer than {n_dim} position/salience pairs",
-                        line=l2) from None
+            raise _fail(
+                file, f"the header names fewer than {n_dim} position/salience pairs", line=l2
+            ) from None
     body = rows[2:]
     if len(body) != n_act:
-        raise _fail(file, f"line 1 announces {n_act} actors but {len(body)} rows follow",
-                    line=l1)
+        raise _fail(file, f"line 1 announces {n_act} actors but {len(body)} rows follow", line=l1)
     issue_ids = [_slug(d) or f"dim{k}" for k, d in enumerate(dims)]
     if len(set(issue_ids)) != len(issue_ids):
         issue_ids = [f"{iid}_{k}" for k, iid in enumerate(issue_ids)]
     actors, stances, lines = [], [], {}
     for ln, r in body:
         if len(r) < 3 + 2 * n_dim:
-            raise _fail(file, f"an actor row needs {3 + 2 * n_dim} fields, this one has "
-                        f"{len(r)}", line=ln)
+            raise _fail(
+                file, f"an actor row needs {3 + 2 * n_dim} fields, this one has {len(r)}", line=ln
+            )
         cap = _num(r[2], file, ln, "Influence")
         lines[("actors", len(actors))] = ln
         actor: dict[str, Any] = {"id": r[0], "capability": cap}
@@ -431,32 +507,48 @@ def read_ktab_csv(path: Path, text: str) -> Scenario:
             pos = _num(r[3 + 2 * k], file, ln, header[3 + 2 * k] if 3 + 2 * k < len(header) else "")
             sal = _num(r[4 + 2 * k], file, ln, header[4 + 2 * k] if 4 + 2 * k < len(header) else "")
             if pos is None or sal is None:
-                raise _fail(file, f"actor {r[0]!r} lacks a value on dimension {dims[k]!r}; KTAB "
-                            "needs every position and salience", line=ln)
+                raise _fail(
+                    file,
+                    f"actor {r[0]!r} lacks a value on dimension {dims[k]!r}; KTAB "
+                    "needs every position and salience",
+                    line=ln,
+                )
             lines[("stances", len(stances))] = ln
-            stances.append({"actor": r[0], "issue": issue_ids[k], "position": pos,
-                            "salience": sal})
+            stances.append({"actor": r[0], "issue": issue_ids[k], "position": pos, "salience": sal})
     issues = [{"id": iid, "name": d} for iid, d in zip(issue_ids, dims)]
-    data = {"id": _stem(path), "title": first[0], "description": first[1] or None,
-            "actors": actors, "issues": issues, "stances": stances,
-            "meta": {"ktab_salience_labels": [header[4 + 2 * k] if 4 + 2 * k < len(header)
-                                              else "" for k in range(n_dim)]}}
+    data = {
+        "id": _stem(path),
+        "title": first[0],
+        "description": first[1] or None,
+        "actors": actors,
+        "issues": issues,
+        "stances": stances,
+        "meta": {
+            "ktab_salience_labels": [
+                header[4 + 2 * k] if 4 + 2 * k < len(header) else "" for k in range(n_dim)
+            ]
+        },
+    }
     return build_scenario(data, file=file, lines=lines)
 
 
 def write_ktab_csv(s: Scenario) -> str:
     arr = s.to_arrays()
     if not arr.mask.all():
-        raise DetenteError(f"KTAB needs every actor's position on every issue; scenario "
-                           f"{s.id!r} has missing stances")
+        raise DetenteError(
+            f"KTAB needs every actor's position on every issue; scenario "
+            f"{s.id!r} has missing stances"
+        )
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow([s.title or s.id, s.description or "", len(s.actors), len(s.issues)])
     labels = s.meta.get("ktab_salience_labels") or []
     head = ["Actor", "Description", "Influence"]
     for k, iss in enumerate(s.issues):
-        head += [iss.name or iss.id,
-                 labels[k] if k < len(labels) and labels[k] else f"{iss.name or iss.id} Salience"]
+        head += [
+            iss.name or iss.id,
+            labels[k] if k < len(labels) and labels[k] else f"{iss.name or iss.id} Salience",
+        ]
     w.writerow(head)
     unit = arr.unit_position() * 100.0
     for i, a in enumerate(s.actors):
@@ -474,9 +566,38 @@ def _clean(v: float) -> float:
 
 # -- DEU ---------------------------------------------------------------------------------
 
-DEU_ACTORS = ("com", "ep", "at", "be", "bu", "cr", "cy", "cz", "dk", "ee", "fi", "fr", "de",
-              "el", "hu", "ie", "it", "lv", "lt", "lu", "mt", "nl", "pl", "pt", "ro", "si", "sk",
-              "es", "se", "uk")
+DEU_ACTORS = (
+    "com",
+    "ep",
+    "at",
+    "be",
+    "bu",
+    "cr",
+    "cy",
+    "cz",
+    "dk",
+    "ee",
+    "fi",
+    "fr",
+    "de",
+    "el",
+    "hu",
+    "ie",
+    "it",
+    "lv",
+    "lt",
+    "lu",
+    "mt",
+    "nl",
+    "pl",
+    "pt",
+    "ro",
+    "si",
+    "sk",
+    "es",
+    "se",
+    "uk",
+)
 DEU_CAPABILITY = ("size", "equal", "council", "population")
 """Capability choices for DEU rows: ``size`` the file's size row; ``equal`` 1 for everyone;
 ``council`` the Council voting weight under the treaty in force at the proposal's ``intro`` date
@@ -486,22 +607,99 @@ largest member state (the convention of the file's size row, which gives both Ge
 
 # Council votes under qualified majority voting, by treaty period.
 # Amsterdam (EU15, until 30 April 2004): Art. 205(2) TEC as amended by the Treaty of Amsterdam.
-_QMV_EU15 = {"de": 10, "fr": 10, "it": 10, "uk": 10, "es": 8, "be": 5, "el": 5, "nl": 5,
-             "pt": 5, "at": 4, "se": 4, "dk": 3, "ie": 3, "fi": 3, "lu": 2}
+_QMV_EU15 = {
+    "de": 10,
+    "fr": 10,
+    "it": 10,
+    "uk": 10,
+    "es": 8,
+    "be": 5,
+    "el": 5,
+    "nl": 5,
+    "pt": 5,
+    "at": 4,
+    "se": 4,
+    "dk": 3,
+    "ie": 3,
+    "fi": 3,
+    "lu": 2,
+}
 # 1 May to 31 October 2004: Art. 26 of the 2003 Act of Accession (EU15 weights kept).
-_QMV_2004 = {**_QMV_EU15, "pl": 8, "cz": 5, "hu": 5, "sk": 3, "lt": 3, "lv": 3, "si": 3,
-             "ee": 3, "cy": 2, "mt": 2}
+_QMV_2004 = {
+    **_QMV_EU15,
+    "pl": 8,
+    "cz": 5,
+    "hu": 5,
+    "sk": 3,
+    "lt": 3,
+    "lv": 3,
+    "si": 3,
+    "ee": 3,
+    "cy": 2,
+    "mt": 2,
+}
 # Nice (1 November 2004 to 31 October 2014): Art. 205(2) TEC as amended by the Treaty of Nice
 # and the 2003 and 2005 Acts of Accession; Croatia's 7 votes from the 2012 Act of Accession.
-_QMV_NICE = {"de": 29, "fr": 29, "it": 29, "uk": 29, "es": 27, "pl": 27, "ro": 14, "nl": 13,
-             "be": 12, "cz": 12, "el": 12, "hu": 12, "pt": 12, "at": 10, "bu": 10, "se": 10,
-             "dk": 7, "ie": 7, "lt": 7, "sk": 7, "fi": 7, "cr": 7, "cy": 4, "ee": 4, "lv": 4,
-             "lu": 4, "si": 4, "mt": 3}
-EU_POPULATION = {"de": 81.8, "fr": 64.7, "uk": 62.0, "it": 60.3, "es": 46.0, "pl": 38.2,
-                 "ro": 21.5, "nl": 16.6, "el": 11.3, "be": 10.8, "pt": 10.6, "cz": 10.5,
-                 "hu": 10.0, "se": 9.3, "at": 8.4, "bu": 7.6, "dk": 5.5, "sk": 5.4, "fi": 5.4,
-                 "ie": 4.5, "cr": 4.4, "lt": 3.3, "lv": 2.2, "si": 2.0, "ee": 1.3, "cy": 0.8,
-                 "lu": 0.5, "mt": 0.4}
+_QMV_NICE = {
+    "de": 29,
+    "fr": 29,
+    "it": 29,
+    "uk": 29,
+    "es": 27,
+    "pl": 27,
+    "ro": 14,
+    "nl": 13,
+    "be": 12,
+    "cz": 12,
+    "el": 12,
+    "hu": 12,
+    "pt": 12,
+    "at": 10,
+    "bu": 10,
+    "se": 10,
+    "dk": 7,
+    "ie": 7,
+    "lt": 7,
+    "sk": 7,
+    "fi": 7,
+    "cr": 7,
+    "cy": 4,
+    "ee": 4,
+    "lv": 4,
+    "lu": 4,
+    "si": 4,
+    "mt": 3,
+}
+EU_POPULATION = {
+    "de": 81.8,
+    "fr": 64.7,
+    "uk": 62.0,
+    "it": 60.3,
+    "es": 46.0,
+    "pl": 38.2,
+    "ro": 21.5,
+    "nl": 16.6,
+    "el": 11.3,
+    "be": 10.8,
+    "pt": 10.6,
+    "cz": 10.5,
+    "hu": 10.0,
+    "se": 9.3,
+    "at": 8.4,
+    "bu": 7.6,
+    "dk": 5.5,
+    "sk": 5.4,
+    "fi": 5.4,
+    "ie": 4.5,
+    "cr": 4.4,
+    "lt": 3.3,
+    "lv": 2.2,
+    "si": 2.0,
+    "ee": 1.3,
+    "cy": 0.8,
+    "lu": 0.5,
+    "mt": 0.4,
+}
 """Population in millions, Eurostat (demo_pjan), 1 January 2010, rounded to 0.1 million."""
 
 
@@ -573,7 +771,9 @@ def _deu_value(raw: str) -> float | None:
         return None
 
 
-def read_deu_table(path: Path, text: str) -> tuple[list[str], dict[str, float], list[tuple[int, dict]]]:
+def read_deu_table(
+    path: Path, text: str
+) -> tuple[list[str], dict[str, float], list[tuple[int, dict]]]:
     """Parse a DEU table: header, the size row (actor -> size) and the issue rows."""
     file = str(path)
     first = text.splitlines()[0] if text else ""
@@ -593,12 +793,14 @@ def read_deu_table(path: Path, text: str) -> tuple[list[str], dict[str, float], 
     return header, sizes, issue_rows
 
 
-def deu_row_to_scenario(file: str, line: int, row: dict, sizes: dict[str, float],
-                        capability: str = "size") -> Scenario:
+def deu_row_to_scenario(
+    file: str, line: int, row: dict, sizes: dict[str, float], capability: str = "size"
+) -> Scenario:
     """One DEU issue row as a one-issue scenario (outcome and reference point in meta)."""
     if capability not in DEU_CAPABILITY:
-        raise DetenteError(f"unknown DEU capability choice {capability!r} "
-                           f"(known: {', '.join(DEU_CAPABILITY)})")
+        raise DetenteError(
+            f"unknown DEU capability choice {capability!r} (known: {', '.join(DEU_CAPABILITY)})"
+        )
     iid = row.get("isnr", "").strip() or f"row{line}"
     caps = _deu_capabilities(row, sizes, capability)
     actors, stances = [], []
@@ -607,8 +809,12 @@ def deu_row_to_scenario(file: str, line: int, row: dict, sizes: dict[str, float]
         if pos is None or sal is None:
             continue
         if capability in ("council", "population") and a not in caps:
-            raise _fail(file, f"actor {a!r} has a stance but no {capability} weight (not a "
-                        "member state in the row's treaty period?)", line=line)
+            raise _fail(
+                file,
+                f"actor {a!r} has a stance but no {capability} weight (not a "
+                "member state in the row's treaty period?)",
+                line=line,
+            )
         cap = caps.get(a, 1.0) if capability != "equal" else 1.0
         actors.append({"id": a, "capability": cap})
         stances.append({"actor": a, "issue": iid, "position": pos, "salience": sal})
@@ -641,8 +847,11 @@ def read_deu(path: Path, text: str, selector: str | None, capability: str = "siz
         if len(rows) == 1:
             line, row = rows[0]
             return deu_row_to_scenario(file, line, row, sizes, capability)
-        raise _fail(file, f"the DEU table has {len(rows)} issues; pick one as FILE#ISSUE "
-                    f"(e.g. {file}#{rows[0][1].get('isnr', '').strip()})")
+        raise _fail(
+            file,
+            f"the DEU table has {len(rows)} issues; pick one as FILE#ISSUE "
+            f"(e.g. {file}#{rows[0][1].get('isnr', '').strip()})",
+        )
     for line, row in rows:
         if row.get("isnr", "").strip() == selector:
             return deu_row_to_scenario(file, line, row, sizes, capability)
@@ -651,19 +860,23 @@ def read_deu(path: Path, text: str, selector: str | None, capability: str = "siz
 
 def write_deu(s: Scenario) -> str:
     if len(s.issues) != 1:
-        raise DetenteError("a DEU row holds one issue; scenario "
-                           f"{s.id!r} has {len(s.issues)}")
+        raise DetenteError(f"a DEU row holds one issue; scenario {s.id!r} has {len(s.issues)}")
     unknown = [a.id for a in s.actors if a.id not in DEU_ACTORS]
     if unknown:
-        raise DetenteError(f"DEU rows hold the EU actors ({', '.join(DEU_ACTORS)}); "
-                           f"scenario {s.id!r} has others: {', '.join(unknown)}")
+        raise DetenteError(
+            f"DEU rows hold the EU actors ({', '.join(DEU_ACTORS)}); "
+            f"scenario {s.id!r} has others: {', '.join(unknown)}"
+        )
     iss = s.issues[0]
-    header = ["prnr", "isnr", "prname"] + ["p" + a for a in DEU_ACTORS] + \
-        ["s" + a for a in DEU_ACTORS] + ["rp", "out"]
+    header = (
+        ["prnr", "isnr", "prname"]
+        + ["p" + a for a in DEU_ACTORS]
+        + ["s" + a for a in DEU_ACTORS]
+        + ["rp", "out"]
+    )
     size_row = {h: "" for h in header}
     row = {h: "" for h in header}
-    row.update({"prnr": str(s.meta.get("proposal", "")), "isnr": iss.id,
-                "prname": iss.name or ""})
+    row.update({"prnr": str(s.meta.get("proposal", "")), "isnr": iss.id, "prname": iss.name or ""})
     for a in s.actors:
         st = s.stance(a.id, iss.id)
         size_row["p" + a.id] = _fmt(a.capability.value)
@@ -681,6 +894,7 @@ def write_deu(s: Scenario) -> str:
 
 
 # -- dispatch ----------------------------------------------------------------------------
+
 
 def _stem(path: Path | str) -> str:
     return Path(str(path)).stem
@@ -709,15 +923,18 @@ def read_scenario(path: str | Path, format: str | None = None, **options: Any) -
         raise _fail(str(p), f"not readable as CSV: {exc}") from None
 
 
-def _read_text_as(p: Path, text: str, format: str | None, selector: str | None,
-                  **options: Any) -> Scenario:
+def _read_text_as(
+    p: Path, text: str, format: str | None, selector: str | None, **options: Any
+) -> Scenario:
     fmt = format or detect_format(p, text)
     if fmt == "ktab-xml":
         from detente.scenario.ktab_xml import read_ktab_xml_scenario
 
         return read_ktab_xml_scenario(p, text)
     readers: dict[str, Callable[[Path, str], Scenario]] = {
-        "yaml": read_yaml, "long-csv": read_long_csv, "issue-csv": read_issue_csv,
+        "yaml": read_yaml,
+        "long-csv": read_long_csv,
+        "issue-csv": read_issue_csv,
         "ktab-csv": read_ktab_csv,
     }
     if fmt == "deu":
@@ -728,8 +945,9 @@ def _read_text_as(p: Path, text: str, format: str | None, selector: str | None,
 def format_for_output(path: str | Path, format: str | None = None) -> str:
     if format is not None:
         if format not in WRITABLE:
-            raise UnknownNameError(f"cannot write format {format!r} (writable: "
-                                   f"{', '.join(WRITABLE)})")
+            raise UnknownNameError(
+                f"cannot write format {format!r} (writable: {', '.join(WRITABLE)})"
+            )
         return format
     ext = Path(path).suffix.lower()
     if ext in (".yaml", ".yml"):
@@ -738,18 +956,22 @@ def format_for_output(path: str | Path, format: str | None = None) -> str:
         return "deu"
     if ext == ".csv":
         return "long-csv"
-    raise UnknownNameError(f"{path}: cannot tell the output format from the extension "
-                           f"{ext!r}; give --to (one of {', '.join(WRITABLE)})")
+    raise UnknownNameError(
+        f"{path}: cannot tell the output format from the extension "
+        f"{ext!r}; give --to (one of {', '.join(WRITABLE)})"
+    )
 
 
 def scenario_to_text(s: Scenario, format: str) -> str:
     writers: dict[str, Callable[[Scenario], str]] = {
-        "yaml": dump_yaml, "long-csv": write_long_csv, "issue-csv": write_issue_csv,
-        "ktab-csv": write_ktab_csv, "deu": write_deu,
+        "yaml": dump_yaml,
+        "long-csv": write_long_csv,
+        "issue-csv": write_issue_csv,
+        "ktab-csv": write_ktab_csv,
+        "deu": write_deu,
     }
     if format not in writers:
-        raise UnknownNameError(f"cannot write format {format!r} (writable: "
-                               f"{', '.join(WRITABLE)})")
+        raise UnknownNameError(f"cannot write format {format!r} (writable: {', '.join(WRITABLE)})")
     return writers[format](s)
 
 

@@ -43,17 +43,42 @@ from detente.scenario.io import FormatError
 from detente.scenario.model import Scenario
 from detente.scenario.validate import build_scenario
 
-PARAMETER_ELEMENTS = ("VictoryProbModel", "PCEModel", "StateTransitions", "VotingRule",
-                      "BigRAdjust", "BigRRange", "ThirdPartyCommit", "InterVecBrgn",
-                      "BargnModel")
+PARAMETER_ELEMENTS = (
+    "VictoryProbModel",
+    "PCEModel",
+    "StateTransitions",
+    "VotingRule",
+    "BigRAdjust",
+    "BigRRange",
+    "ThirdPartyCommit",
+    "InterVecBrgn",
+    "BargnModel",
+)
 """The children of ``ModelParameters``, in the schema's order."""
 
 
-def _fail(file: str, message: str, *, actor: str | None = None, issue: str | None = None,
-          field: str | None = None, value: Any = ...) -> FormatError:
-    return FormatError([Problem(message=message, file=file, actor=actor, issue=issue,
-                                field=field, value=None if value is ... else value,
-                                has_value=value is not ...)])
+def _fail(
+    file: str,
+    message: str,
+    *,
+    actor: str | None = None,
+    issue: str | None = None,
+    field: str | None = None,
+    value: Any = ...,
+) -> FormatError:
+    return FormatError(
+        [
+            Problem(
+                message=message,
+                file=file,
+                actor=actor,
+                issue=issue,
+                field=field,
+                value=None if value is ... else value,
+                has_value=value is not ...,
+            )
+        ]
+    )
 
 
 def _text(el: ET.Element | None) -> str | None:
@@ -73,16 +98,17 @@ def _child(parent: ET.Element, tag: str, file: str, **where: Any) -> ET.Element:
 def _number(el: ET.Element, file: str, **where: Any) -> float:
     raw = _text(el)
     if raw is None:
-        raise _fail(file, f"element <{el.tag}> is empty; KTAB needs a number here",
-                    field=el.tag, **where)
+        raise _fail(
+            file, f"element <{el.tag}> is empty; KTAB needs a number here", field=el.tag, **where
+        )
     try:
         v = float(raw)
     except ValueError:
-        raise _fail(file, f"element <{el.tag}> must be a number", field=el.tag, value=raw,
-                    **where) from None
+        raise _fail(
+            file, f"element <{el.tag}> must be a number", field=el.tag, value=raw, **where
+        ) from None
     if not np.isfinite(v):
-        raise _fail(file, f"element <{el.tag}> must be finite", field=el.tag, value=raw,
-                    **where)
+        raise _fail(file, f"element <{el.tag}> must be finite", field=el.tag, value=raw, **where)
     return v
 
 
@@ -106,8 +132,9 @@ def parse_ktab_xml(text: str, file: str = "<string>") -> dict[str, Any]:
         try:
             out["seed"] = int(seed)
         except ValueError:
-            raise _fail(file, "<prngSeed> must be an integer", field="prngSeed",
-                        value=seed) from None
+            raise _fail(
+                file, "<prngSeed> must be an integer", field="prngSeed", value=seed
+            ) from None
 
     params: dict[str, str] = {}
     mp = root.find("ModelParameters")
@@ -118,8 +145,11 @@ def parse_ktab_xml(text: str, file: str = "<string>") -> dict[str, Any]:
                 params[tag] = val
         for el in mp:
             if el.tag not in PARAMETER_ELEMENTS:
-                raise _fail(file, f"unknown model parameter <{el.tag}> (known: "
-                            f"{', '.join(PARAMETER_ELEMENTS)})", field=el.tag)
+                raise _fail(
+                    file,
+                    f"unknown model parameter <{el.tag}> (known: {', '.join(PARAMETER_ELEMENTS)})",
+                    field=el.tag,
+                )
 
     actors_el = _child(root, "Actors", file)
     actor_els = actors_el.findall("Actor")
@@ -152,25 +182,40 @@ def parse_ktab_xml(text: str, file: str = "<string>") -> dict[str, Any]:
         desc = _text(a.find("description")) or ""
         cap = _number(_child(a, "capability", file, actor=name), file, actor=name)
         if cap <= 0:
-            raise _fail(file, "capability must be positive", actor=name, field="capability",
-                        value=cap)
+            raise _fail(
+                file, "capability must be positive", actor=name, field="capability", value=cap
+            )
         actors.append({"name": name, "description": desc, "capability": cap})
         for tag, item, arr in (("Position", "dCoord", pos), ("Salience", "dSal", sal)):
             els = _child(a, tag, file, actor=name).findall(item)
             if len(els) != d:
-                raise _fail(file, f"<{tag}> has {len(els)} <{item}> elements but the scenario "
-                            f"has {d} dimensions", actor=name, field=tag)
+                raise _fail(
+                    file,
+                    f"<{tag}> has {len(els)} <{item}> elements but the scenario has {d} dimensions",
+                    actor=name,
+                    field=tag,
+                )
             for k, el in enumerate(els):
                 arr[i, k] = _number(el, file, actor=name, issue=dims[k])
         total = 0.0
         for k in range(d):
             if not 0.0 <= sal[i, k] <= 100.0:
-                raise _fail(file, "salience must be within 0..100", actor=name,
-                            issue=dims[k], field="dSal", value=float(sal[i, k]))
+                raise _fail(
+                    file,
+                    "salience must be within 0..100",
+                    actor=name,
+                    issue=dims[k],
+                    field="dSal",
+                    value=float(sal[i, k]),
+                )
             total += sal[i, k]
         if total > 100.0:
-            raise _fail(file, f"the saliences add up to {total:g}, more than 100",
-                        actor=name, field="Salience")
+            raise _fail(
+                file,
+                f"the saliences add up to {total:g}, more than 100",
+                actor=name,
+                field="Salience",
+            )
     names = [a["name"] for a in actors]
     dup = {n for n in names if names.count(n) > 1}
     if dup:
@@ -189,8 +234,9 @@ def parse_ktab_xml(text: str, file: str = "<string>") -> dict[str, Any]:
                     raise _fail(file, f"<{tag}> names an unknown actor", actor=v, field=tag)
             w = _number(_child(el, "adjust", file, actor=who), file, actor=who)
             if not 0.0 <= w <= 1.0:
-                raise _fail(file, "<adjust> must be within 0..1", actor=who, field="adjust",
-                            value=w)
+                raise _fail(
+                    file, "<adjust> must be within 0..1", actor=who, field="adjust", value=w
+                )
             adjust.append((who, ref, w))
 
     parameters: dict[str, Any] = {}
@@ -200,8 +246,14 @@ def parse_ktab_xml(text: str, file: str = "<string>") -> dict[str, Any]:
         parameters = {KTAB_NAMES[k]: v for k, v in params.items()}
     if adjust:
         parameters["ideal_adjustment"] = tuple(adjust)
-    out.update(actors=actors, dimensions=dims, positions=pos, saliences=sal,
-               parameters=parameters, ktab_parameters=params)
+    out.update(
+        actors=actors,
+        dimensions=dims,
+        positions=pos,
+        saliences=sal,
+        parameters=parameters,
+        ktab_parameters=params,
+    )
     return out
 
 
@@ -261,9 +313,14 @@ def ktab_description_to_data(desc: dict[str, Any], scenario_id: str) -> dict[str
             actor["name"] = a["description"]
         actors.append(actor)
         for k, iid in enumerate(issue_ids):
-            stances.append({"actor": a["name"], "issue": iid,
-                            "position": float(desc["positions"][i, k]),
-                            "salience": float(desc["saliences"][i, k])})
+            stances.append(
+                {
+                    "actor": a["name"],
+                    "issue": iid,
+                    "position": float(desc["positions"][i, k]),
+                    "salience": float(desc["saliences"][i, k]),
+                }
+            )
     meta: dict[str, Any] = {}
     if desc.get("ktab_parameters"):
         meta["ktab_model_parameters"] = dict(desc["ktab_parameters"])
@@ -272,10 +329,13 @@ def ktab_description_to_data(desc: dict[str, Any], scenario_id: str) -> dict[str
     if desc["parameters"].get("ideal_adjustment"):
         meta["ktab_ideal_adjustment"] = [list(t) for t in desc["parameters"]["ideal_adjustment"]]
     return {
-        "id": scenario_id, "title": desc["name"], "description": desc["description"] or None,
+        "id": scenario_id,
+        "title": desc["name"],
+        "description": desc["description"] or None,
         "actors": actors,
         "issues": [{"id": iid, "name": name} for iid, name in zip(issue_ids, desc["dimensions"])],
-        "stances": stances, "meta": meta,
+        "stances": stances,
+        "meta": meta,
     }
 
 

@@ -63,7 +63,7 @@ class Evidence(_Frozen):
     reason: str | None = None
 
     @model_validator(mode="after")
-    def _needs_support(self) -> "Evidence":
+    def _needs_support(self) -> Evidence:
         if self.basis is Basis.stated and not self.source:
             raise ValueError("evidence stated in a source must name the source")
         if self.basis is Basis.assumption and not (self.reason or self.paraphrase):
@@ -110,7 +110,7 @@ class Value(_Frozen):
         return r
 
     @model_validator(mode="after")
-    def _range_contains_value(self) -> "Value":
+    def _range_contains_value(self) -> Value:
         if self.range is not None and not (self.range[0] <= self.value <= self.range[1]):
             raise ValueError(
                 f"range [{self.range[0]:g}, {self.range[1]:g}] does not contain the value "
@@ -156,7 +156,7 @@ class Scale(_Frozen):
         return _finite(v)
 
     @model_validator(mode="after")
-    def _ordered(self) -> "Scale":
+    def _ordered(self) -> Scale:
         if not self.low < self.high:
             raise ValueError(f"scale low {self.low:g} must be below scale high {self.high:g}")
         for a in self.anchors:

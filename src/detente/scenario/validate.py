@@ -37,12 +37,21 @@ class _Collector:
                 return line
         return None
 
-    def add(self, message: str, path: tuple, *, actor=None, issue=None, value: Any = ...,
-            field: str | None = None) -> None:
+    def add(
+        self,
+        message: str,
+        path: tuple,
+        *,
+        actor=None,
+        issue=None,
+        value: Any = ...,
+        field: str | None = None,
+    ) -> None:
         if field is None:
             tail = [str(p) for p in path[2:] if not isinstance(p, int)] if len(path) > 2 else []
-            field = ".".join(tail) or (str(path[-1]) if path and not isinstance(path[-1], int)
-                                       else None)
+            field = ".".join(tail) or (
+                str(path[-1]) if path and not isinstance(path[-1], int) else None
+            )
         self.problems.append(
             Problem(
                 message=message,
@@ -60,12 +69,11 @@ class _Collector:
 def _clean_msg(msg: str) -> str:
     for prefix in ("Value error, ", "Assertion failed, "):
         if msg.startswith(prefix):
-            return msg[len(prefix):]
+            return msg[len(prefix) :]
     return msg
 
 
-def _parse(cls: type[BaseModel], raw: Any, path: tuple, col: _Collector, *, actor=None,
-           issue=None):
+def _parse(cls: type[BaseModel], raw: Any, path: tuple, col: _Collector, *, actor=None, issue=None):
     try:
         return cls.model_validate(raw)
     except ValidationError as exc:
@@ -91,8 +99,13 @@ def _as_list(raw: Any, key: str, col: _Collector) -> list:
     return raw
 
 
-def build_scenario(data: Any, *, file: str | None = None, lines: LineMap | None = None,
-                   scenario_id: str | None = None) -> Scenario:
+def build_scenario(
+    data: Any,
+    *,
+    file: str | None = None,
+    lines: LineMap | None = None,
+    scenario_id: str | None = None,
+) -> Scenario:
     """Validate ``data`` (the native layout) and return a :class:`Scenario`.
 
     Raises :class:`ScenarioError` with every problem found.
@@ -107,13 +120,20 @@ def build_scenario(data: Any, *, file: str | None = None, lines: LineMap | None 
     """
     col = _Collector(file, lines)
     if not isinstance(data, Mapping):
-        col.add(f"a scenario must be a mapping with actors, issues and stances, "
-                f"not {type(data).__name__}", (), field=None)
+        col.add(
+            f"a scenario must be a mapping with actors, issues and stances, "
+            f"not {type(data).__name__}",
+            (),
+            field=None,
+        )
         raise ScenarioError(col.problems)
     for key in data:
         if key not in _TOP_KEYS:
-            col.add(f"unknown key (expected one of {', '.join(sorted(_TOP_KEYS))})", (key,),
-                    field=str(key))
+            col.add(
+                f"unknown key (expected one of {', '.join(sorted(_TOP_KEYS))})",
+                (key,),
+                field=str(key),
+            )
 
     sources: list[Source] = []
     for n, raw in enumerate(_as_list(data.get("sources"), "sources", col)):
@@ -144,20 +164,35 @@ def build_scenario(data: Any, *, file: str | None = None, lines: LineMap | None 
     parsed_stances: list[tuple[int, Any, Any, Value | None, Value | None]] = []
     for n, raw in enumerate(_as_list(data.get("stances"), "stances", col)):
         if not isinstance(raw, Mapping):
-            col.add("a stance must be a mapping with actor, issue, position and salience",
-                    ("stances", n), value=raw, field="stance")
+            col.add(
+                "a stance must be a mapping with actor, issue, position and salience",
+                ("stances", n),
+                value=raw,
+                field="stance",
+            )
             continue
         a, i = raw.get("actor"), raw.get("issue")
         for key in raw:
             if key not in ("actor", "issue", "position", "salience"):
-                col.add("unknown key (expected actor, issue, position, salience)",
-                        ("stances", n, key), actor=a, issue=i, field=str(key))
+                col.add(
+                    "unknown key (expected actor, issue, position, salience)",
+                    ("stances", n, key),
+                    actor=a,
+                    issue=i,
+                    field=str(key),
+                )
         vals = []
         for key in ("actor", "issue"):
             v = raw.get(key)
             if not isinstance(v, str) or not v.strip():
-                col.add(f"{key} must be a non-empty id", ("stances", n, key), actor=a, issue=i,
-                        value=v, field=key)
+                col.add(
+                    f"{key} must be a non-empty id",
+                    ("stances", n, key),
+                    actor=a,
+                    issue=i,
+                    value=v,
+                    field=key,
+                )
         for key in ("position", "salience"):
             if raw.get(key) is None:
                 col.add(f"{key} is missing", ("stances", n, key), actor=a, issue=i, field=key)
@@ -168,8 +203,14 @@ def build_scenario(data: Any, *, file: str | None = None, lines: LineMap | None 
     stances: list[Stance] = []
     for n, a, i, pos, sal in parsed_stances:
         if pos is not None and sal is not None and isinstance(a, str) and isinstance(i, str):
-            st = _parse(Stance, {"actor": a, "issue": i, "position": pos, "salience": sal},
-                        ("stances", n), col, actor=a, issue=i)
+            st = _parse(
+                Stance,
+                {"actor": a, "issue": i, "position": pos, "salience": sal},
+                ("stances", n),
+                col,
+                actor=a,
+                issue=i,
+            )
             if st is not None:
                 stances.append(st)
 
@@ -188,9 +229,14 @@ def build_scenario(data: Any, *, file: str | None = None, lines: LineMap | None 
         seen: set[str] = set()
         for x, n in zip(items, rows):
             if counts[x.id] > 1 and x.id in seen:
-                col.add(f"duplicate {what} id", (key, n, "id"),
-                        actor=x.id if what == "actor" else None,
-                        issue=x.id if what == "issue" else None, field="id", value=x.id)
+                col.add(
+                    f"duplicate {what} id",
+                    (key, n, "id"),
+                    actor=x.id if what == "actor" else None,
+                    issue=x.id if what == "issue" else None,
+                    field="id",
+                    value=x.id,
+                )
             seen.add(x.id)
 
     _dups(actors, actor_rows, "actors", "actor")
@@ -199,29 +245,49 @@ def build_scenario(data: Any, *, file: str | None = None, lines: LineMap | None 
 
     issue_by_id = {i.id: i for i in issues}
     source_ids = {s.id for s in sources}
-    raw_actor_ids = {r.get("id") for r in _as_list(raw_actors, "actors", _Collector(None, None))
-                     if isinstance(r, Mapping)}
-    raw_issue_ids = {r.get("id") for r in _as_list(raw_issues, "issues", _Collector(None, None))
-                     if isinstance(r, Mapping)}
+    raw_actor_ids = {
+        r.get("id")
+        for r in _as_list(raw_actors, "actors", _Collector(None, None))
+        if isinstance(r, Mapping)
+    }
+    raw_issue_ids = {
+        r.get("id")
+        for r in _as_list(raw_issues, "issues", _Collector(None, None))
+        if isinstance(r, Mapping)
+    }
 
     def _check_evidence(v: Value | None, path: tuple, actor=None, issue=None):
         if v is None:
             return
         for e_no, ev in enumerate(v.evidence):
             if ev.source is not None and source_ids and ev.source not in source_ids:
-                col.add("evidence names a source that is not in the scenario's sources",
-                        path + ("evidence", e_no, "source"), actor=actor, issue=issue,
-                        value=ev.source)
+                col.add(
+                    "evidence names a source that is not in the scenario's sources",
+                    path + ("evidence", e_no, "source"),
+                    actor=actor,
+                    issue=issue,
+                    value=ev.source,
+                )
 
     # -- actors ----------------------------------------------------------------------
     for act, n in zip(actors, actor_rows):
         cap = act.capability
         if cap.value <= 0:
-            col.add("capability must be positive", ("actors", n, "capability", "value"),
-                    actor=act.id, value=cap.value, field="capability")
+            col.add(
+                "capability must be positive",
+                ("actors", n, "capability", "value"),
+                actor=act.id,
+                value=cap.value,
+                field="capability",
+            )
         elif cap.range is not None and cap.range[0] <= 0:
-            col.add("capability range must stay positive", ("actors", n, "capability", "range"),
-                    actor=act.id, value=list(cap.range), field="capability.range")
+            col.add(
+                "capability range must stay positive",
+                ("actors", n, "capability", "range"),
+                actor=act.id,
+                value=list(cap.range),
+                field="capability.range",
+            )
         _check_evidence(cap, ("actors", n, "capability"), actor=act.id)
 
     # -- issues ----------------------------------------------------------------------
@@ -230,9 +296,13 @@ def build_scenario(data: Any, *, file: str | None = None, lines: LineMap | None 
         lo, hi = iss.scale.low, iss.scale.high
         if sq is not None:
             if not lo <= sq.value <= hi:
-                col.add(f"status quo lies outside the scale {lo:g}..{hi:g}",
-                        ("issues", n, "status_quo", "value"), issue=iss.id, value=sq.value,
-                        field="status_quo")
+                col.add(
+                    f"status quo lies outside the scale {lo:g}..{hi:g}",
+                    ("issues", n, "status_quo", "value"),
+                    issue=iss.id,
+                    value=sq.value,
+                    field="status_quo",
+                )
             _check_evidence(sq, ("issues", n, "status_quo"), issue=iss.id)
 
     # -- stances ---------------------------------------------------------------------
@@ -240,34 +310,73 @@ def build_scenario(data: Any, *, file: str | None = None, lines: LineMap | None 
     for n, a, i, pos, sal in parsed_stances:
         path = ("stances", n)
         if isinstance(a, str) and a not in raw_actor_ids:
-            col.add("stance names an unknown actor", path + ("actor",), actor=a, issue=i,
-                    value=a, field="actor")
+            col.add(
+                "stance names an unknown actor",
+                path + ("actor",),
+                actor=a,
+                issue=i,
+                value=a,
+                field="actor",
+            )
         if isinstance(i, str) and i not in raw_issue_ids:
-            col.add("stance names an unknown issue", path + ("issue",), actor=a, issue=i,
-                    value=i, field="issue")
+            col.add(
+                "stance names an unknown issue",
+                path + ("issue",),
+                actor=a,
+                issue=i,
+                value=i,
+                field="issue",
+            )
         if isinstance(a, str) and isinstance(i, str):
             pairs[(a, i)] += 1
             if pairs[(a, i)] == 2:
-                col.add("more than one stance for this actor and issue", path, actor=a,
-                        issue=i, field="stance")
+                col.add(
+                    "more than one stance for this actor and issue",
+                    path,
+                    actor=a,
+                    issue=i,
+                    field="stance",
+                )
         iss = issue_by_id.get(i) if isinstance(i, str) else None
         if iss is not None and pos is not None:
             lo, hi = iss.scale.low, iss.scale.high
             if not lo <= pos.value <= hi:
-                col.add(f"position lies outside the scale {lo:g}..{hi:g}",
-                        path + ("position", "value"), actor=a, issue=i,
-                        value=pos.value, field="position")
+                col.add(
+                    f"position lies outside the scale {lo:g}..{hi:g}",
+                    path + ("position", "value"),
+                    actor=a,
+                    issue=i,
+                    value=pos.value,
+                    field="position",
+                )
             elif pos.range is not None and not (lo <= pos.range[0] and pos.range[1] <= hi):
-                col.add(f"position range leaves the scale {lo:g}..{hi:g}",
-                        path + ("position", "range"), actor=a, issue=i,
-                        value=list(pos.range), field="position.range")
+                col.add(
+                    f"position range leaves the scale {lo:g}..{hi:g}",
+                    path + ("position", "range"),
+                    actor=a,
+                    issue=i,
+                    value=list(pos.range),
+                    field="position.range",
+                )
         if sal is not None:
             if not 0 <= sal.value <= 100:
-                col.add("salience must lie within 0..100", path + ("salience", "value"),
-                        actor=a, issue=i, value=sal.value, field="salience")
+                col.add(
+                    "salience must lie within 0..100",
+                    path + ("salience", "value"),
+                    actor=a,
+                    issue=i,
+                    value=sal.value,
+                    field="salience",
+                )
             elif sal.range is not None and not (0 <= sal.range[0] and sal.range[1] <= 100):
-                col.add("salience range leaves 0..100", path + ("salience", "range"),
-                        actor=a, issue=i, value=list(sal.range), field="salience.range")
+                col.add(
+                    "salience range leaves 0..100",
+                    path + ("salience", "range"),
+                    actor=a,
+                    issue=i,
+                    value=list(sal.range),
+                    field="salience.range",
+                )
         _check_evidence(pos, path + ("position",), a, i)
         _check_evidence(sal, path + ("salience",), a, i)
 
@@ -275,8 +384,9 @@ def build_scenario(data: Any, *, file: str | None = None, lines: LineMap | None 
     raw_stance_issues = {i for _, _, i, _, _ in parsed_stances}
     for iss, n in zip(issues, issue_rows):
         if iss.id not in covered and iss.id not in raw_stance_issues and parsed_stances:
-            col.add("no actor has a position on this issue", ("issues", n), issue=iss.id,
-                    field="issue")
+            col.add(
+                "no actor has a position on this issue", ("issues", n), issue=iss.id, field="issue"
+            )
 
     meta = data.get("meta") or {}
     if not isinstance(meta, Mapping):
@@ -290,8 +400,15 @@ def build_scenario(data: Any, *, file: str | None = None, lines: LineMap | None 
             kwargs[key] = data[key]
     sid = data.get("id") or scenario_id or "scenario"
     try:
-        return Scenario(id=str(sid), sources=tuple(sources), actors=tuple(actors),
-                        issues=tuple(issues), stances=tuple(stances), meta=dict(meta), **kwargs)
+        return Scenario(
+            id=str(sid),
+            sources=tuple(sources),
+            actors=tuple(actors),
+            issues=tuple(issues),
+            stances=tuple(stances),
+            meta=dict(meta),
+            **kwargs,
+        )
     except ValidationError as exc:
         for err in exc.errors():
             col.add(_clean_msg(err["msg"]), tuple(err["loc"]), value=err.get("input", ...))

@@ -24,7 +24,19 @@ from detente.validation.runner import (
 from detente.validation.scoring import BootstrapInterval, error_summary, paired_bootstrap
 
 __all__ = [
-    "BootstrapInterval", "Case", "Dataset", "DatasetError", "Group", "ModelRun",
-    "error_summary", "load_dataset", "load_deu", "load_scenarios", "paired_bootstrap",
-    "predictions_frame", "run_model", "run_models", "summary_frame",
+    "BootstrapInterval",
+    "Case",
+    "Dataset",
+    "DatasetError",
+    "Group",
+    "ModelRun",
+    "error_summary",
+    "load_dataset",
+    "load_deu",
+    "load_scenarios",
+    "paired_bootstrap",
+    "predictions_frame",
+    "run_model",
+    "run_models",
+    "summary_frame",
 ]

@@ -22,7 +22,9 @@ from detente.scenario.io import DEU_CAPABILITY, atomic_write_text
 from detente.validation.dataset import load_dataset
 from detente.validation.runner import REFERENCE, predictions_frame, run_models, summary_frame
 
-_out = Console(highlight=False, emoji=False, soft_wrap=False, width=None if sys.stdout.isatty() else 160)
+_out = Console(
+    highlight=False, emoji=False, soft_wrap=False, width=None if sys.stdout.isatty() else 160
+)
 
 
 class ValidateError(DetenteError):
@@ -50,32 +52,55 @@ def _model_names(model: list[str] | None) -> list[str]:
 
 
 def validate(
-    dataset: Annotated[str, typer.Argument(
-        help="A DEU table (.tsv, tab- or semicolon-separated), a folder of YAML scenarios "
-        "with meta.outcome, or one such scenario.")],
-    model: Annotated[list[str] | None, typer.Option(
-        "--model", "-m", help="A model to run (repeatable; default: every registered model). "
-        "The compromise model is always run as the reference.")] = None,
-    param: Annotated[list[str] | None, typer.Option(
-        "--param", "-p", help="MODEL.NAME=VALUE (or NAME=VALUE when one model is named).")
+    dataset: Annotated[
+        str,
+        typer.Argument(
+            help="A DEU table (.tsv, tab- or semicolon-separated), a folder of YAML scenarios "
+            "with meta.outcome, or one such scenario."
+        ),
+    ],
+    model: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--model",
+            "-m",
+            help="A model to run (repeatable; default: every registered model). "
+            "The compromise model is always run as the reference.",
+        ),
     ] = None,
-    capability: Annotated[str | None, typer.Option(
-        "--capability", "-c",
-        help=f"DEU tables: {', '.join(DEU_CAPABILITY)} (default size: the file's size row).")
+    param: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--param", "-p", help="MODEL.NAME=VALUE (or NAME=VALUE when one model is named)."
+        ),
     ] = None,
-    out: Annotated[Path | None, typer.Option(
-        "--out", "-o", help="Write the summary (one row per model) as CSV.")] = None,
-    predictions: Annotated[Path | None, typer.Option(
-        "--predictions", help="Write the forecast of every model on every issue as CSV.")
+    capability: Annotated[
+        str | None,
+        typer.Option(
+            "--capability",
+            "-c",
+            help=f"DEU tables: {', '.join(DEU_CAPABILITY)} (default size: the file's size row).",
+        ),
     ] = None,
-    plot: Annotated[Path | None, typer.Option(
-        "--plot", help="Write the error distributions as a PNG.")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Write the summary (one row per model) as CSV."),
+    ] = None,
+    predictions: Annotated[
+        Path | None,
+        typer.Option(
+            "--predictions", help="Write the forecast of every model on every issue as CSV."
+        ),
+    ] = None,
+    plot: Annotated[
+        Path | None, typer.Option("--plot", help="Write the error distributions as a PNG.")
+    ] = None,
     n_boot: Annotated[int, typer.Option("--boot", help="Bootstrap replicates.")] = 10_000,
-    by: Annotated[str, typer.Option(
-        "--bootstrap-by", help="Resample whole proposals (default) or single issues.")
+    by: Annotated[
+        str,
+        typer.Option("--bootstrap-by", help="Resample whole proposals (default) or single issues."),
     ] = "proposal",
-    seed: Annotated[int, typer.Option(
-        help="Seed of the bootstrap and of stochastic models.")] = 0,
+    seed: Annotated[int, typer.Option(help="Seed of the bootstrap and of stochastic models.")] = 0,
 ) -> None:
     """Run models on every scorable issue of a data set with outcomes and score them."""
     if by not in ("proposal", "issue"):
@@ -93,26 +118,56 @@ def validate(
     runs = run_models(ds, names, params, seed=seed)
     summary = summary_frame(ds, runs, n_boot=n_boot, seed=seed, by_group=by == "proposal")
     preds = predictions_frame(ds, runs)
-    cap = {"size": "size row of the file", "equal": "equal", "council":
-           "Council voting weights by treaty period", "population": "population",
-           "scenario": "as in each scenario"}.get(ds.capability, ds.capability)
-    _out.print(f"{ds.name}: {ds.n_cases} scorable issues in {len(ds.groups)} proposals "
-               f"({len(ds.dropped)} not scored); capability: {cap}")
+    cap = {
+        "size": "size row of the file",
+        "equal": "equal",
+        "council": "Council voting weights by treaty period",
+        "population": "population",
+        "scenario": "as in each scenario",
+    }.get(ds.capability, ds.capability)
+    _out.print(
+        f"{ds.name}: {ds.n_cases} scorable issues in {len(ds.groups)} proposals "
+        f"({len(ds.dropped)} not scored); capability: {cap}"
+    )
     table = Table(title_justify="left")
-    for col in ("model", "n", "MAE", "RMSE", "median AE", "within 10",
-                f"MAE - {REFERENCE} [95% CI]", "seconds", "note"):
+    for col in (
+        "model",
+        "n",
+        "MAE",
+        "RMSE",
+        "median AE",
+        "within 10",
+        f"MAE - {REFERENCE} [95% CI]",
+        "seconds",
+        "note",
+    ):
         table.add_column(col, justify="left" if col in ("model", "note") else "right")
     for _, r in summary.iterrows():
-        diff = "—" if not np.isfinite(r["diff"]) else (
-            "reference" if r["model"] == REFERENCE else
-            f"{r['diff']:+.2f} [{r['diff_low']:+.2f}, {r['diff_high']:+.2f}]")
-        table.add_row(r["model"], str(int(r["n"])), _num(r["mae"]), _num(r["rmse"]),
-                      _num(r["median_ae"]), _num(100 * r["within10"], 0) + "%"
-                      if np.isfinite(r["within10"]) else "—", diff, _num(r["seconds"]),
-                      r["note"])
+        diff = (
+            "—"
+            if not np.isfinite(r["diff"])
+            else (
+                "reference"
+                if r["model"] == REFERENCE
+                else f"{r['diff']:+.2f} [{r['diff_low']:+.2f}, {r['diff_high']:+.2f}]"
+            )
+        )
+        table.add_row(
+            r["model"],
+            str(int(r["n"])),
+            _num(r["mae"]),
+            _num(r["rmse"]),
+            _num(r["median_ae"]),
+            _num(100 * r["within10"], 0) + "%" if np.isfinite(r["within10"]) else "—",
+            diff,
+            _num(r["seconds"]),
+            r["note"],
+        )
     _out.print(table)
-    _out.print(f"interval: paired bootstrap ({n_boot} replicates, resampling "
-               f"{'proposals' if by == 'proposal' else 'issues'}, seed {seed})")
+    _out.print(
+        f"interval: paired bootstrap ({n_boot} replicates, resampling "
+        f"{'proposals' if by == 'proposal' else 'issues'}, seed {seed})"
+    )
     if out is not None:
         atomic_write_text(out, summary.to_csv(index=False, lineterminator="\n"))
         _out.print(f"wrote {out}")

@@ -28,8 +28,9 @@ def group_folds(groups: np.ndarray, k: int, seed: int | np.random.Generator = 0)
     g = np.asarray(groups)
     uniq, inv = np.unique(g, return_inverse=True)
     if not 2 <= k <= uniq.size:
-        raise ParameterError(f"folds must be between 2 and the number of groups ({uniq.size}), "
-                             f"got {k}")
+        raise ParameterError(
+            f"folds must be between 2 and the number of groups ({uniq.size}), got {k}"
+        )
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     perm = rng.permutation(uniq.size)
     fold_of_group = np.empty(uniq.size, dtype=int)
@@ -58,8 +59,15 @@ class SelectionCV:
         return np.abs(self.forecast - np.asarray(outcomes)[None, :]).mean(axis=0)
 
 
-def select_by_cv(candidates: dict[str, np.ndarray], outcomes: np.ndarray, groups: np.ndarray,
-                 *, k: int = 10, repeats: int = 1, seed: int = 0) -> SelectionCV:
+def select_by_cv(
+    candidates: dict[str, np.ndarray],
+    outcomes: np.ndarray,
+    groups: np.ndarray,
+    *,
+    k: int = 10,
+    repeats: int = 1,
+    seed: int = 0,
+) -> SelectionCV:
     """Cross-validate the rule "use the candidate with the lowest training MAE".
 
     Parameters

@@ -94,21 +94,32 @@ class Dataset:
     def subset(self, groups: list[str] | set[str]) -> Dataset:
         """The data set restricted to some groups (by id), in the original order."""
         keep = set(groups)
-        return Dataset(self.name, [c for c in self.cases if c.group in keep],
-                       [g for g in self.groups if g.id in keep], self.capability,
-                       {k: v for k, v in self.dropped.items()})
+        return Dataset(
+            self.name,
+            [c for c in self.cases if c.group in keep],
+            [g for g in self.groups if g.id in keep],
+            self.capability,
+            {k: v for k, v in self.dropped.items()},
+        )
 
 
 # -- arrays helpers ------------------------------------------------------------------------
+
 
 def restrict_actors(arrays: ScenarioArrays, keep: np.ndarray) -> ScenarioArrays:
     """Arrays with only the actors where ``keep`` (n,) is True."""
     idx = np.flatnonzero(keep)
     return ScenarioArrays(
-        actors=tuple(arrays.actors[i] for i in idx), issues=arrays.issues,
-        capability=arrays.capability[idx], position=arrays.position[idx],
-        salience=arrays.salience[idx], mask=arrays.mask[idx], low=arrays.low,
-        high=arrays.high, status_quo=arrays.status_quo)
+        actors=tuple(arrays.actors[i] for i in idx),
+        issues=arrays.issues,
+        capability=arrays.capability[idx],
+        position=arrays.position[idx],
+        salience=arrays.salience[idx],
+        mask=arrays.mask[idx],
+        low=arrays.low,
+        high=arrays.high,
+        status_quo=arrays.status_quo,
+    )
 
 
 def one_issue(arrays: ScenarioArrays, k: int) -> ScenarioArrays:
@@ -133,8 +144,10 @@ def merge_issues(parts: list[ScenarioArrays]) -> ScenarioArrays:
                 actors.append(a)
                 cap[a] = float(c)
             elif not np.isclose(cap[a], c):
-                raise DatasetError(f"actor {a!r} has capability {cap[a]:g} on one issue and "
-                                   f"{float(c):g} on another of the same group")
+                raise DatasetError(
+                    f"actor {a!r} has capability {cap[a]:g} on one issue and "
+                    f"{float(c):g} on another of the same group"
+                )
     row = {a: i for i, a in enumerate(actors)}
     d = sum(p.n_issues for p in parts)
     x = np.full((len(actors), d), np.nan)
@@ -142,15 +155,21 @@ def merge_issues(parts: list[ScenarioArrays]) -> ScenarioArrays:
     col = 0
     for p in parts:
         rows = [row[a] for a in p.actors]
-        x[rows, col:col + p.n_issues] = p.position
-        s[rows, col:col + p.n_issues] = p.salience
+        x[rows, col : col + p.n_issues] = p.position
+        s[rows, col : col + p.n_issues] = p.salience
         col += p.n_issues
     mask = ~(np.isnan(x) | np.isnan(s))
     return ScenarioArrays(
-        actors=tuple(actors), issues=tuple(i for p in parts for i in p.issues),
-        capability=np.array([cap[a] for a in actors]), position=x, salience=s, mask=mask,
-        low=np.concatenate([p.low for p in parts]), high=np.concatenate([p.high for p in parts]),
-        status_quo=np.concatenate([p.status_quo for p in parts]))
+        actors=tuple(actors),
+        issues=tuple(i for p in parts for i in p.issues),
+        capability=np.array([cap[a] for a in actors]),
+        position=x,
+        salience=s,
+        mask=mask,
+        low=np.concatenate([p.low for p in parts]),
+        high=np.concatenate([p.high for p in parts]),
+        status_quo=np.concatenate([p.status_quo for p in parts]),
+    )
 
 
 def _scorable(arrays: ScenarioArrays, k: int, outcome: float | None) -> str | None:
@@ -164,6 +183,7 @@ def _scorable(arrays: ScenarioArrays, k: int, outcome: float | None) -> str | No
 
 
 # -- DEU -----------------------------------------------------------------------------------
+
 
 def load_deu(path: str | Path, capability: str = "size") -> Dataset:
     """Read a DEU table (tab- or semicolon-separated) as a data set.
@@ -184,14 +204,17 @@ def load_deu(path: str | Path, capability: str = "size") -> Dataset:
         One case per scorable issue, grouped by proposal (column ``prnr``).
     """
     if capability not in DEU_CAPABILITY:
-        raise DatasetError(f"unknown capability choice {capability!r} "
-                           f"(known: {', '.join(DEU_CAPABILITY)})")
+        raise DatasetError(
+            f"unknown capability choice {capability!r} (known: {', '.join(DEU_CAPABILITY)})"
+        )
     p = Path(path)
     text = read_text(p)
     _, sizes, rows = read_deu_table(p, text)
     if capability == "size" and not sizes:
-        raise DatasetError(f"{p}: no size row (the row after the header with empty prnr and "
-                           "isnr); choose another capability (equal, council, population)")
+        raise DatasetError(
+            f"{p}: no size row (the row after the header with empty prnr and "
+            "isnr); choose another capability (equal, council, population)"
+        )
     by_group: dict[str, list[tuple[ScenarioArrays, float | None]]] = {}
     for line, row in rows:
         sc = deu_row_to_scenario(str(p), line, row, sizes, capability)
@@ -200,8 +223,9 @@ def load_deu(path: str | Path, capability: str = "size") -> Dataset:
     return _assemble(p.name, by_group, capability)
 
 
-def _assemble(name: str, by_group: dict[str, list[tuple[ScenarioArrays, Any]]],
-              capability: str) -> Dataset:
+def _assemble(
+    name: str, by_group: dict[str, list[tuple[ScenarioArrays, Any]]], capability: str
+) -> Dataset:
     cases: list[Case] = []
     groups: list[Group] = []
     dropped: dict[str, str] = {}
@@ -238,13 +262,21 @@ def _assemble(name: str, by_group: dict[str, list[tuple[ScenarioArrays, Any]]],
             cases.append(Case(group=gid, issue=iid, arrays=one_issue(merged, k), outcome=o))
         groups.append(Group(id=gid, arrays=merged, scored=scored))
     if not cases:
-        raise DatasetError(f"{name}: no scorable issue (an outcome and at least {MIN_ACTORS} "
-                           "actors with position and salience)")
-    return Dataset(name=name, cases=cases, groups=[g for g in groups if g.scored],
-                   capability=capability, dropped=dropped)
+        raise DatasetError(
+            f"{name}: no scorable issue (an outcome and at least {MIN_ACTORS} "
+            "actors with position and salience)"
+        )
+    return Dataset(
+        name=name,
+        cases=cases,
+        groups=[g for g in groups if g.scored],
+        capability=capability,
+        dropped=dropped,
+    )
 
 
 # -- folders of scenarios --------------------------------------------------------------------
+
 
 def _outcomes_of(s: Scenario) -> dict[str, float] | float | None:
     out = s.meta.get("outcome") if s.meta else None
@@ -256,21 +288,27 @@ def _outcomes_of(s: Scenario) -> dict[str, float] | float | None:
             try:
                 res[str(k)] = float(v)
             except (TypeError, ValueError):
-                raise DatasetError(f"scenario {s.id!r}: meta.outcome[{k!r}] is not a number "
-                                   f"(got {v!r})") from None
+                raise DatasetError(
+                    f"scenario {s.id!r}: meta.outcome[{k!r}] is not a number (got {v!r})"
+                ) from None
         unknown = set(res) - set(s.issue_ids)
         if unknown:
-            raise DatasetError(f"scenario {s.id!r}: meta.outcome names unknown issues: "
-                               f"{', '.join(sorted(unknown))}")
+            raise DatasetError(
+                f"scenario {s.id!r}: meta.outcome names unknown issues: "
+                f"{', '.join(sorted(unknown))}"
+            )
         return res
     try:
         value = float(out)
     except (TypeError, ValueError):
-        raise DatasetError(f"scenario {s.id!r}: meta.outcome is not a number "
-                           f"(got {out!r})") from None
+        raise DatasetError(
+            f"scenario {s.id!r}: meta.outcome is not a number (got {out!r})"
+        ) from None
     if len(s.issues) != 1:
-        raise DatasetError(f"scenario {s.id!r} has {len(s.issues)} issues: give meta.outcome "
-                           "as a mapping issue -> outcome")
+        raise DatasetError(
+            f"scenario {s.id!r} has {len(s.issues)} issues: give meta.outcome "
+            "as a mapping issue -> outcome"
+        )
     return {s.issues[0].id: value}
 
 
@@ -325,9 +363,12 @@ def load_dataset(source: str | Path, capability: str | None = None) -> Dataset:
             raise DatasetError("--capability applies to DEU tables; scenarios carry their own")
         return load_scenarios([p], p.stem)
     head = read_text(p).splitlines()[:1]
-    cols = {c.strip().lower() for c in (head[0].replace(";", "\t").replace(",", "\t")
-                                        .split("\t") if head else [])}
+    cols = {
+        c.strip().lower()
+        for c in (head[0].replace(";", "\t").replace(",", "\t").split("\t") if head else [])
+    }
     if "isnr" in cols and "out" in cols:
         return load_deu(p, capability or "size")
-    raise DatasetError(f"{p}: not a DEU table (needs columns isnr and out) nor a folder of "
-                       "scenarios")
+    raise DatasetError(
+        f"{p}: not a DEU table (needs columns isnr and out) nor a folder of scenarios"
+    )

@@ -34,13 +34,20 @@ def plot_errors(predictions: pd.DataFrame, path: str | Path, *, title: str = "")
     order = df.groupby("model", sort=False)["abs_error"].mean().sort_values()
     names = list(order.index)
     data = [df.loc[df["model"] == n, "abs_error"].to_numpy() for n in names]
-    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 0.45 * len(names) + 2.2),
-                                  gridspec_kw={"width_ratios": [3, 2]})
+    fig, (ax, ax2) = plt.subplots(
+        1, 2, figsize=(11, 0.45 * len(names) + 2.2), gridspec_kw={"width_ratios": [3, 2]}
+    )
     ypos = np.arange(len(names))[::-1]
     major, minor = (int(v) for v in matplotlib.__version__.split(".")[:2])
     horizontal = {"orientation": "horizontal"} if (major, minor) >= (3, 10) else {"vert": False}
-    ax.boxplot(data, positions=ypos, widths=0.6, showfliers=True, **horizontal,
-               flierprops={"markersize": 3, "alpha": 0.5})
+    ax.boxplot(
+        data,
+        positions=ypos,
+        widths=0.6,
+        showfliers=True,
+        **horizontal,
+        flierprops={"markersize": 3, "alpha": 0.5},
+    )
     ax.plot(order.to_numpy(), ypos, "o", color="#c0392b", label="mean")
     ax.set_yticks(ypos)
     ax.set_yticklabels([f"{n} ({m:.1f})" for n, m in zip(names, order.to_numpy())])

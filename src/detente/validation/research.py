@@ -40,8 +40,13 @@ def candidate_grid() -> list[tuple[str, str, dict]]:
         grid.append((f"exchange[rounds={rounds}]", "exchange", {"rounds": rounds}))
     for w in (*WEIGHTS, "pooled"):
         for sharp in (0.5, 1.0, 2.0):
-            grid.append((f"condorcet[{w},sharpness={sharp:g}]", "condorcet",
-                         {"weights": w, "sharpness": sharp}))
+            grid.append(
+                (
+                    f"condorcet[{w},sharpness={sharp:g}]",
+                    "condorcet",
+                    {"weights": w, "sharpness": sharp},
+                )
+            )
     return grid
 
 
@@ -57,8 +62,12 @@ def tabled(dataset: Dataset, forecast: np.ndarray) -> np.ndarray:
 
 def pooled_compromise(dataset: Dataset) -> np.ndarray:
     """The weighted mean with the pooled weights of :func:`pooled_weights`."""
-    return np.array([float(weighted_mean(c.arrays.position, pooled_weights(c.arrays))[0])
-                     for c in dataset.cases])
+    return np.array(
+        [
+            float(weighted_mean(c.arrays.position, pooled_weights(c.arrays))[0])
+            for c in dataset.cases
+        ]
+    )
 
 
 def candidate_forecasts(dataset: Dataset, grid: str = "all") -> dict[str, np.ndarray]:
@@ -79,7 +88,8 @@ def candidate_forecasts(dataset: Dataset, grid: str = "all") -> dict[str, np.nda
     if grid == "smooth":
         res["compromise[pooled]"] = pooled_compromise(dataset)
         res["blend[condorcet pooled, compromise pooled]"] = (
-            res["condorcet[pooled,sharpness=1]"] + res["compromise[pooled]"]) / 2.0
+            res["condorcet[pooled,sharpness=1]"] + res["compromise[pooled]"]
+        ) / 2.0
     else:
         for w in WEIGHTS:
             res[f"tabled_compromise[{w}]"] = tabled(dataset, res[f"compromise[{w}]"])
@@ -90,8 +100,10 @@ def main(argv: list[str] | None = None) -> None:
     """Print the research tables for a data set (default: the DEU III development half)."""
     args = sys.argv[1:] if argv is None else argv
     if not args:
-        raise SystemExit("usage: python -m detente.validation.research DATA [--folds K] "
-                         "[--repeats R] [--grid all|smooth]")
+        raise SystemExit(
+            "usage: python -m detente.validation.research DATA [--folds K] "
+            "[--repeats R] [--grid all|smooth]"
+        )
     folds = int(args[args.index("--folds") + 1]) if "--folds" in args else 10
     grid = args[args.index("--grid") + 1] if "--grid" in args else "all"
     repeats = int(args[args.index("--repeats") + 1]) if "--repeats" in args else 20
@@ -100,23 +112,31 @@ def main(argv: list[str] | None = None) -> None:
     g = ds.case_groups
     fc = candidate_forecasts(ds, grid)
     ref = np.abs(fc["compromise[capability_salience]"] - o)
-    print(f"{ds.name}: {ds.n_cases} issues in {len(ds.groups)} proposals; capability "
-          f"{ds.capability}; grid {grid}; reference compromise[capability_salience] MAE {ref.mean():.2f}")
-    print("\nEvery candidate on all issues (in-sample; difference to the compromise, grouped "
-          "bootstrap 95% interval):")
+    print(
+        f"{ds.name}: {ds.n_cases} issues in {len(ds.groups)} proposals; capability "
+        f"{ds.capability}; grid {grid}; reference compromise[capability_salience] MAE {ref.mean():.2f}"
+    )
+    print(
+        "\nEvery candidate on all issues (in-sample; difference to the compromise, grouped "
+        "bootstrap 95% interval):"
+    )
     for label, f in fc.items():
         e = np.abs(f - o)
         b = paired_bootstrap(e, ref, groups=g, n_boot=10_000, seed=1)
-        print(f"  {label:42s} MAE {np.nanmean(e):6.2f}  diff {b.diff:+6.2f} "
-              f"[{b.low:+6.2f}, {b.high:+6.2f}]")
+        print(
+            f"  {label:42s} MAE {np.nanmean(e):6.2f}  diff {b.diff:+6.2f} "
+            f"[{b.low:+6.2f}, {b.high:+6.2f}]"
+        )
     sel = select_by_cv(fc, o, g, k=folds, repeats=repeats, seed=2026)
     e_cv = sel.abs_errors(o)
     b = paired_bootstrap(e_cv, ref, groups=g, n_boot=10_000, seed=1)
     per_rep = np.abs(sel.forecast - o[None, :]).mean(axis=1)
     print(f"\nSelection by {folds}-fold cross-validation by proposal, {repeats} repeats:")
-    print(f"  out-of-fold MAE {e_cv.mean():.2f} (repeats range {per_rep.min():.2f}.."
-          f"{per_rep.max():.2f}); difference to the compromise {b.diff:+.2f} "
-          f"[{b.low:+.2f}, {b.high:+.2f}]")
+    print(
+        f"  out-of-fold MAE {e_cv.mean():.2f} (repeats range {per_rep.min():.2f}.."
+        f"{per_rep.max():.2f}); difference to the compromise {b.diff:+.2f} "
+        f"[{b.low:+.2f}, {b.high:+.2f}]"
+    )
     counts = Counter(name for picks in sel.chosen for name in picks)
     print("  chosen in the folds: " + ", ".join(f"{n} x{c}" for n, c in counts.most_common()))
 

@@ -53,8 +53,9 @@ def _why_not(spec: ModelSpec, arrays: ScenarioArrays) -> str | None:
     return spec.not_applicable(arrays)
 
 
-def run_model(dataset: Dataset, name: str, params: ModelParams | None = None,
-              seed: int = 0) -> ModelRun:
+def run_model(
+    dataset: Dataset, name: str, params: ModelParams | None = None, seed: int = 0
+) -> ModelRun:
     """Forecast every case of ``dataset`` with model ``name``.
 
     Stochastic models get one generator per case (or per group for proposal-scope
@@ -100,8 +101,12 @@ def run_model(dataset: Dataset, name: str, params: ModelParams | None = None,
     return ModelRun(model=name, forecast=f, seconds=secs, skipped=skipped, failures=failures)
 
 
-def run_models(dataset: Dataset, models: list[str] | None = None,
-               params: Mapping[str, ModelParams] | None = None, seed: int = 0) -> list[ModelRun]:
+def run_models(
+    dataset: Dataset,
+    models: list[str] | None = None,
+    params: Mapping[str, ModelParams] | None = None,
+    seed: int = 0,
+) -> list[ModelRun]:
     """Run several models (default: every registered model); the reference model
     (compromise) is always run first."""
     names = list(models) if models else available_models()
@@ -121,16 +126,32 @@ def predictions_frame(dataset: Dataset, runs: list[ModelRun]) -> pd.DataFrame:
     out = dataset.outcomes
     frames = []
     for r in runs:
-        frames.append(pd.DataFrame({
-            "model": r.model, "group": groups, "issue": issues, "outcome": out,
-            "forecast": r.forecast, "error": r.forecast - out,
-            "abs_error": np.abs(r.forecast - out)}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "model": r.model,
+                    "group": groups,
+                    "issue": issues,
+                    "outcome": out,
+                    "forecast": r.forecast,
+                    "error": r.forecast - out,
+                    "abs_error": np.abs(r.forecast - out),
+                }
+            )
+        )
     return pd.concat(frames, ignore_index=True)
 
 
-def summary_frame(dataset: Dataset, runs: list[ModelRun], *, reference: str = REFERENCE,
-                  n_boot: int = 10_000, seed: int = 0, by_group: bool = True,
-                  level: float = 0.95) -> pd.DataFrame:
+def summary_frame(
+    dataset: Dataset,
+    runs: list[ModelRun],
+    *,
+    reference: str = REFERENCE,
+    n_boot: int = 10_000,
+    seed: int = 0,
+    by_group: bool = True,
+    level: float = 0.95,
+) -> pd.DataFrame:
     """One row per model: ``model, n, mae, rmse, median_ae, within10`` and the paired
     bootstrap interval of its MAE minus the reference model's (``diff, diff_low,
     diff_high``; resampling proposals when ``by_group``), ``seconds`` and a ``note``."""
@@ -141,12 +162,23 @@ def summary_frame(dataset: Dataset, runs: list[ModelRun], *, reference: str = RE
     rows: list[dict[str, Any]] = []
     for r in runs:
         stats = error_summary(r.forecast, out)
-        row: dict[str, Any] = {"model": r.model, "n": stats["n"], "mae": stats["mae"],
-                               "rmse": stats["rmse"], "median_ae": stats["median_ae"],
-                               "within10": stats["within"]}
+        row: dict[str, Any] = {
+            "model": r.model,
+            "n": stats["n"],
+            "mae": stats["mae"],
+            "rmse": stats["rmse"],
+            "median_ae": stats["median_ae"],
+            "within10": stats["within"],
+        }
         if ref_err is not None and stats["n"] > 0:
-            bi = paired_bootstrap(np.abs(r.forecast - out), ref_err, groups=groups,
-                                  n_boot=n_boot, level=level, seed=seed)
+            bi = paired_bootstrap(
+                np.abs(r.forecast - out),
+                ref_err,
+                groups=groups,
+                n_boot=n_boot,
+                level=level,
+                seed=seed,
+            )
             row.update(diff=bi.diff, diff_low=bi.low, diff_high=bi.high)
         else:
             row.update(diff=np.nan, diff_low=np.nan, diff_high=np.nan)

@@ -9,8 +9,9 @@ import numpy as np
 from detente.errors import ParameterError
 
 
-def error_summary(forecast: np.ndarray, outcome: np.ndarray, *,
-                  within: float = 10.0) -> dict[str, float]:
+def error_summary(
+    forecast: np.ndarray, outcome: np.ndarray, *, within: float = 10.0
+) -> dict[str, float]:
     """Error statistics of forecasts against outcomes (NaN forecasts are left out).
 
     Returns ``n``, ``mae`` (mean absolute error), ``rmse``, ``median_ae`` and
@@ -26,8 +27,13 @@ def error_summary(forecast: np.ndarray, outcome: np.ndarray, *,
     e = np.abs(f[ok] - o[ok])
     if e.size == 0:
         return {"n": 0, "mae": np.nan, "rmse": np.nan, "median_ae": np.nan, "within": np.nan}
-    return {"n": int(e.size), "mae": float(e.mean()), "rmse": float(np.sqrt((e**2).mean())),
-            "median_ae": float(np.median(e)), "within": float((e <= within + 1e-9).mean())}
+    return {
+        "n": int(e.size),
+        "mae": float(e.mean()),
+        "rmse": float(np.sqrt((e**2).mean())),
+        "median_ae": float(np.median(e)),
+        "within": float((e <= within + 1e-9).mean()),
+    }
 
 
 @dataclass(frozen=True)
@@ -45,9 +51,15 @@ class BootstrapInterval:
         return bool(self.low > 0 or self.high < 0)
 
 
-def paired_bootstrap(err_a: np.ndarray, err_b: np.ndarray, *, groups: np.ndarray | None = None,
-                     n_boot: int = 10_000, level: float = 0.95,
-                     seed: int | np.random.Generator = 0) -> BootstrapInterval:
+def paired_bootstrap(
+    err_a: np.ndarray,
+    err_b: np.ndarray,
+    *,
+    groups: np.ndarray | None = None,
+    n_boot: int = 10_000,
+    level: float = 0.95,
+    seed: int | np.random.Generator = 0,
+) -> BootstrapInterval:
     """Percentile interval of ``mean(err_a) - mean(err_b)`` over paired cases.
 
     Cases where either error is NaN are left out. With ``groups`` (an integer or string

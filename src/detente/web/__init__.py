@@ -14,8 +14,9 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 
 
-def make_server(app=None, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
-                log_level: str = "info"):
+def make_server(
+    app=None, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, log_level: str = "info"
+):
     """A :class:`uvicorn.Server` for ``app`` (default: a new app), bound to ``host:port``.
 
     The default host is the loopback address: the app is reachable from this machine only
@@ -23,13 +24,17 @@ def make_server(app=None, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
     """
     import uvicorn
 
-    config = uvicorn.Config(app if app is not None else create_app(), host=host, port=port,
-                            log_level=log_level, access_log=False)
+    config = uvicorn.Config(
+        app if app is not None else create_app(),
+        host=host,
+        port=port,
+        log_level=log_level,
+        access_log=False,
+    )
     return uvicorn.Server(config)
 
 
-def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
-          workdir: Path | None = None) -> None:
+def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, workdir: Path | None = None) -> None:
     """Run the web app until interrupted."""
     make_server(create_app(workdir), host, port).run()
 

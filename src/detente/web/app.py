@@ -52,6 +52,7 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,120}$")
 
 # -- request bodies ----------------------------------------------------------------------
 
+
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -61,15 +62,17 @@ class ForecastRequest(_Body):
 
     scenario: dict[str, Any] = Field(description="The scenario in the native (YAML) layout.")
     models: list[str] | None = Field(None, description="Models to run; default all that apply.")
-    seed: int = Field(0, description="Seed for stochastic models (the same seed, the same "
-                      "forecast).")
+    seed: int = Field(
+        0, description="Seed for stochastic models (the same seed, the same forecast)."
+    )
 
 
 class WhatIfRequest(ForecastRequest):
     """``POST /api/whatif``: a scenario, a patch, and optionally models."""
 
     patch: str | dict[str, Any] | list[Any] = Field(
-        description="Changes to apply: text (one change a line, see docs/web.md) or data.")
+        description="Changes to apply: text (one change a line, see docs/web.md) or data."
+    )
 
 
 class ReportRequest(_Body):
@@ -82,6 +85,7 @@ class ReportRequest(_Body):
 
 
 # -- helpers -----------------------------------------------------------------------------
+
 
 def _clean(v: Any) -> Any:
     """JSON-safe value: NaN and infinities become null."""
@@ -119,14 +123,24 @@ def _forecast_payload(s: Scenario, models: list[str] | None, seed: int | None) -
         table[rec.model][rec.issue] = _clean(float(rec.forecast))
     return {
         "scenario": s.id,
-        "models": [{"name": m, "title": get_model(m).title, "dynamic": get_model(m).dynamic}
-                   for m in names],
-        "issues": [{"id": i.id, "name": i.label, "low": i.scale.low, "high": i.scale.high,
-                    "low_label": i.scale.low_label or "", "high_label": i.scale.high_label or "",
-                    "status_quo": None if i.status_quo is None else i.status_quo.value}
-                   for i in s.issues],
-        "forecasts": [{k: _clean(v) for k, v in rec.items()}
-                      for rec in df.to_dict(orient="records")],
+        "models": [
+            {"name": m, "title": get_model(m).title, "dynamic": get_model(m).dynamic} for m in names
+        ],
+        "issues": [
+            {
+                "id": i.id,
+                "name": i.label,
+                "low": i.scale.low,
+                "high": i.scale.high,
+                "low_label": i.scale.low_label or "",
+                "high_label": i.scale.high_label or "",
+                "status_quo": None if i.status_quo is None else i.status_quo.value,
+            }
+            for i in s.issues
+        ],
+        "forecasts": [
+            {k: _clean(v) for k, v in rec.items()} for rec in df.to_dict(orient="records")
+        ],
         "table": table,
         "skipped": skipped,
         "history": _history_payload(s, results),
@@ -147,9 +161,15 @@ def _history_payload(s: Scenario, results: dict[str, Any]) -> dict[str, Any]:
         for k, iss in enumerate(s.issues):
             issues[iss.id] = {
                 "forecast": _clean(float(res.forecast[k])),
-                "actors": [{"id": a, "label": labels[a],
-                            "path": [_clean(float(v)) for v in res.rounds[:, i, k]]}
-                           for i, a in enumerate(s.actor_ids) if mask[i, k]],
+                "actors": [
+                    {
+                        "id": a,
+                        "label": labels[a],
+                        "path": [_clean(float(v)) for v in res.rounds[:, i, k]],
+                    }
+                    for i, a in enumerate(s.actor_ids)
+                    if mask[i, k]
+                ],
             }
         out[name] = {"rounds": int(res.rounds.shape[0] - 1), "issues": issues}
     return out
@@ -162,8 +182,12 @@ def _alliance_payload(s: Scenario) -> dict[str, Any] | None:
     al = alliances_for(s)
     if al is None:
         return None
-    return {"actors": list(al.actors), "labels": list(al.labels), "method": al.method,
-            "matrix": [[_clean(float(v)) for v in row] for row in np.asarray(al.matrix)]}
+    return {
+        "actors": list(al.actors),
+        "labels": list(al.labels),
+        "method": al.method,
+        "matrix": [[_clean(float(v)) for v in row] for row in np.asarray(al.matrix)],
+    }
 
 
 def _safe_filename(name: str | None) -> str:
@@ -195,8 +219,9 @@ class _BodyLimit:
             await _send_json(send, 411, "a request body needs a valid Content-Length header")
             return
         if length > self.limit:
-            await _send_json(send, 413, f"request body too large: {length} bytes "
-                             f"(limit {self.limit})")
+            await _send_json(
+                send, 413, f"request body too large: {length} bytes (limit {self.limit})"
+            )
             return
         seen = 0
 
@@ -216,9 +241,16 @@ async def _send_json(send, status: int, detail: str) -> None:
     import json
 
     body = json.dumps({"detail": detail}).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"),
-                            (b"content-length", str(len(body)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -237,6 +269,7 @@ def _validation_message(exc: RequestValidationError) -> str:
 
 
 # -- the app -----------------------------------------------------------------------------
+
 
 def create_app(workdir: Path | None = None) -> FastAPI:
     """The detente web app.
@@ -305,14 +338,31 @@ def create_app(workdir: Path | None = None) -> FastAPI:
         items = []
         for name in embedded_names():
             s = load_embedded(name)
-            items.append({"name": name, "title": s.title or name, "actors": len(s.actors),
-                          "issues": len(s.issues), "origin": "embedded"})
+            items.append(
+                {
+                    "name": name,
+                    "title": s.title or name,
+                    "actors": len(s.actors),
+                    "issues": len(s.issues),
+                    "origin": "embedded",
+                }
+            )
         with lock:
             for name, s in uploads.items():
-                items.append({"name": name, "title": s.title or s.id, "actors": len(s.actors),
-                              "issues": len(s.issues), "origin": "upload"})
-        default = DEFAULT_SCENARIO if DEFAULT_SCENARIO in embedded_names() else \
-            (items[0]["name"] if items else None)
+                items.append(
+                    {
+                        "name": name,
+                        "title": s.title or s.id,
+                        "actors": len(s.actors),
+                        "issues": len(s.issues),
+                        "origin": "upload",
+                    }
+                )
+        default = (
+            DEFAULT_SCENARIO
+            if DEFAULT_SCENARIO in embedded_names()
+            else (items[0]["name"] if items else None)
+        )
         return {"scenarios": items, "default": default}
 
     @app.get("/api/scenarios/{name}", tags=["scenarios"])
@@ -343,15 +393,29 @@ def create_app(workdir: Path | None = None) -> FastAPI:
             for iss in after["issues"]:
                 b = before["table"][m].get(iss["id"])
                 a = after["table"][m].get(iss["id"])
-                rows.append({"model": m, "issue": iss["id"], "before": b, "after": a,
-                             "change": None if a is None or b is None else a - b})
-        return {"scenario": base.id, "patched": scenario_to_dict(changed),
-                "changes": W.describe(base, req.patch), "before": before, "after": after,
-                "differences": rows}
+                rows.append(
+                    {
+                        "model": m,
+                        "issue": iss["id"],
+                        "before": b,
+                        "after": a,
+                        "change": None if a is None or b is None else a - b,
+                    }
+                )
+        return {
+            "scenario": base.id,
+            "patched": scenario_to_dict(changed),
+            "changes": W.describe(base, req.patch),
+            "before": before,
+            "after": after,
+            "differences": rows,
+        }
 
     @app.post("/api/upload", tags=["scenarios"])
-    def upload(file: UploadFile = File(..., description="A scenario file (≤ 1 MB)."),
-               issue: str | None = Form(None, description="DEU files: the isnr row.")) -> dict:
+    def upload(
+        file: UploadFile = File(..., description="A scenario file (≤ 1 MB)."),
+        issue: str | None = Form(None, description="DEU files: the isnr row."),
+    ) -> dict:
         """Upload a scenario file in any supported format; returns it in the native layout."""
         data = file.file.read(MAX_UPLOAD + 1)
         if len(data) > MAX_UPLOAD:
@@ -359,8 +423,11 @@ def create_app(workdir: Path | None = None) -> FastAPI:
         display = _safe_filename(file.filename)
         ext = Path(display).suffix.lower()
         if ext not in UPLOAD_EXTENSIONS:
-            raise HTTPException(422, f"field 'file': unsupported file type {ext or '(none)'!r} "
-                                f"(expected one of {', '.join(UPLOAD_EXTENSIONS)})")
+            raise HTTPException(
+                422,
+                f"field 'file': unsupported file type {ext or '(none)'!r} "
+                f"(expected one of {', '.join(UPLOAD_EXTENSIONS)})",
+            )
         if issue is not None and not _NAME.match(issue):
             raise HTTPException(422, f"field 'issue': not a valid issue id {issue!r}")
         token = uuid.uuid4().hex[:16]
@@ -394,14 +461,20 @@ def create_app(workdir: Path | None = None) -> FastAPI:
         payload = render_report(data, fmt)
         stem = _safe_filename(s.id) or "scenario"
         media = "text/html; charset=utf-8" if fmt == "html" else "application/pdf"
-        return Response(payload, media_type=media, headers={
-            "Content-Disposition": f'attachment; filename="{stem}-report.{fmt}"'})
+        return Response(
+            payload,
+            media_type=media,
+            headers={"Content-Disposition": f'attachment; filename="{stem}-report.{fmt}"'},
+        )
 
     @app.get("/api/report", tags=["report"])
-    def get_report(name: str = Query(DEFAULT_SCENARIO, description="A scenario name."),
-                   format: str = Query("html", pattern="^(html|pdf)$"),
-                   model: list[str] | None = Query(None, description="Models (repeatable); "
-                                                   "default all that apply.")) -> Response:
+    def get_report(
+        name: str = Query(DEFAULT_SCENARIO, description="A scenario name."),
+        format: str = Query("html", pattern="^(html|pdf)$"),
+        model: list[str] | None = Query(
+            None, description="Models (repeatable); default all that apply."
+        ),
+    ) -> Response:
         """The report on a named (embedded or uploaded) scenario, as a download."""
         return report_response(lookup(name), model, 0, format)
 

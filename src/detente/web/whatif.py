@@ -84,11 +84,21 @@ def parse_changes(patch: str | list) -> list[Change]:
         try:
             value = float(item["value"])
         except (KeyError, TypeError, ValueError):
-            raise ParameterError(f"{where}.value: a number is needed "
-                                 f"(got {item.get('value')!r})") from None
-        out.append(_check(Change(str(item.get("actor", "")), item.get("issue"),
-                                 str(item.get("field", "")), str(item.get("op", "=")), value),
-                          where))
+            raise ParameterError(
+                f"{where}.value: a number is needed (got {item.get('value')!r})"
+            ) from None
+        out.append(
+            _check(
+                Change(
+                    str(item.get("actor", "")),
+                    item.get("issue"),
+                    str(item.get("field", "")),
+                    str(item.get("op", "=")),
+                    value,
+                ),
+                where,
+            )
+        )
     if not out:
         raise ParameterError("field 'patch': no change given")
     return out
@@ -114,8 +124,10 @@ def _parse_text(text: str) -> list[Change]:
         elif len(parts) == 3:
             change = Change(parts[0], parts[1], parts[2], m["op"], value)
         else:
-            raise ParameterError(f"{where}: expected ACTOR.capability or "
-                                 f"ACTOR.ISSUE.position/salience, got {m['path']!r}")
+            raise ParameterError(
+                f"{where}: expected ACTOR.capability or "
+                f"ACTOR.ISSUE.position/salience, got {m['path']!r}"
+            )
         out.append(_check(change, where))
     if not out:
         raise ParameterError("field 'patch': no change given")
@@ -128,8 +140,10 @@ def _check(c: Change, where: str) -> Change:
     if c.op not in OPS:
         raise ParameterError(f"{where}: unknown operator {c.op!r} (one of {', '.join(OPS)})")
     if (c.field == "capability") != (c.issue is None):
-        raise ParameterError(f"{where}: capability belongs to an actor (ACTOR.capability); "
-                             "position and salience to an actor and issue")
+        raise ParameterError(
+            f"{where}: capability belongs to an actor (ACTOR.capability); "
+            "position and salience to an actor and issue"
+        )
     return c
 
 
@@ -156,18 +170,21 @@ def changes_to_patch(scenario: Scenario, changes: list[Change]) -> dict[str, Any
 
 def _value_of(scenario: Scenario, c: Change) -> float:
     if c.actor not in scenario.actor_ids:
-        raise ParameterError(f"field 'patch': unknown actor {c.actor!r} "
-                             f"(known: {', '.join(scenario.actor_ids)})")
+        raise ParameterError(
+            f"field 'patch': unknown actor {c.actor!r} (known: {', '.join(scenario.actor_ids)})"
+        )
     if c.issue is None:
         return scenario.actor(c.actor).capability.value
     if c.issue not in scenario.issue_ids:
-        raise ParameterError(f"field 'patch': unknown issue {c.issue!r} "
-                             f"(known: {', '.join(scenario.issue_ids)})")
+        raise ParameterError(
+            f"field 'patch': unknown issue {c.issue!r} (known: {', '.join(scenario.issue_ids)})"
+        )
     st = scenario.stance(c.actor, c.issue)
     if st is None:
         if c.op != "=":
-            raise ParameterError(f"field 'patch': actor {c.actor!r} has no stance on issue "
-                                 f"{c.issue!r} to change")
+            raise ParameterError(
+                f"field 'patch': actor {c.actor!r} has no stance on issue {c.issue!r} to change"
+            )
         return float("nan")
     return getattr(st, c.field).value
 
@@ -176,14 +193,12 @@ def to_patch(scenario: Scenario, patch: str | dict | list) -> Patch:
     """The :class:`~detente.analysis.whatif.Patch` that ``patch`` describes."""
     if isinstance(patch, str):
         if _is_short_text(patch):
-            return patch_from_data(changes_to_patch(scenario, _parse_text(patch)),
-                                   file=PATCH_FILE)
+            return patch_from_data(changes_to_patch(scenario, _parse_text(patch)), file=PATCH_FILE)
         if not patch.strip():
             raise ParameterError("field 'patch': no change given")
         return parse_patch(patch, PATCH_FILE)
     if isinstance(patch, list):
-        return patch_from_data(changes_to_patch(scenario, parse_changes(patch)),
-                               file=PATCH_FILE)
+        return patch_from_data(changes_to_patch(scenario, parse_changes(patch)), file=PATCH_FILE)
     if isinstance(patch, Mapping):
         return patch_from_data(dict(patch), file=PATCH_FILE)
     raise ParameterError("field 'patch': must be text, a patch mapping or a list of changes")
@@ -197,8 +212,12 @@ def apply(scenario: Scenario, patch: str | dict | list) -> Scenario:
 def describe(scenario: Scenario, patch: str | dict | list) -> list[str]:
     """The changes of ``patch``, one line each."""
     p = to_patch(scenario, patch)
-    if isinstance(patch, (str, list)) and p.description and \
-            (isinstance(patch, list) or _is_short_text(patch)):
+    if (
+        isinstance(patch, (str, list))
+        and p.description
+        and (isinstance(patch, list) or _is_short_text(patch))
+    ):
         return p.description.split("; ")
-    return [f"{op.kind} {json.dumps(dict(op.args), sort_keys=True, default=str)}"
-            for op in p.operations]
+    return [
+        f"{op.kind} {json.dumps(dict(op.args), sort_keys=True, default=str)}" for op in p.operations
+    ]

@@ -71,8 +71,9 @@ def loop_reason(params: SMPParams, n_actors: int) -> str | None:
     return None
 
 
-def run_smp_batched(batch, params: SMPParams,
-                    rngs: Sequence[np.random.Generator | None] | None = None) -> np.ndarray:
+def run_smp_batched(
+    batch, params: SMPParams, rngs: Sequence[np.random.Generator | None] | None = None
+) -> np.ndarray:
     """``(B, d)`` forecasts of ``run_smp`` on every draw of a
     :class:`~detente.run.draws.DrawBatch`: row b equals
     ``run_smp(batch.arrays(b), params, rngs[b]).forecast`` exactly.
@@ -98,8 +99,9 @@ def run_smp_batched(batch, params: SMPParams,
         rows = np.arange(len(holder))
         unit = final_pos[rows, holder]
         # actors that never moved keep their input value exactly (as run_smp reports them)
-        out[sl] = np.where(unit == unit0[sl][rows, holder], pos[sl][rows, holder],
-                           base.low + unit * base.span)
+        out[sl] = np.where(
+            unit == unit0[sl][rows, holder], pos[sl][rows, holder], base.low + unit * base.span
+        )
     return out
 
 
@@ -153,10 +155,15 @@ class _State:
     clip: np.ndarray | None  # (A,) draws with a distance beyond 1, None if there is none
 
     def take(self, rows: np.ndarray) -> _State:
-        return _State(self.pos[rows], self.ideal[rows], self.dist[rows], self.risk[rows],
-                      self.est[rows], self.own[rows],
-                      None if self.clip is None or not self.clip[rows].any()
-                      else self.clip[rows])
+        return _State(
+            self.pos[rows],
+            self.ideal[rows],
+            self.dist[rows],
+            self.risk[rows],
+            self.est[rows],
+            self.own[rows],
+            None if self.clip is None or not self.clip[rows].any() else self.clip[rows],
+        )
 
     def clip_at(self, draws: np.ndarray, extra_dims: int = 0) -> np.ndarray | None:
         if self.clip is None:
@@ -196,8 +203,7 @@ class BatchedEngine:
         """The engine of a subset of the draws."""
         out = object.__new__(BatchedEngine)
         out.p, out.vote = self.p, self.vote
-        out.c, out.s, out.S, out.wsal = self.c[rows], self.s[rows], self.S[rows], \
-            self.wsal[rows]
+        out.c, out.s, out.S, out.wsal = self.c[rows], self.s[rows], self.S[rows], self.wsal[rows]
         return out
 
     @property
@@ -235,9 +241,9 @@ class BatchedEngine:
         idx = np.arange(n)
         if self.p.third_party_commit == "SemiCommit" and self.p.voting_rule in SMOOTH_RULES:
             value = np.empty((na, n, n))
-            step = max(1, BATCH_BUDGET // n ** 3)
+            step = max(1, BATCH_BUDGET // n**3)
             for lo in range(0, na, step):
-                value[lo:lo + step] = self._approx_values(st, slice(lo, lo + step))
+                value[lo : lo + step] = self._approx_values(st, slice(lo, lo + step))
             value[:, idx, idx] = -np.inf
             top = value.max(axis=2, keepdims=True)
             cand = (value >= top - CANDIDATE_TOL) & (top > MIN_GAIN - CANDIDATE_TOL)
@@ -267,8 +273,9 @@ class BatchedEngine:
         uii = np.diagonal(uij, axis1=1, axis2=2)
         uji = _utility(np.swapaxes(dist, 1, 2), est, clip)  # u_i(j, i)
         ujj = _utility(np.diagonal(dist, axis1=1, axis2=2)[:, None, :], est, clip)
-        c_ij0, c_ji0 = principal_coalitions(self.vote, uii[:, :, None], uij, uji, ujj,
-                                            wsal[:, :, None], wsal[:, None, :])
+        c_ij0, c_ji0 = principal_coalitions(
+            self.vote, uii[:, :, None], uij, uji, ujj, wsal[:, :, None], wsal[:, None, :]
+        )
         a = 1.0 - dist
         slope = a * dist
         if clip is not None:
@@ -299,8 +306,7 @@ class BatchedEngine:
             c_ji = c_ji0 - np.minimum(vk, 0.0).sum(axis=1)
         return challenge_value(uii[:, :, None], uij, c_ij, c_ji, self.S[sl][:, None, :])
 
-    def contest(self, st: _State, b: np.ndarray, h: np.ndarray, i: np.ndarray,
-                j: np.ndarray):
+    def contest(self, st: _State, b: np.ndarray, h: np.ndarray, i: np.ndarray, j: np.ndarray):
         """h's estimate of the contest i against j in draw b, for arrays of (b, h, i, j),
         exactly as the single run (Engine.contest) and KTAB compute it; third parties on
         the first axis."""
@@ -312,8 +318,9 @@ class BatchedEngine:
         uij = _utility(dist[b, i, j], r_hi, clip)
         uji = _utility(dist[b, j, i], r_hj, clip)
         ujj = _utility(dist[b, j, j], r_hj, clip)
-        c_ij0, c_ji0 = principal_coalitions(self.vote, uii, uij, uji, ujj, self.wsal[b, i],
-                                            self.wsal[b, j])
+        c_ij0, c_ji0 = principal_coalitions(
+            self.vote, uii, uij, uji, ujj, self.wsal[b, i], self.wsal[b, j]
+        )
         if self.p.third_party_commit != "SemiCommit":
             return c_ij0, c_ji0, uii, uij
         r_hn = est[b, h].T  # (n, P): h's estimate of third party n's risk
@@ -321,8 +328,9 @@ class BatchedEngine:
         uni = _utility(dist[b, :, i].T, r_hn, clip_n)
         unj = _utility(dist[b, :, j].T, r_hn, clip_n)
         unn = _utility(np.diagonal(dist, axis1=1, axis2=2)[b].T, r_hn, clip_n)
-        pos, neg = third_party_votes(self.vote, self.wsal[b].T, uni, unj, unn, c_ij0[None],
-                                     c_ji0[None])
+        pos, neg = third_party_votes(
+            self.vote, self.wsal[b].T, uni, unj, unn, c_ij0[None], c_ji0[None]
+        )
         cols = np.arange(len(b))
         for arr in (pos, neg):
             arr[i, cols] = 0.0
@@ -352,14 +360,19 @@ class BatchedEngine:
         ci, cj = interpolate(mode, x_i, x_j, s_i, s_j, c_ij / (c_ij + c_ji))
         if model == "InitRcvrInterp":  # the challenger's bargain, then the target's
             d = bi.shape[1]
-            return _Bargains(np.repeat(b, 2), np.repeat(i, 2), np.repeat(j, 2),
-                             np.stack([bi, ci], axis=1).reshape(-1, d),
-                             np.stack([bj, cj], axis=1).reshape(-1, d))
+            return _Bargains(
+                np.repeat(b, 2),
+                np.repeat(i, 2),
+                np.repeat(j, 2),
+                np.stack([bi, ci], axis=1).reshape(-1, d),
+                np.stack([bj, cj], axis=1).reshape(-1, d),
+            )
         # PWCompInterp: weights c_i S_i and, as KTAB computes it, c_i S_j
         w_i = (self.c[b, i] * self.S[b, i])[:, None]
         w_j = (self.c[b, i] * self.S[b, j])[:, None]
-        return _Bargains(b, i, j, (w_i * bi + w_j * ci) / (w_i + w_j),
-                         (w_i * bj + w_j * cj) / (w_i + w_j))
+        return _Bargains(
+            b, i, j, (w_i * bi + w_j * ci) / (w_i + w_j), (w_i * bj + w_j * cj) / (w_i + w_j)
+        )
 
     # -- queues -------------------------------------------------------------------------
 
@@ -458,8 +471,11 @@ class BatchedEngine:
             if t >= p.rounds:
                 stop = np.ones(len(active), dtype=bool)
             else:
-                stop = (ratio < p.stop_ratio) if t >= p.min_rounds else \
-                    np.zeros(len(active), dtype=bool)
+                stop = (
+                    (ratio < p.stop_ratio)
+                    if t >= p.min_rounds
+                    else np.zeros(len(active), dtype=bool)
+                )
             if stop.any():
                 final_pos[active[stop]] = st.pos[stop]
                 final_own[active[stop]] = st.own[stop]

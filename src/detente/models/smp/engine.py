@@ -121,9 +121,14 @@ class SMPRun:
 class Engine:
     """The SMP for one scenario: capabilities ``c`` (n,), saliences ``s`` (n, d) on 0..1."""
 
-    def __init__(self, c: np.ndarray, s: np.ndarray, params: SMPParams,
-                 accommodation: np.ndarray | None = None,
-                 rng: np.random.Generator | None = None) -> None:
+    def __init__(
+        self,
+        c: np.ndarray,
+        s: np.ndarray,
+        params: SMPParams,
+        accommodation: np.ndarray | None = None,
+        rng: np.random.Generator | None = None,
+    ) -> None:
         self.c = np.asarray(c, dtype=float)
         self.s = np.asarray(s, dtype=float)
         self.n, self.d = self.s.shape
@@ -150,8 +155,7 @@ class Engine:
         risk = K.risk_from_probability(prob, p.big_r_range)
         est = K.estimate_risk(risk[:, None], risk[None, :], p.big_r_adjust)
         own = K.utility(dist, np.diag(est)[:, None], clip=clip)
-        return TurnState(pos=pos, ideal=ideal, dist=dist, risk=risk, est=est, own=own,
-                         clip=clip)
+        return TurnState(pos=pos, ideal=ideal, dist=dist, risk=risk, est=est, own=own, clip=clip)
 
     def _position_election(self, pos: np.ndarray, u: np.ndarray) -> np.ndarray:
         """The Condorcet election over every actor's position behind the risk attitudes.
@@ -188,8 +192,7 @@ class Engine:
             if not uniq or not close[i, uniq].any():
                 uniq.append(i)
         u = np.asarray(uniq)
-        prob = K.election(st.own[:, u], self.c, self.vote, self.p.victory_model,
-                          self.p.pce_model)
+        prob = K.election(st.own[:, u], self.c, self.vote, self.p.victory_model, self.p.pce_model)
         near = close[:, u]
         last = near.shape[1] - 1 - np.argmax(near[:, ::-1], axis=1)
         return prob[last], u, prob
@@ -245,8 +248,9 @@ class Engine:
         if phi_all is None:  # approximate values: evaluate the contenders exactly
             value[idx, idx] = -np.inf
             top = value.max(axis=1)
-            cand = (value >= top[:, None] - CANDIDATE_TOL) & \
-                (top[:, None] > MIN_GAIN - CANDIDATE_TOL)
+            cand = (value >= top[:, None] - CANDIDATE_TOL) & (
+                top[:, None] > MIN_GAIN - CANDIDATE_TOL
+            )
             ci, cj = np.nonzero(cand)
             exact = np.full((n, n), -np.inf)
             phi_all = np.full((n, n), np.nan)
@@ -262,8 +266,9 @@ class Engine:
         phi = np.where(ok, phi_all[idx, np.maximum(target, 0)], np.nan)
         return Challenges(target=target, value=best, phi=phi, all_values=value)
 
-    def _exact_pairs(self, st: TurnState, i: np.ndarray,
-                     j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _exact_pairs(
+        self, st: TurnState, i: np.ndarray, j: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`exact_values` for many pairs, in chunks that keep memory O(n^2)."""
         value, phi = np.empty(len(i)), np.empty(len(i))
         step = max(1, BLOCK_BUDGET // self.n)
@@ -287,8 +292,9 @@ class Engine:
         bound = np.abs(np.diag(own)[:, None] - own)
         bound[idx, idx] = -np.inf
         uii, uij, uji, ujj = self._principal_utilities(st, idx)
-        c_ij0, c_ji0 = self._principals(uii[:, None], uij, uji, ujj, self.wsal[:, None],
-                                        self.wsal[None, :])
+        c_ij0, c_ji0 = self._principals(
+            uii[:, None], uij, uji, ujj, self.wsal[:, None], self.wsal[None, :]
+        )
         score = self._value(uii[:, None], uij, c_ij0, c_ji0, self.S[None, :])
         score[idx, idx] = -np.inf
         k = min(PRUNE_PROBES, n - 1)
@@ -323,16 +329,19 @@ class Engine:
             gain = (self.wsal @ flat).reshape(unj.shape[1:])
             return c_ij0[0] + gain, c_ji0[0] + (gain - net)
         vk = self.vote(wn, unj, 0.0)
-        return (c_ij0[0] + np.maximum(vk, 0.0).sum(axis=0),
-                c_ji0[0] - np.minimum(vk, 0.0).sum(axis=0))
+        return (
+            c_ij0[0] + np.maximum(vk, 0.0).sum(axis=0),
+            c_ji0[0] - np.minimum(vk, 0.0).sum(axis=0),
+        )
 
     def _approx_block(self, st: TurnState, h: np.ndarray) -> np.ndarray:
         """Challenge values of challengers ``h`` against every target, to rounding error;
         third parties laid out (n, b, j)."""
         n, b = self.n, len(h)
         uii, uij, uji, ujj = self._principal_utilities(st, h)
-        c_ij0, c_ji0 = self._principals(uii[:, None], uij, uji, ujj,
-                                        self.wsal[h][:, None], self.wsal[None, :])
+        c_ij0, c_ji0 = self._principals(
+            uii[:, None], uij, uji, ujj, self.wsal[h][:, None], self.wsal[None, :]
+        )
         a, slope = st.affine()
         unj = slope[:, None, :] * st.est[h].T[:, :, None]  # u_h(n, j) = a + slope r_hn
         unj += a[:, None, :]
@@ -342,8 +351,9 @@ class Engine:
             arr[h, np.arange(b), :] = 0.0  # the challenger is no third party
             arr[idx, :, idx] = 0.0  # nor is the target
 
-        c_ij, c_ji = self._approx_core(uji.T[:, :, None], unj, ujj.T[:, :, None],
-                                       c_ij0[None], c_ji0[None], exclude)
+        c_ij, c_ji = self._approx_core(
+            uji.T[:, :, None], unj, ujj.T[:, :, None], c_ij0[None], c_ji0[None], exclude
+        )
         return self._value(uii[:, None], uij, c_ij, c_ji, self.S[None, :])
 
     def _approx_pairs(self, st: TurnState, i: np.ndarray, j: np.ndarray) -> np.ndarray:
@@ -356,7 +366,7 @@ class Engine:
         a_nn, s_nn = np.diag(a)[:, None], np.diag(slope)[:, None]
         dist, est, clip = st.dist, st.est, st.clip
         for lo in range(0, len(i), step):
-            ci, cj = i[lo:lo + step], j[lo:lo + step]
+            ci, cj = i[lo : lo + step], j[lo : lo + step]
             r_hi, r_hj = est[ci, ci], est[ci, cj]
             uii = K.utility(dist[ci, ci], r_hi, clip=clip)
             uij = K.utility(dist[ci, cj], r_hi, clip=clip)
@@ -377,7 +387,7 @@ class Engine:
                 arr[cj, cols] = 0.0
 
             c_ij, c_ji = self._approx_core(uni, unj, unn, c_ij0[None], c_ji0[None], exclude)
-            out[lo:lo + step] = self._value(uii, uij, c_ij, c_ji, self.S[cj])
+            out[lo : lo + step] = self._value(uii, uij, c_ij, c_ji, self.S[cj])
         return out
 
     @staticmethod
@@ -429,16 +439,18 @@ class Engine:
         c_ij, c_ji, uii, uij = self.contest(st, i, i, j)
         return self._value(uii, uij, c_ij, c_ji, self.S[j]), c_ij / (c_ij + c_ji)
 
-    def contest_probability(self, st: TurnState, h: np.ndarray, i: np.ndarray,
-                            j: np.ndarray) -> np.ndarray:
+    def contest_probability(
+        self, st: TurnState, h: np.ndarray, i: np.ndarray, j: np.ndarray
+    ) -> np.ndarray:
         """h's estimate of the probability that i beats j, for arrays of triples."""
         c_ij, c_ji, _, _ = self.contest(st, h, i, j)
         return c_ij / (c_ij + c_ji)
 
     # -- bargains ---------------------------------------------------------------------
 
-    def interpolate(self, x_i: np.ndarray, x_j: np.ndarray, s_i: np.ndarray, s_j: np.ndarray,
-                    p_i: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def interpolate(
+        self, x_i: np.ndarray, x_j: np.ndarray, s_i: np.ndarray, s_j: np.ndarray, p_i: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """The bargain positions for i and j (:func:`interpolate`)."""
         return interpolate(self.p.interpolation, x_i, x_j, s_i, s_j, p_i)
 
@@ -458,17 +470,27 @@ class Engine:
         if model == "InitRcvrInterp":
             m = len(i)
             order = np.arange(2 * m).reshape(2, m).T.ravel()  # challenger's, then target's
-            return Bargains(np.concatenate([i, i])[order], np.concatenate([j, j])[order],
-                            np.concatenate([bi, ci])[order], np.concatenate([bj, cj])[order],
-                            np.concatenate([val, val])[order],
-                            np.concatenate([p_ii, p_ji])[order],
-                            ["challenger", "target"] * m)
+            return Bargains(
+                np.concatenate([i, i])[order],
+                np.concatenate([j, j])[order],
+                np.concatenate([bi, ci])[order],
+                np.concatenate([bj, cj])[order],
+                np.concatenate([val, val])[order],
+                np.concatenate([p_ii, p_ji])[order],
+                ["challenger", "target"] * m,
+            )
         # PWCompInterp: weights c_i S_i and, as KTAB computes it, c_i S_j
         w_i = (self.c[i] * self.S[i])[:, None]
         w_j = (self.c[i] * self.S[j])[:, None]
-        return Bargains(i, j, (w_i * bi + w_j * ci) / (w_i + w_j),
-                        (w_i * bj + w_j * cj) / (w_i + w_j), val, p_ii,
-                        ["compromise"] * len(i))
+        return Bargains(
+            i,
+            j,
+            (w_i * bi + w_j * ci) / (w_i + w_j),
+            (w_i * bj + w_j * cj) / (w_i + w_j),
+            val,
+            p_ii,
+            ["compromise"] * len(i),
+        )
 
     # -- queues -----------------------------------------------------------------------
 
@@ -484,8 +506,9 @@ class Engine:
             return new, adopted
         u_brg, u_sq = self.bargain_utilities(st, bg)
         # queues: the status quo, then the bargains involving k in the order proposed
-        member = (bg.init[None, :] == np.arange(n)[:, None]) | \
-                 (bg.rcvr[None, :] == np.arange(n)[:, None])  # (n, b)
+        member = (bg.init[None, :] == np.arange(n)[:, None]) | (
+            bg.rcvr[None, :] == np.arange(n)[:, None]
+        )  # (n, b)
         sizes = member.sum(axis=1)
         # Queues are resolved in batches of equal length; the conditional election allows
         # padding, so there queues are batched by length up to the next power of 2.
@@ -501,8 +524,14 @@ class Engine:
             uq[:, :, 0] = u_sq[None, :]
             uq[:, :, 1:] = np.transpose(u_brg[:, np.maximum(brg, 0)], (1, 0, 2))
             ok = np.concatenate([np.ones((len(ks), 1), dtype=bool), valid], axis=1)
-            prob = K.election(uq, self.c, self.vote, self.p.victory_model, self.p.pce_model,
-                              valid=None if ok.all() else ok)
+            prob = K.election(
+                uq,
+                self.c,
+                self.vote,
+                self.p.victory_model,
+                self.p.pce_model,
+                valid=None if ok.all() else ok,
+            )
             if draws is None:
                 pick = np.argmax(np.abs(prob), axis=1)
             else:
@@ -531,15 +560,14 @@ class Engine:
         n, nb = self.n, len(bg.init)
         own = st.own
         pts = np.concatenate([bg.pos_init, bg.pos_rcvr])
-        pu = K.utility(K.salience_distance(st.ideal, pts, self.s), st.risk[:, None],
-                       clip=st.clip)
+        pu = K.utility(K.salience_distance(st.ideal, pts, self.s), st.risk[:, None], clip=st.clip)
         u_brg = np.empty((n, nb))
         step = max(1, BLOCK_BUDGET // (n * n))
         terms = np.empty((n + 1, n, min(step, nb)))
         for lo in range(0, nb, step):
             hi = min(nb, lo + step)
-            buf = terms[:, :, :hi - lo]
-            buf[0] = pu[:, lo:hi] + pu[:, nb + lo:nb + hi]
+            buf = terms[:, :, : hi - lo]
+            buf[0] = pu[:, lo:hi] + pu[:, nb + lo : nb + hi]
             buf[1:] = own.T[:, :, None]
             cols = np.arange(hi - lo)
             buf[1 + bg.init[lo:hi], :, cols] = 0.0
@@ -577,7 +605,8 @@ class Engine:
                 self._record_bargains(out, t, bg, adopted)
             if p.record == "full":
                 out.challenge_values.append(
-                    np.where(np.isfinite(ch.all_values), ch.all_values, np.nan))
+                    np.where(np.isfinite(ch.all_values), ch.all_values, np.nan)
+                )
             moved = K.sequential_total(K.seq_norm_rows(new - pos))
             if t == 1:
                 first_move = moved + MIN_SIG_DELTA
@@ -604,15 +633,24 @@ class Engine:
 
     def _record_bargains(self, out: SMPRun, t: int, bg: Bargains, adopted: np.ndarray) -> None:
         for b in range(len(bg.init)):
-            out.events.append({
-                "round": t, "challenger": int(bg.init[b]), "target": int(bg.rcvr[b]),
-                "value": float(bg.value[b]), "probability": float(bg.prob[b]),
-                "view": bg.view[b], "pos_challenger": bg.pos_init[b],
-                "pos_target": bg.pos_rcvr[b], "challenger_adopted": bool(adopted[0, b]),
-                "target_adopted": bool(adopted[1, b])})
+            out.events.append(
+                {
+                    "round": t,
+                    "challenger": int(bg.init[b]),
+                    "target": int(bg.rcvr[b]),
+                    "value": float(bg.value[b]),
+                    "probability": float(bg.prob[b]),
+                    "view": bg.view[b],
+                    "pos_challenger": bg.pos_init[b],
+                    "pos_target": bg.pos_rcvr[b],
+                    "challenger_adopted": bool(adopted[0, b]),
+                    "target_adopted": bool(adopted[1, b]),
+                }
+            )
 
 
 # -- KTAB's arithmetic, shared with the batched engine (detente.models.smp.batched) -----------
+
 
 def principal_coalitions(vote: K.Vote, uii, uij, uji, ujj, w_i, w_j):
     """Coalitions for i and for j in a contest (i : j) from the principals' own votes (KTAB
@@ -664,8 +702,9 @@ def challenge_value(uii, uij, c_ij, c_ji, sj):
     return eu_chlg - eu_sq
 
 
-def interpolate(mode: str, x_i: np.ndarray, x_j: np.ndarray, s_i: np.ndarray,
-                s_j: np.ndarray, p_i: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def interpolate(
+    mode: str, x_i: np.ndarray, x_j: np.ndarray, s_i: np.ndarray, s_j: np.ndarray, p_i: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """The bargain positions for i and j (interpolation ``mode``, KTAB InterVecBrgn), rows of
     (m, d) arrays; ``p_i`` (m,) is the probability that i wins as the interpolating actor
     sees it."""

@@ -54,6 +54,7 @@ class PCEConvergenceError(DetenteError):
 
 # -- sums in KTAB's order ---------------------------------------------------------------
 
+
 def first_axis_sum(a: np.ndarray) -> np.ndarray:
     """``a[0] + a[1] + ...`` added one after the other, element-wise, for a C-contiguous
     ``a`` of any shape (numpy's reduction would sum pairwise when ``a[0]`` has one number)."""
@@ -90,6 +91,7 @@ def seq_norm_rows(diff: np.ndarray) -> np.ndarray:
 
 # -- distance and utility ---------------------------------------------------------------
 
+
 def salience_distance(ideal: np.ndarray, pos: np.ndarray, sal: np.ndarray) -> np.ndarray:
     """``d[a, m]``: actor ``a``'s salience-weighted distance from its ideal to position ``m``.
 
@@ -98,8 +100,9 @@ def salience_distance(ideal: np.ndarray, pos: np.ndarray, sal: np.ndarray) -> np
     dimensions broadcast); the result is (..., n, m).
     """
     d = ideal.shape[-1]
-    num = np.zeros(np.broadcast_shapes(ideal.shape[:-1] + (1,), pos.shape[:-2] + (1,)
-                                       + pos.shape[-2:-1]))
+    num = np.zeros(
+        np.broadcast_shapes(ideal.shape[:-1] + (1,), pos.shape[:-2] + (1,) + pos.shape[-2:-1])
+    )
     den = np.zeros(sal.shape[:-1])
     for k in range(d):
         ds = (ideal[..., :, k, None] - pos[..., None, :, k]) * sal[..., :, k, None]
@@ -183,6 +186,7 @@ def _risk_from_probability_rows(p: np.ndarray, big_r_range: str) -> np.ndarray:
 
 # -- votes ------------------------------------------------------------------------------
 
+
 def make_vote(rule: str) -> Vote:
     """The voting rule ``vote(w, u_i, u_j)``: weight ``w``'s vote for option i over j."""
 
@@ -190,24 +194,30 @@ def make_vote(rule: str) -> Vote:
         return np.clip(du / BINARY_VOTE_STEP, -1.0, 1.0)
 
     if rule == "Prop":
+
         def vote(w, ui, uj):
             return w * (ui - uj)
     elif rule == "Binary":
+
         def vote(w, ui, uj):
             return w * binary(ui - uj)
     elif rule == "PropBin":
+
         def vote(w, ui, uj):
             du = ui - uj
             return w * ((1 - 0.2) * du + 0.2 * binary(du))
     elif rule == "PropCbc":
+
         def vote(w, ui, uj):
             du = ui - uj
             return w * ((1 - 0.5) * du + 0.5 * (du * du * du))
     elif rule == "Cubic":
+
         def vote(w, ui, uj):
             du = ui - uj
             return w * (du * du * du)
     elif rule == "ASymProsp":
+
         def vote(w, ui, uj):
             du = ui - uj
             w = np.broadcast_to(w, np.shape(du))
@@ -222,8 +232,8 @@ def make_vote(rule: str) -> Vote:
 
 # -- elections --------------------------------------------------------------------------
 
-def coalitions(u: np.ndarray, w: np.ndarray, vote: Vote, *,
-               budget: int = 1 << 16) -> np.ndarray:
+
+def coalitions(u: np.ndarray, w: np.ndarray, vote: Vote, *, budget: int = 1 << 16) -> np.ndarray:
     """Coalition strengths ``C[..., i, j] = 1e-8 + sum_a max(0, vote_a(i : j))``.
 
     ``u`` is (..., n_voters, m): each voter's utility of each option; ``w`` (n_voters,) the
@@ -341,8 +351,9 @@ def _pce_conditional(v: np.ndarray) -> np.ndarray:
     return p / total[..., None]
 
 
-def _markov_loop(v: np.ndarray, update: Callable[[np.ndarray], np.ndarray],
-                 tol: float) -> np.ndarray:
+def _markov_loop(
+    v: np.ndarray, update: Callable[[np.ndarray], np.ndarray], tol: float
+) -> np.ndarray:
     m = v.shape[-1]
     p = np.full(v.shape[:-1], 1.0 / m)
     active = np.ones(v.shape[:-2], dtype=bool)
@@ -356,7 +367,8 @@ def _markov_loop(v: np.ndarray, update: Callable[[np.ndarray], np.ndarray],
             return p
     raise PCEConvergenceError(  # pragma: no cover - KTAB would loop for ever here
         f"the Markov Condorcet election did not converge in {MARKOV_MAX_ITER} iterations; "
-        "try pce_model=Conditional")
+        "try pce_model=Conditional"
+    )
 
 
 def _pce_markov_uniform(v: np.ndarray) -> np.ndarray:
@@ -391,8 +403,14 @@ def _pce_markov_incentive(c: np.ndarray, v: np.ndarray) -> np.ndarray:
     return _markov_loop(v, update, 1e-8)
 
 
-def election(u: np.ndarray, w: np.ndarray, vote: Vote, victory: str,
-             model: str, valid: np.ndarray | None = None) -> np.ndarray:
+def election(
+    u: np.ndarray,
+    w: np.ndarray,
+    vote: Vote,
+    victory: str,
+    model: str,
+    valid: np.ndarray | None = None,
+) -> np.ndarray:
     """Probability of each option (last axis of ``u``) in a probabilistic Condorcet election
     where voters with weights ``w`` ((n_voters,) or (..., n_voters), see :func:`coalitions`)
     and utilities ``u`` (..., n_voters, m) vote pairwise.

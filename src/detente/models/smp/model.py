@@ -33,25 +33,34 @@ def check_inputs(arrays: ScenarioArrays) -> None:
         raise SMPInputError(
             f"actor {arrays.actors[i]!r} has no stance on issue {arrays.issues[k]!r}; the "
             "SMP (as KTAB) needs every actor's position and salience on every issue"
-            + (f" ({more} more missing)" if more else ""))
+            + (f" ({more} more missing)" if more else "")
+        )
     bad = np.flatnonzero(~(arrays.capability > 0) | ~np.isfinite(arrays.capability))
     if len(bad):
         i = bad[0]
-        raise SMPInputError(f"actor {arrays.actors[i]!r}: the SMP needs a positive capability "
-                            f"(got {arrays.capability[i]!r})")
+        raise SMPInputError(
+            f"actor {arrays.actors[i]!r}: the SMP needs a positive capability "
+            f"(got {arrays.capability[i]!r})"
+        )
     s = arrays.salience
     neg = np.argwhere(s < 0)
     if len(neg):
         i, k = neg[0]
-        raise SMPInputError(f"actor {arrays.actors[i]!r}, issue {arrays.issues[k]!r}: "
-                            f"negative salience {100 * s[i, k]:g}")
+        raise SMPInputError(
+            f"actor {arrays.actors[i]!r}, issue {arrays.issues[k]!r}: "
+            f"negative salience {100 * s[i, k]:g}"
+        )
     total = s.sum(axis=1)
     for i in np.flatnonzero(total <= 0):
-        raise SMPInputError(f"actor {arrays.actors[i]!r} has zero salience on every issue; "
-                            "the SMP needs a positive total salience")
+        raise SMPInputError(
+            f"actor {arrays.actors[i]!r} has zero salience on every issue; "
+            "the SMP needs a positive total salience"
+        )
     for i in np.flatnonzero(total > 1.0 + 1e-9):
-        raise SMPInputError(f"actor {arrays.actors[i]!r}: the saliences add up to "
-                            f"{100 * total[i]:g}, more than 100 (KTAB's limit)")
+        raise SMPInputError(
+            f"actor {arrays.actors[i]!r}: the saliences add up to "
+            f"{100 * total[i]:g}, more than 100 (KTAB's limit)"
+        )
 
 
 def adapt_inputs(arrays: ScenarioArrays) -> tuple[ScenarioArrays, dict[str, Any]]:
@@ -93,15 +102,17 @@ def accommodation_matrix(arrays: ScenarioArrays, params: SMPParams) -> np.ndarra
         a[index[who], index[ref]] = weight
     rows = a.sum(axis=1)
     for i in np.flatnonzero(rows > 1.0 + 1e-10):
-        raise SMPInputError(f"ideal adjustment weights of actor {arrays.actors[i]!r} add up "
-                            f"to {rows[i]:g}, more than 1")
+        raise SMPInputError(
+            f"ideal adjustment weights of actor {arrays.actors[i]!r} add up "
+            f"to {rows[i]:g}, more than 1"
+        )
     return a
 
 
-@register("smp", SMPParams, title="Spatial Model of Politics (KTAB)", dynamic=True,
-          stochastic=True)
-def run_smp(arrays: ScenarioArrays, params: SMPParams,
-            rng: np.random.Generator | None = None) -> ModelResult:
+@register("smp", SMPParams, title="Spatial Model of Politics (KTAB)", dynamic=True, stochastic=True)
+def run_smp(
+    arrays: ScenarioArrays, params: SMPParams, rng: np.random.Generator | None = None
+) -> ModelResult:
     """KTAB's Spatial Model of Politics: risk-aware challenges, bargains and queues, round by
     round until the positions settle.
 
@@ -121,8 +132,13 @@ def run_smp(arrays: ScenarioArrays, params: SMPParams,
         rng = np.random.default_rng(0)
     low, span = arrays.low, arrays.span
     unit = (arrays.position - low) / span
-    engine = Engine(arrays.capability, arrays.salience, params,
-                    accommodation=accommodation_matrix(arrays, params), rng=rng)
+    engine = Engine(
+        arrays.capability,
+        arrays.salience,
+        params,
+        accommodation=accommodation_matrix(arrays, params),
+        rng=rng,
+    )
     run = engine.run(unit)
     result = _result(arrays, params, run, unit)
     if notes:
@@ -132,14 +148,16 @@ def run_smp(arrays: ScenarioArrays, params: SMPParams,
     return result
 
 
-def _result(arrays: ScenarioArrays, params: SMPParams, run: SMPRun,
-            unit0: np.ndarray) -> ModelResult:
+def _result(
+    arrays: ScenarioArrays, params: SMPParams, run: SMPRun, unit0: np.ndarray
+) -> ModelResult:
     unit = np.stack(run.positions)  # (T + 1, n, d)
     rounds = arrays.from_unit(unit)
     # actors that never moved keep their input value exactly (no round trip through 0..1)
     rounds = np.where(unit == unit0[None], arrays.position[None], rounds)
-    best = np.stack([rounds[t, holders[int(np.argmax(p))]]
-                     for t, (holders, p) in enumerate(run.distinct)])
+    best = np.stack(
+        [rounds[t, holders[int(np.argmax(p))]] for t, (holders, p) in enumerate(run.distinct)]
+    )
     w = arrays.capability[None, :, None]
     weighted_mean = (w * rounds).sum(axis=1) / arrays.capability.sum()
     ids, issues = arrays.actors, arrays.issues
@@ -149,9 +167,13 @@ def _result(arrays: ScenarioArrays, params: SMPParams, run: SMPRun,
         pt = arrays.from_unit(np.stack([ev["pos_target"] for ev in run.events])).tolist()
     for e, ev in enumerate(run.events):
         row: dict[str, Any] = {
-            "round": ev["round"], "event": "bargain", "challenger": ids[ev["challenger"]],
-            "target": ids[ev["target"]], "value": ev["value"],
-            "probability": ev["probability"], "view": ev["view"],
+            "round": ev["round"],
+            "event": "bargain",
+            "challenger": ids[ev["challenger"]],
+            "target": ids[ev["target"]],
+            "value": ev["value"],
+            "probability": ev["probability"],
+            "view": ev["view"],
         }
         row.update(zip([f"challenger_to:{iss}" for iss in issues], pc[e]))
         row.update(zip([f"target_to:{iss}" for iss in issues], pt[e]))
@@ -165,13 +187,15 @@ def _result(arrays: ScenarioArrays, params: SMPParams, run: SMPRun,
         # per round: the distinct positions (held first by these actors) and their
         # probabilities, which add up to 1
         "distinct_actors": [[ids[i] for i in holders.tolist()] for holders, _ in run.distinct],
-        "distinct_positions": [rounds[t, holders] for t, (holders, _) in
-                               enumerate(run.distinct)],
+        "distinct_positions": [rounds[t, holders] for t, (holders, _) in enumerate(run.distinct)],
         "distinct_probabilities": [p for _, p in run.distinct],
     }
     if params.record == "full":
-        extras["challenge_values"] = np.stack(run.challenge_values) if run.challenge_values \
+        extras["challenge_values"] = (
+            np.stack(run.challenge_values)
+            if run.challenge_values
             else np.empty((0, arrays.n_actors, arrays.n_actors))
+        )
     return ModelResult(
         model="smp",
         forecast=best[-1],
@@ -195,8 +219,7 @@ def _not_applicable(arrays: ScenarioArrays) -> str | None:
 run_smp.not_applicable = _not_applicable  # type: ignore[attr-defined]
 
 
-def _run_smp_batched(batch, params: SMPParams,
-                     rngs: Any = None) -> np.ndarray:
+def _run_smp_batched(batch, params: SMPParams, rngs: Any = None) -> np.ndarray:
     """``(B, d)`` forecasts on a :class:`~detente.run.draws.DrawBatch`, all draws at once
     (:mod:`detente.models.smp.batched`); row b equals ``run_smp(batch.arrays(b), params,
     rngs[b]).forecast``."""

@@ -22,14 +22,25 @@ Record = Literal["bargains", "full", "none"]
 # Every name KTAB's CSV, XML and log use for an option, mapped to ours (case-insensitive).
 _ALIASES: dict[str, dict[str, str]] = {
     "voting_rule": {"proportional": "Prop"},
-    "big_r_adjust": {"no": "None", "nora": "None", "onethirdra": "OneThird", "halfra": "Half",
-                     "twothirdsra": "TwoThirds", "fullra": "Full"},
+    "big_r_adjust": {
+        "no": "None",
+        "nora": "None",
+        "onethirdra": "OneThird",
+        "halfra": "Half",
+        "twothirdsra": "TwoThirds",
+        "fullra": "Full",
+    },
     "transitions": {"determinsticstm": "Deterministic", "stochasticstm": "Stochastic"},
-    "pce_model": {"conditionalpcm": "Conditional", "markovipcm": "MarkovIncentive",
-                  "markovupcm": "MarkovUniform"},
-    "bargain_model": {"initonlyinterpsmpbm": "InitOnlyInterp",
-                      "initrcvrinterpsmpbm": "InitRcvrInterp",
-                      "pwcompinterpsmpbm": "PWCompInterp"},
+    "pce_model": {
+        "conditionalpcm": "Conditional",
+        "markovipcm": "MarkovIncentive",
+        "markovupcm": "MarkovUniform",
+    },
+    "bargain_model": {
+        "initonlyinterpsmpbm": "InitOnlyInterp",
+        "initrcvrinterpsmpbm": "InitRcvrInterp",
+        "pwcompinterpsmpbm": "PWCompInterp",
+    },
 }
 
 KTAB_NAMES = {
@@ -116,9 +127,18 @@ class SMPParams(ModelParams):
     record: Record = "bargains"
     inputs: Literal["adapt", "strict"] = "adapt"
 
-    @field_validator("victory_model", "pce_model", "voting_rule", "big_r_adjust", "big_r_range",
-                     "third_party_commit", "interpolation", "bargain_model", "transitions",
-                     mode="before")
+    @field_validator(
+        "victory_model",
+        "pce_model",
+        "voting_rule",
+        "big_r_adjust",
+        "big_r_range",
+        "third_party_commit",
+        "interpolation",
+        "bargain_model",
+        "transitions",
+        mode="before",
+    )
     @classmethod
     def _ktab_name(cls, v: Any, info) -> Any:
         if not isinstance(v, str):
