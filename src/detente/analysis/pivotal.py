@@ -42,15 +42,7 @@ COLUMNS = ["model", "actor", "change", "issue", "base", "forecast", "delta", "de
 
 
 def _remove(arrays: ScenarioArrays, i: int) -> ScenarioArrays:
-    keep = np.arange(arrays.n_actors) != i
-    return replace(
-        arrays,
-        actors=tuple(a for n, a in enumerate(arrays.actors) if keep[n]),
-        capability=arrays.capability[keep],
-        position=arrays.position[keep],
-        salience=arrays.salience[keep],
-        mask=arrays.mask[keep],
-    )
+    return arrays.select_actors(np.arange(arrays.n_actors) != i)
 
 
 def _moved(arrays: ScenarioArrays, i: int, new_row: np.ndarray) -> ScenarioArrays:

@@ -610,6 +610,49 @@ def _with_new(old: Any, new: Any, reason: str) -> dict[str, Any] | float:
     return out
 
 
+def _recast_decisions(d: dict[str, Any], gone: list[str], new_id: str | None) -> None:
+    """Issues' decision rules after actors ``gone`` leave (``new_id`` None) or join as
+    ``new_id``: the joined actor takes their roles; a dropped actor loses them, and an issue
+    whose controller (or last veto player) is dropped loses its rule (recorded in
+    ``meta.decisions_dropped``)."""
+    lost = set(gone)
+
+    def sub(ids: list) -> list:
+        out: list = []
+        for a in ids:
+            b = new_id if a in lost else a
+            if b is not None and b not in out:
+                out.append(b)
+        return out
+
+    for iss in d.get("issues", []):
+        dec = iss.get("decision")
+        if not isinstance(dec, dict):
+            continue
+        dec = dict(dec)
+        for key in ("veto_players", "voters"):
+            if isinstance(dec.get(key), list):
+                dec[key] = sub(dec[key])
+        if isinstance(dec.get("weights"), dict):
+            w: dict[str, float] = {}
+            for a, v in dec["weights"].items():
+                b = new_id if a in lost else a
+                if b is not None:
+                    w[b] = w.get(b, 0.0) + float(v)
+            dec["weights"] = w
+        for key in ("controller", "agenda_setter"):
+            if dec.get(key) in lost:
+                dec[key] = new_id
+        broken = (dec.get("rule") == "unilateral" and dec.get("controller") is None) or (
+            dec.get("rule") == "consensus" and not dec.get("veto_players")
+        )
+        if broken:
+            d.setdefault("meta", {}).setdefault("decisions_dropped", []).append(iss["id"])
+            iss.pop("decision")
+        else:
+            iss["decision"] = {k: v for k, v in dec.items() if v is not None}
+
+
 def _num(raw: Any) -> float:
     return float(raw["value"] if isinstance(raw, Mapping) else raw)
 
@@ -768,6 +811,7 @@ class _Applier:
             return
         self.d["actors"] = [a for a in self.d["actors"] if a["id"] != aid]
         self.d["stances"] = [st for st in self.d["stances"] if st["actor"] != aid]
+        _recast_decisions(self.d, [aid], None)
 
     def op_drop_issue(self, op: Operation) -> None:
         iid = op.args["id"]
@@ -822,6 +866,7 @@ class _Applier:
         self.d["actors"].insert(min(first, len(self.d["actors"])), joined)
         self.d["stances"] = [st for st in self.d["stances"] if st["actor"] not in members]
         self.d["stances"].extend(new_stances)
+        _recast_decisions(self.d, members, new_id)
 
     def op_settle(self, op: Operation) -> None:
         iid = op.args["issue"]

@@ -16,7 +16,7 @@ from detente.models.base import (
     register,
 )
 
-_MODULES = ["baseline", "eum", "smp", "exchange", "condorcet", "pooled"]
+_MODULES = ["baseline", "eum", "smp", "exchange", "condorcet", "pooled", "procedural"]
 for _name in _MODULES:
     import_module(f"detente.models.{_name}")
 

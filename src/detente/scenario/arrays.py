@@ -11,6 +11,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+RULES = ("none", "consensus", "vote", "unilateral")
+"""Decision rule names by code: ``ScenarioArrays.rule[k]`` is an index into this tuple."""
+RULE_NONE, RULE_CONSENSUS, RULE_VOTE, RULE_UNILATERAL = range(4)
+
 
 @dataclass(frozen=True, eq=False)
 class ScenarioArrays:
@@ -34,6 +38,25 @@ class ScenarioArrays:
         ``(d,)`` scale bounds of each issue.
     status_quo:
         ``(d,)`` status quo on the issue's scale, NaN where none is given.
+    rule:
+        ``(d,)`` int8 decision rule code per issue, an index into :data:`RULES` (``0``: none
+        declared, ``1`` consensus, ``2`` vote, ``3`` unilateral).
+    veto:
+        ``(n, d)`` True for the veto players of each issue (consensus; the extra chambers of
+        a vote).
+    voters:
+        ``(n, d)`` True for the actors whose weight counts in a vote (rule vote only).
+    vote_weight:
+        ``(n, d)`` voting weights where declared; NaN where an actor votes with its capability.
+    threshold:
+        ``(d,)`` share of the voting weight a change needs (rule vote), NaN otherwise.
+    controller, setter:
+        ``(d,)`` actor index of the controller (rule unilateral) and of the agenda setter;
+        ``-1`` where there is none.
+    must_decide:
+        ``(d,)`` True where the forum must reach a decision.
+
+    The decision fields default to "no rule declared" for every issue.
     """
 
     actors: tuple[str, ...]
@@ -45,6 +68,30 @@ class ScenarioArrays:
     low: np.ndarray
     high: np.ndarray
     status_quo: np.ndarray
+    rule: np.ndarray | None = None
+    veto: np.ndarray | None = None
+    voters: np.ndarray | None = None
+    vote_weight: np.ndarray | None = None
+    threshold: np.ndarray | None = None
+    controller: np.ndarray | None = None
+    setter: np.ndarray | None = None
+    must_decide: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        n, d = len(self.actors), len(self.issues)
+        defaults = {
+            "rule": lambda: np.zeros(d, dtype=np.int8),
+            "veto": lambda: np.zeros((n, d), dtype=bool),
+            "voters": lambda: np.zeros((n, d), dtype=bool),
+            "vote_weight": lambda: np.full((n, d), np.nan),
+            "threshold": lambda: np.full(d, np.nan),
+            "controller": lambda: np.full(d, -1, dtype=np.int64),
+            "setter": lambda: np.full(d, -1, dtype=np.int64),
+            "must_decide": lambda: np.zeros(d, dtype=bool),
+        }
+        for key, make in defaults.items():
+            if getattr(self, key) is None:
+                object.__setattr__(self, key, make())
 
     @property
     def n_actors(self) -> int:
@@ -79,7 +126,49 @@ class ScenarioArrays:
             low=self.low[idx],
             high=self.high[idx],
             status_quo=self.status_quo[idx],
+            rule=self.rule[idx],
+            veto=self.veto[:, idx],
+            voters=self.voters[:, idx],
+            vote_weight=self.vote_weight[:, idx],
+            threshold=self.threshold[idx],
+            controller=self.controller[idx],
+            setter=self.setter[idx],
+            must_decide=self.must_decide[idx],
         )
+
+    def select_actors(self, keep) -> ScenarioArrays:
+        """A view restricted to some actors (``keep``: ``(n,)`` bool mask or indices); a
+        controller or agenda setter who is dropped becomes ``-1`` (none).
+
+        >>> a = ScenarioArrays.from_arrays([1, 2, 3], [0, 50, 100], [50, 50, 50],
+        ...                                setter=[2])
+        >>> b = a.select_actors([False, True, True])
+        >>> b.actors, int(b.setter[0])
+        (('A1', 'A2'), 1)
+        """
+        idx = np.atleast_1d(np.arange(self.n_actors)[np.asarray(keep)])
+        new = np.full(self.n_actors + 1, -1, dtype=np.int64)  # old index -> new; -1 -> -1
+        new[idx] = np.arange(idx.size)
+        return replace(
+            self,
+            actors=tuple(self.actors[i] for i in idx),
+            capability=self.capability[idx],
+            position=self.position[idx],
+            salience=self.salience[idx],
+            mask=self.mask[idx],
+            veto=self.veto[idx],
+            voters=self.voters[idx],
+            vote_weight=self.vote_weight[idx],
+            controller=new[self.controller],
+            setter=new[self.setter],
+        )
+
+    def voting_weight(self, capability: np.ndarray | None = None) -> np.ndarray:
+        """``(..., n, d)`` each actor's voting weight: the declared weight where there is one,
+        else its capability (``capability``, of shape ``(..., n)``, defaults to the scenario's).
+        """
+        c = self.capability if capability is None else np.asarray(capability)
+        return np.where(np.isnan(self.vote_weight), c[..., :, None], self.vote_weight)
 
     @classmethod
     def from_arrays(
@@ -94,11 +183,22 @@ class ScenarioArrays:
         high=100.0,
         status_quo=None,
         salience_scale: float = 100.0,
+        rule=None,
+        veto=None,
+        voters=None,
+        vote_weight=None,
+        threshold=None,
+        controller=None,
+        setter=None,
+        must_decide=None,
     ) -> ScenarioArrays:
         """Build arrays directly, for tests and programmatic use.
 
         ``salience`` is given on ``0..salience_scale`` (default 0..100) and stored as a
-        fraction. ``position`` and ``salience`` may be 1-D for a one-issue scenario.
+        fraction. ``position`` and ``salience`` may be 1-D for a one-issue scenario. The
+        decision fields (see the class) are optional; ``rule`` may be given by name
+        (``"vote"``) or code, per issue; ``veto`` and ``voters`` as ``(n, d)`` masks (or
+        ``(n,)`` for one issue); ``controller`` and ``setter`` as actor indices (-1: none).
 
         >>> a = ScenarioArrays.from_arrays([1, 2], [0, 100], [50, 50])
         >>> a.position.shape, float(a.salience[0, 0])
@@ -123,6 +223,18 @@ class ScenarioArrays:
             if status_quo is None
             else np.broadcast_to(np.asarray(status_quo, dtype=float), (d,)).copy()
         )
+
+        def per_issue(v, dtype):
+            return None if v is None else np.broadcast_to(np.asarray(v, dtype=dtype), (d,)).copy()
+
+        def per_stance(v, dtype):
+            if v is None:
+                return None
+            v = np.asarray(v, dtype=dtype)
+            return (v[:, None] if v.ndim == 1 else v).reshape(n, d).copy()
+
+        if rule is not None:
+            rule = [RULES.index(r) if isinstance(r, str) else int(r) for r in np.atleast_1d(rule)]
         return cls(
             actors=tuple(actors) if actors is not None else tuple(f"A{i}" for i in range(n)),
             issues=tuple(issues) if issues is not None else tuple(f"I{k}" for k in range(d)),
@@ -133,4 +245,12 @@ class ScenarioArrays:
             low=lo,
             high=hi,
             status_quo=sq,
+            rule=per_issue(rule, np.int8),
+            veto=per_stance(veto, bool),
+            voters=per_stance(voters, bool),
+            vote_weight=per_stance(vote_weight, float),
+            threshold=per_issue(threshold, float),
+            controller=per_issue(controller, np.int64),
+            setter=per_issue(setter, np.int64),
+            must_decide=per_issue(must_decide, bool),
         )

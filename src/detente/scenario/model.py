@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from detente.scenario.arrays import ScenarioArrays
+from detente.scenario.arrays import RULES, ScenarioArrays
 
 _Id = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^\S(.*\S)?$")]
 
@@ -171,6 +171,112 @@ class Scale(_Frozen):
         return f"{self.low:g} = {lo}; {self.high:g} = {hi}"
 
 
+class DecisionRule(str, Enum):
+    """How an issue is decided (see :class:`Decision`)."""
+
+    consensus = "consensus"
+    vote = "vote"
+    unilateral = "unilateral"
+
+
+class Decision(_Frozen):
+    """How an issue is decided: who can block a change, who proposes, whether the forum must
+    decide.
+
+    ``consensus``: nothing changes unless every veto player (``veto_players``, actor ids)
+    agrees. ``vote``: a change needs the support of a ``threshold`` share (in (0, 1]) of the
+    voting weight of the ``voters`` (default: every actor with a stance on the issue; voting
+    weight: the actor's capability, or ``weights`` where given), and of every listed veto
+    player (a second chamber, as the European Parliament under co-decision). ``unilateral``:
+    one actor (``controller``), who controls the ground, decides alone, checked by the strength
+    of those opposed. ``agenda_setter`` (optional, any rule but unilateral): the actor who makes
+    the proposal (a mediator, the European Commission). ``must_decide``: the forum must reach a
+    decision (True for EU legislation that was adopted) or may end with nothing (talks among
+    warring parties; the default). The models using this are in
+    :mod:`detente.models.procedural` and ``docs/procedural.md``.
+    """
+
+    rule: DecisionRule
+    veto_players: tuple[_Id, ...] = ()
+    threshold: float | None = None
+    controller: _Id | None = None
+    agenda_setter: _Id | None = None
+    voters: tuple[_Id, ...] = ()
+    weights: dict[_Id, float] | None = None
+    must_decide: bool = False
+    evidence: tuple[Evidence, ...] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _accept_one_evidence(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("evidence"), dict):
+            data = {**data, "evidence": [data["evidence"]]}
+        return data
+
+    @field_validator("threshold")
+    @classmethod
+    def _threshold_ok(cls, t: float | None) -> float | None:
+        if t is None:
+            return t
+        if not (math.isfinite(t) and 0.0 < t <= 1.0):
+            raise ValueError("threshold must be a share in (0, 1]")
+        return t
+
+    @field_validator("weights")
+    @classmethod
+    def _weights_ok(cls, w: dict[str, float] | None) -> dict[str, float] | None:
+        if w is None:
+            return w
+        for a, v in w.items():
+            if not (math.isfinite(v) and v > 0):
+                raise ValueError(f"voting weight of {a!r} must be a positive number")
+        return w
+
+    @model_validator(mode="after")
+    def _fields_fit_the_rule(self) -> Decision:
+        given = {k for k in RULE_FIELDS if getattr(self, k)}
+        problems = rule_field_problems(self.rule.value, given)
+        if problems:
+            raise ValueError(problems[0][1])
+        for key in ("veto_players", "voters"):
+            ids = getattr(self, key)
+            if len(set(ids)) != len(ids):
+                raise ValueError(f"{key} names an actor twice")
+        return self
+
+
+RULE_FIELDS = ("veto_players", "threshold", "controller", "agenda_setter", "voters", "weights")
+_RULE_NEEDS = {
+    "consensus": ("veto_players", "the actors who can block"),
+    "vote": ("threshold", "the share of voting weight a change needs, in (0, 1]"),
+    "unilateral": ("controller", "the actor who decides"),
+}
+_RULE_ALLOWS = {
+    "consensus": {"veto_players", "agenda_setter"},
+    "vote": {"threshold", "voters", "weights", "veto_players", "agenda_setter"},
+    "unilateral": {"controller"},
+}
+
+
+def rule_field_problems(rule: str, given: set[str]) -> list[tuple[str, str]]:
+    """``(field, message)`` for each way the fields ``given`` do not fit decision ``rule``:
+    a field the rule needs and lacks, or one it cannot use. Empty when they fit.
+
+    >>> rule_field_problems("vote", {"controller"})[0][1]
+    'rule vote needs threshold (the share of voting weight a change needs, in (0, 1])'
+    """
+    if rule not in _RULE_NEEDS:
+        return [("rule", f"unknown decision rule (known: {', '.join(_RULE_NEEDS)})")]
+    out = []
+    need, what = _RULE_NEEDS[rule]
+    if need not in given:
+        out.append((need, f"rule {rule} needs {need} ({what})"))
+    for key in sorted(given - _RULE_ALLOWS[rule]):
+        users = [r for r, ok in _RULE_ALLOWS.items() if key in ok]
+        out.append((key, f"{key} applies to rule {' or '.join(users)}, not {rule}"))
+    return out
+
+
 class Issue(_Frozen):
     """A dimension of the negotiation."""
 
@@ -179,6 +285,7 @@ class Issue(_Frozen):
     description: str | None = None
     scale: Scale = Field(default_factory=Scale)
     status_quo: Value | None = None
+    decision: Decision | None = None
 
     @property
     def label(self) -> str:
@@ -252,6 +359,35 @@ class Scenario(_Frozen):
             i, k = a_index[st.actor], i_index[st.issue]
             x[i, k] = st.position.value
             s[i, k] = st.salience.value / 100.0
+        rule = np.zeros(d, dtype=np.int8)
+        veto = np.zeros((n, d), dtype=bool)
+        voters = np.zeros((n, d), dtype=bool)
+        vote_weight = np.full((n, d), np.nan)
+        threshold = np.full(d, np.nan)
+        controller = np.full(d, -1, dtype=np.int64)
+        setter = np.full(d, -1, dtype=np.int64)
+        must_decide = np.zeros(d, dtype=bool)
+        for k, iss in enumerate(self.issues):
+            dec = iss.decision
+            if dec is None:
+                continue
+            rule[k] = RULES.index(dec.rule.value)
+            for a in dec.veto_players:
+                veto[a_index[a], k] = True
+            if dec.rule is DecisionRule.vote:
+                threshold[k] = dec.threshold
+                if dec.voters:
+                    for a in dec.voters:
+                        voters[a_index[a], k] = True
+                else:
+                    voters[:, k] = ~np.isnan(x[:, k])
+                for a, w in (dec.weights or {}).items():
+                    vote_weight[a_index[a], k] = w
+            if dec.controller is not None:
+                controller[k] = a_index[dec.controller]
+            if dec.agenda_setter is not None:
+                setter[k] = a_index[dec.agenda_setter]
+            must_decide[k] = dec.must_decide
         return ScenarioArrays(
             actors=self.actor_ids,
             issues=self.issue_ids,
@@ -265,4 +401,12 @@ class Scenario(_Frozen):
                 [np.nan if i.status_quo is None else i.status_quo.value for i in self.issues],
                 dtype=float,
             ),
+            rule=rule,
+            veto=veto,
+            voters=voters,
+            vote_weight=vote_weight,
+            threshold=threshold,
+            controller=controller,
+            setter=setter,
+            must_decide=must_decide,
         )

@@ -17,7 +17,16 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from detente.errors import Problem, ScenarioError
-from detente.scenario.model import Actor, Issue, Scenario, Source, Stance, Value
+from detente.scenario.model import (
+    RULE_FIELDS,
+    Actor,
+    Issue,
+    Scenario,
+    Source,
+    Stance,
+    Value,
+    rule_field_problems,
+)
 
 LineMap = Mapping[tuple, int]
 
@@ -90,6 +99,45 @@ def _parse(cls: type[BaseModel], raw: Any, path: tuple, col: _Collector, *, acto
         return None
 
 
+_ROLE = {
+    "veto_players": "veto player",
+    "voters": "voter",
+    "weights": "voting weight's actor",
+    "controller": "controller",
+    "agenda_setter": "agenda setter",
+}
+
+
+def _decision_fits(raw: Any, n: int, iid: Any, col: _Collector) -> bool:
+    """Check that a decision's rule and fields go together, naming the field at fault.
+
+    Returns False (after reporting) when they do not; pydantic then checks the values.
+    """
+    if raw is None or not isinstance(raw, Mapping):
+        return True  # pydantic reports the type
+    path = ("issues", n, "decision")
+    rule = raw.get("rule")
+    if rule is None:
+        col.add(
+            "a decision needs a rule (consensus, vote or unilateral)",
+            path + ("rule",),
+            issue=iid,
+            field="decision.rule",
+        )
+        return False
+    given = {k for k in RULE_FIELDS if raw.get(k) not in (None, "", [], {}, ())}
+    problems = rule_field_problems(str(rule), given)
+    for key, msg in problems:
+        col.add(
+            msg,
+            path + (key,),
+            issue=iid,
+            field=f"decision.{key}",
+            value=rule if key == "rule" else ...,
+        )
+    return not problems
+
+
 def _as_list(raw: Any, key: str, col: _Collector) -> list:
     if raw is None:
         return []
@@ -154,6 +202,8 @@ def build_scenario(
     issue_rows: list[int] = []
     for n, raw in enumerate(_as_list(data.get("issues"), "issues", col)):
         iid = raw.get("id") if isinstance(raw, Mapping) else None
+        if isinstance(raw, Mapping) and not _decision_fits(raw.get("decision"), n, iid, col):
+            raw = {k: v for k, v in raw.items() if k != "decision"}  # reported; check the rest
         iss = _parse(Issue, raw, ("issues", n), col, issue=iid)
         if iss is not None:
             issues.append(iss)
@@ -257,9 +307,11 @@ def build_scenario(
     }
 
     def _check_evidence(v: Value | None, path: tuple, actor=None, issue=None):
-        if v is None:
-            return
-        for e_no, ev in enumerate(v.evidence):
+        if v is not None:
+            _check_evidence_list(v.evidence, path, actor=actor, issue=issue)
+
+    def _check_evidence_list(evidence, path: tuple, actor=None, issue=None):
+        for e_no, ev in enumerate(evidence):
             if ev.source is not None and source_ids and ev.source not in source_ids:
                 col.add(
                     "evidence names a source that is not in the scenario's sources",
@@ -306,6 +358,11 @@ def build_scenario(
             _check_evidence(sq, ("issues", n, "status_quo"), issue=iss.id)
 
     # -- stances ---------------------------------------------------------------------
+    has_stance = {
+        (a, i)
+        for _, a, i, pos, sal in parsed_stances
+        if pos is not None and sal is not None and isinstance(a, str) and isinstance(i, str)
+    }
     pairs: Counter = Counter()
     for n, a, i, pos, sal in parsed_stances:
         path = ("stances", n)
@@ -379,6 +436,38 @@ def build_scenario(
                 )
         _check_evidence(pos, path + ("position",), a, i)
         _check_evidence(sal, path + ("salience",), a, i)
+
+    # -- decision rules: who they name must be an actor with a stance on the issue ----
+    for iss, n in zip(issues, issue_rows):
+        dec = iss.decision
+        if dec is None:
+            continue
+        path = ("issues", n, "decision")
+        named = [("veto_players", a, k) for k, a in enumerate(dec.veto_players)]
+        named += [("voters", a, k) for k, a in enumerate(dec.voters)]
+        named += [("weights", a, a) for a in (dec.weights or {})]
+        named += [(key, getattr(dec, key), None) for key in ("controller", "agenda_setter")]
+        for key, a, sub in named:
+            if a is None:
+                continue
+            where = path + (key,) + (() if sub is None else (sub,))
+            if a not in raw_actor_ids:
+                col.add(
+                    f"{_ROLE[key]} is not an actor of the scenario",
+                    where,
+                    issue=iss.id,
+                    value=a,
+                    field=f"decision.{key}",
+                )
+            elif (a, iss.id) not in has_stance and key != "weights":
+                col.add(
+                    f"{_ROLE[key]} has no stance (position and salience) on this issue",
+                    where,
+                    issue=iss.id,
+                    value=a,
+                    field=f"decision.{key}",
+                )
+        _check_evidence_list(dec.evidence, path, issue=iss.id)
 
     covered = {st.issue for st in stances}
     raw_stance_issues = {i for _, _, i, _, _ in parsed_stances}

@@ -107,19 +107,9 @@ class Dataset:
 
 
 def restrict_actors(arrays: ScenarioArrays, keep: np.ndarray) -> ScenarioArrays:
-    """Arrays with only the actors where ``keep`` (n,) is True."""
-    idx = np.flatnonzero(keep)
-    return ScenarioArrays(
-        actors=tuple(arrays.actors[i] for i in idx),
-        issues=arrays.issues,
-        capability=arrays.capability[idx],
-        position=arrays.position[idx],
-        salience=arrays.salience[idx],
-        mask=arrays.mask[idx],
-        low=arrays.low,
-        high=arrays.high,
-        status_quo=arrays.status_quo,
-    )
+    """Arrays with only the actors where ``keep`` (n,) is True (decision rules follow them:
+    see :meth:`ScenarioArrays.select_actors`)."""
+    return arrays.select_actors(np.asarray(keep, dtype=bool))
 
 
 def one_issue(arrays: ScenarioArrays, k: int) -> ScenarioArrays:
@@ -152,11 +142,24 @@ def merge_issues(parts: list[ScenarioArrays]) -> ScenarioArrays:
     d = sum(p.n_issues for p in parts)
     x = np.full((len(actors), d), np.nan)
     s = np.full((len(actors), d), np.nan)
+    # decision rules, per actor and issue (the actor-indexed ones remapped to the union)
+    veto = np.zeros((len(actors), d), dtype=bool)
+    voters = np.zeros((len(actors), d), dtype=bool)
+    vote_weight = np.full((len(actors), d), np.nan)
+    controller = np.full(d, -1, dtype=np.int64)
+    setter = np.full(d, -1, dtype=np.int64)
     col = 0
     for p in parts:
         rows = [row[a] for a in p.actors]
-        x[rows, col : col + p.n_issues] = p.position
-        s[rows, col : col + p.n_issues] = p.salience
+        cut = slice(col, col + p.n_issues)
+        x[rows, cut] = p.position
+        s[rows, cut] = p.salience
+        veto[rows, cut] = p.veto
+        voters[rows, cut] = p.voters
+        vote_weight[rows, cut] = p.vote_weight
+        remap = np.array([*rows, -1], dtype=np.int64)  # index -1 stays -1
+        controller[cut] = remap[p.controller]
+        setter[cut] = remap[p.setter]
         col += p.n_issues
     mask = ~(np.isnan(x) | np.isnan(s))
     return ScenarioArrays(
@@ -169,6 +172,14 @@ def merge_issues(parts: list[ScenarioArrays]) -> ScenarioArrays:
         low=np.concatenate([p.low for p in parts]),
         high=np.concatenate([p.high for p in parts]),
         status_quo=np.concatenate([p.status_quo for p in parts]),
+        rule=np.concatenate([p.rule for p in parts]),
+        veto=veto,
+        voters=voters,
+        vote_weight=vote_weight,
+        threshold=np.concatenate([p.threshold for p in parts]),
+        controller=controller,
+        setter=setter,
+        must_decide=np.concatenate([p.must_decide for p in parts]),
     )
 
 
