@@ -1,0 +1,390 @@
+"""The headline forecast: per issue a distribution of outcomes, and what it means in words.
+
+For each issue it combines
+
+- the **input ranges**: ``draws`` Monte Carlo draws of the scenario's uncertain numbers
+  (:mod:`detente.run.draws`, PERT by default), each run through the ensemble's member models
+  in their batched forms (:func:`detente.run.batched.forecast_batch`);
+- the **models' disagreement and their record**: the ensemble fitted on the DEU III
+  development half (:mod:`detente.validation.ensemble`; the values shipped in
+  ``detente/data/headline.json``): in every draw a weighted centre of the members, a spread
+  of residuals scaled by the members' disagreement, and the probability that the status quo
+  holds;
+- **dynamic models that do not settle**: where the member's run at the scenario's values cycles
+  or drifts (:mod:`detente.analysis.convergence`), the draws take the values of the whole cycle
+  in turn (draw ``r`` takes phase ``r mod p``, shifted to that draw's last round) instead of
+  the last round alone;
+- **forums that may end with nothing**: the ensemble's ``P(sq | agreement)`` is learned where
+  every proposal was adopted; an issue whose forum need not decide (``must_decide`` false)
+  gets ``P(sq) = P(none) + (1 - P(none)) P(sq | agreement)``, with ``P(none)`` the explicit
+  prior ``no_agreement`` (shipped default 0.5, not estimated from any data).
+
+The result: ``forecast`` (the median), ``q10`` and ``q90`` (the 80% interval) and
+``p_status_quo`` (probability that the outcome lies within 1 point of the status quo), with
+Monte Carlo standard errors from ten interleaved groups of draws (draw ``r`` in group
+``r mod 10``). Draw ``r``'s inputs depend only on the seed and ``r`` (see
+:mod:`detente.run.draws`) and the members' batched forms equal their single runs, so the same
+scenario, draws and seed give the same figures on any machine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from detente.errors import ParameterError
+
+DEFAULT_DRAWS = 500
+MC_GROUPS = 10
+COLUMNS = [
+    "issue",
+    "issue_name",
+    "forecast",
+    "q10",
+    "q90",
+    "p_status_quo",
+    "status_quo",
+    "low",
+    "high",
+    "low_label",
+    "high_label",
+    "rule",
+    "must_decide",
+    "p_no_agreement",
+    "models_low",
+    "models_high",
+    "agreement",
+    "flags",
+    "se_forecast",
+    "se_q10",
+    "se_q90",
+    "se_p_status_quo",
+    "draws",
+    "seed",
+]
+
+
+@dataclass
+class Headline:
+    """The headline of a scenario: the table and what produced it.
+
+    Attributes
+    ----------
+    frame:
+        One row per issue (columns :data:`COLUMNS`).
+    members:
+        Ensemble members and their weights.
+    model_forecasts:
+        ``{model: (d,)}`` forecast of each model run once at the scenario's values.
+    convergence:
+        ``{model: [IssueConvergence per issue]}`` for the dynamic models run.
+    consensus:
+        ``{model: words}`` where a dynamic model ends with every actor at one position.
+    """
+
+    frame: Any
+    members: dict[str, float]
+    model_forecasts: dict[str, np.ndarray]
+    convergence: dict[str, list] = field(default_factory=dict)
+    consensus: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def _rule_text(arrays, k: int) -> str:
+    from detente.scenario.arrays import RULES
+
+    code = int(arrays.rule[k]) if arrays.rule is not None else 0
+    name = RULES[code]
+    actors = arrays.actors
+    if name == "consensus":
+        vetoes = [actors[i] for i in np.flatnonzero(arrays.veto[:, k])]
+        text = "consensus of " + (", ".join(vetoes) if vetoes else "every actor")
+    elif name == "vote":
+        text = f"vote, {float(arrays.threshold[k]):.0%} of the weight"
+        vetoes = [actors[i] for i in np.flatnonzero(arrays.veto[:, k])]
+        if vetoes:
+            text += "; veto: " + ", ".join(vetoes)
+    elif name == "unilateral":
+        c = int(arrays.controller[k])
+        text = f"unilateral: {actors[c]}" if c >= 0 else "unilateral"
+    else:
+        text = "no rule declared (consensus of every actor assumed)"
+    s = int(arrays.setter[k]) if arrays.setter is not None else -1
+    if s >= 0:
+        text += f"; agenda: {actors[s]}"
+    return text
+
+
+def _agreement_text(values: dict[str, float], scale: float) -> str:
+    v = np.array(list(values.values()), dtype=float)
+    names = list(values)
+    lo, hi = int(np.nanargmin(v)), int(np.nanargmax(v))
+    width = float(v[hi] - v[lo])
+    share = width / scale
+    word = "agree" if share <= 0.1 else ("differ" if share <= 0.25 else "disagree")
+    return (
+        f"models {word}: {width:.0f} points apart "
+        f"({names[lo]} {v[lo]:.0f} .. {names[hi]} {v[hi]:.0f})"
+    )
+
+
+def headline(
+    scenario,
+    *,
+    draws: int = DEFAULT_DRAWS,
+    seed: int = 0,
+    distribution: str = "pert",
+    no_agreement: float | None = None,
+    models: Sequence[str] | None = None,
+) -> Headline:
+    """The headline forecast of a scenario (see the module docstring).
+
+    Parameters
+    ----------
+    scenario:
+        A :class:`~detente.scenario.Scenario` or anything :func:`detente.load` takes.
+    draws:
+        Monte Carlo draws of the input ranges (at least 10).
+    seed:
+        Seed of the draws (a non-negative integer).
+    distribution:
+        ``pert``, ``triangular`` or ``uniform``.
+    no_agreement:
+        ``P(no agreement)`` for issues whose forum need not decide; default: the shipped
+        prior.
+    models:
+        The models run once at the scenario's values for the convergence flags (default:
+        every registered model that can run on the scenario); the members always run.
+
+    Returns
+    -------
+    Headline
+
+    Examples
+    --------
+    >>> import detente
+    >>> h = headline(detente.load("syria-astana-2017"), draws=50)
+    >>> list(h.frame.columns[:6])
+    ['issue', 'issue_name', 'forecast', 'q10', 'q90', 'p_status_quo']
+    """
+    import pandas as pd
+
+    from detente.analysis.convergence import consensus, convergence, cycle_values
+    from detente.models import available_models, get_model
+    from detente.run.batched import forecast_batch
+    from detente.run.draws import STREAM_MODEL, draw_batch, run_generator
+    from detente.scenario import load
+    from detente.validation.ensemble import weighted_quantiles
+    from detente.validation.headline_fit import shipped, shipped_ensemble
+
+    if draws < MC_GROUPS:
+        raise ParameterError(f"draws must be at least {MC_GROUPS}, got {draws}")
+    s = load(scenario)
+    ens = shipped_ensemble()
+    fitted = shipped()
+    p_none_prior = float(fitted["no_agreement_prior"] if no_agreement is None else no_agreement)
+    if not 0.0 <= p_none_prior <= 1.0:
+        raise ParameterError(f"no_agreement must be within 0..1, got {no_agreement}")
+    arrays = s.to_arrays()
+    d = arrays.n_issues
+    span, low = arrays.span, arrays.low
+
+    # 1. every model once at the scenario's values: agreement and convergence
+    names = list(models) if models else available_models()
+    for m in ens.members:
+        if m not in names:
+            names.append(m)
+    single: dict[str, Any] = {}
+    for m in names:
+        spec = get_model(m)
+        if spec.not_applicable(arrays) is None:
+            rng = np.random.default_rng(seed) if spec.stochastic else None
+            single[m] = spec(arrays, spec.params(), rng)
+    dynamic = {m: r for m, r in single.items() if get_model(m).dynamic and r.rounds is not None}
+    conv = {m: convergence(r, span) for m, r in dynamic.items()}
+    cons = {
+        m: text
+        for m, r in dynamic.items()
+        if (text := consensus(r, arrays.actors, span)) is not None
+    }
+
+    # 2. the members on every draw
+    runs = range(draws)
+    batch, _ = draw_batch(s, seed, runs, distribution)
+    f = np.empty((draws, d, len(ens.members)))
+    for j, m in enumerate(ens.members):
+        spec = get_model(m)
+        rngs = [run_generator(seed, r, STREAM_MODEL) for r in runs] if spec.stochastic else None
+        out = forecast_batch(m, batch, None, rngs)
+        if m in dynamic:
+            # the whole cycle (or unsettled tail) in turn, shifted to each draw's last round
+            for k, vals in enumerate(cycle_values(single[m], span)):
+                if vals.size > 1 and np.isfinite(vals).all():
+                    shift = vals - vals[-1]
+                    out[:, k] = np.clip(
+                        out[:, k] + shift[np.arange(draws) % vals.size], low[k], arrays.high[k]
+                    )
+        f[:, :, j] = out
+    fu = (f - low[None, :, None]) / span[None, :, None]
+    qu = (batch.status_quo - low) / span
+    tol = np.broadcast_to(1.0 / span, (draws, d))
+    core = np.zeros((draws, d))
+    core_name = fitted.get("core_model")
+    if core_name and np.isfinite(arrays.status_quo).any():
+        pc = forecast_batch(core_name, batch)
+        core = (np.abs(pc - batch.status_quo) <= 1.0 + 1e-9).astype(float)
+    must = np.asarray(arrays.must_decide, dtype=bool)
+    p_none = np.where(must, 0.0, p_none_prior)[None, :] * np.ones((draws, 1))
+    vals, wts, p = ens.atoms(fu, qu, core, tol, p_none)  # (B, d, J+1)
+
+    # 3. pool the draws; Monte Carlo errors from interleaved groups
+    groups = np.arange(draws) % MC_GROUPS
+    rows = []
+    for k, iss in enumerate(s.issues):
+        v, w = vals[:, k, :], wts[:, k, :]
+        qs = weighted_quantiles(v.reshape(-1), w.reshape(-1), (0.1, 0.5, 0.9))
+        g_q = np.array(
+            [
+                weighted_quantiles(
+                    v[groups == g].reshape(-1), w[groups == g].reshape(-1), (0.1, 0.5, 0.9)
+                )
+                for g in range(MC_GROUPS)
+            ]
+        )
+        se_q = g_q.std(axis=0, ddof=1) / np.sqrt(MC_GROUPS) * span[k]
+        pk = p[:, k]
+        has_q = np.isfinite(arrays.status_quo[k])
+        p_sq = float(pk.mean()) if has_q else np.nan
+        se_p = (
+            float(np.array([pk[groups == g].mean() for g in range(MC_GROUPS)]).std(ddof=1))
+            / np.sqrt(MC_GROUPS)
+            if has_q
+            else np.nan
+        )
+        mf = {m: float(r.forecast[k]) for m, r in single.items() if m in ens.members}
+        flags = []
+        for m, cl in conv.items():
+            if cl[k].flagged:
+                flags.append(f"{m} {cl[k].text}")
+        for m, text in cons.items():
+            flags.append(f"{m}: {text}")
+        rows.append(
+            {
+                "issue": iss.id,
+                "issue_name": iss.label,
+                "forecast": float(low[k] + qs[1] * span[k]),
+                "q10": float(low[k] + qs[0] * span[k]),
+                "q90": float(low[k] + qs[2] * span[k]),
+                "p_status_quo": p_sq,
+                "status_quo": float(arrays.status_quo[k]) if has_q else np.nan,
+                "low": float(low[k]),
+                "high": float(arrays.high[k]),
+                "low_label": iss.scale.low_label or "",
+                "high_label": iss.scale.high_label or "",
+                "rule": _rule_text(arrays, k),
+                "must_decide": bool(must[k]),
+                "p_no_agreement": 0.0 if must[k] else p_none_prior,
+                "models_low": min(mf.values()) if mf else np.nan,
+                "models_high": max(mf.values()) if mf else np.nan,
+                "agreement": _agreement_text(mf, float(span[k])) if mf else "",
+                "flags": "; ".join(flags),
+                "se_forecast": float(se_q[1]),
+                "se_q10": float(se_q[0]),
+                "se_q90": float(se_q[2]),
+                "se_p_status_quo": se_p,
+                "draws": draws,
+                "seed": seed,
+            }
+        )
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    notes = []
+    if not must.all():
+        notes.append(
+            f"P(no agreement) = {p_none_prior:.2f} (a prior, not estimated) on issues whose forum "
+            "need not decide; P(sq) = P(none) + (1 - P(none)) P(sq | agreement)"
+        )
+    return Headline(
+        frame=frame,
+        members=dict(zip(ens.members, (float(x) for x in ens.weights))),
+        model_forecasts={m: np.asarray(r.forecast, dtype=float) for m, r in single.items()},
+        convergence=conv,
+        consensus=cons,
+        notes=notes,
+    )
+
+
+def headline_frame(scenario, **kwargs) -> Any:
+    """The headline table of a scenario as a DataFrame (one row per issue; columns
+    :data:`COLUMNS`); keyword arguments as :func:`headline`.
+
+    >>> import detente
+    >>> df = headline_frame(detente.load("syria-astana-2017"), draws=50)
+    >>> bool(((df["q10"] <= df["forecast"]) & (df["forecast"] <= df["q90"])).all())
+    True
+    """
+    return headline(scenario, **kwargs).frame
+
+
+def interval_chart(frame, *, title: str = ""):
+    """A matplotlib figure of the headline: per issue its scale, the 80% interval as a bar,
+    the forecast as a dot, the status quo as a cross with the chance it holds.
+
+    ``frame`` is the table of :func:`headline_frame`. The caller saves or shows the figure
+    (and closes it).
+
+    >>> import detente
+    >>> fig = interval_chart(headline_frame(detente.load("syria-astana-2017"), draws=50))
+    >>> len(fig.axes)
+    1
+    """
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib.figure import Figure
+
+    n = len(frame)
+    fig = Figure(figsize=(8.5, 0.62 * n + 1.3))
+    ax = fig.add_subplot(1, 1, 1)
+    y = np.arange(n)[::-1]
+    for yi, (_, r) in zip(y, frame.iterrows()):
+        lo, hi = float(r["low"]), float(r["high"])
+        u = lambda v, lo=lo, hi=hi: 100.0 * (float(v) - lo) / (hi - lo)
+        ax.plot([0, 100], [yi, yi], color="#d0d0d0", lw=1, zorder=1)
+        ax.plot([u(r["q10"]), u(r["q90"])], [yi, yi], color="#2f6fab", lw=7, alpha=0.55, zorder=2)
+        ax.plot([u(r["forecast"])], [yi], "o", color="#1b3f66", ms=7, zorder=3)
+        if np.isfinite(r["status_quo"]):
+            ax.plot([u(r["status_quo"])], [yi], "x", color="#b03a2e", ms=8, mew=2, zorder=4)
+            ax.annotate(
+                f"no change {100 * r['p_status_quo']:.0f}%",
+                (101, yi),
+                fontsize=8,
+                va="center",
+                color="#b03a2e",
+                annotation_clip=False,
+            )
+        if r["flags"]:
+            ax.annotate(
+                "!",
+                (-3, yi),
+                fontsize=10,
+                va="center",
+                ha="right",
+                color="#b03a2e",
+                annotation_clip=False,
+                fontweight="bold",
+            )
+    ax.set_yticks(y)
+    ax.set_yticklabels([str(v) for v in frame["issue_name"]])
+    ax.set_xlim(0, 100)
+    ax.set_xticks([0, 100])
+    ax.set_xticklabels(["low end", "high end"])
+    ax.set_xlabel("each issue on its own scale: bar = 80% interval, dot = forecast, x = status quo")
+    if title:
+        ax.set_title(title, loc="left", fontsize=10)
+    fig.subplots_adjust(
+        left=0.3, right=0.84, top=0.92 if title else 0.97, bottom=0.55 / (0.62 * n + 1.3) + 0.08
+    )
+    return fig
