@@ -21,12 +21,18 @@ def cli(capsys, *args):
 
 
 def test_forecast_default_scenario_table(capsys):
-    code, out, err = cli(capsys, "forecast")
+    code, out, err = cli(capsys, "forecast", "--draws", "40")
     assert code == 0, err
     s = detente.load()
     for iss in s.issues:
-        assert iss.label in out
-        assert iss.scale.low_label in out  # the scale is explained
+        assert iss.label.split()[0] in out  # (rich may fold a long label over lines)
+        assert iss.scale.low_label.split()[0] in out  # the scale is explained
+    assert "80% interval" in out and "no change" in out and "Monte Carlo" in out
+
+
+def test_forecast_models_table(capsys):
+    code, out, err = cli(capsys, "forecast", "--models", "all")
+    assert code == 0, err
     for m in ("compromise", "mean_voter", "weighted_median", "nash"):
         assert m in out
 
@@ -37,12 +43,27 @@ def test_forecast_csv_and_json_agree_with_api(capsys):
     import io
 
     df = pd.read_csv(io.StringIO(out))
-    api = detente.forecast(detente.load(), ["compromise"])
+    api = detente.model_forecasts(detente.load(), ["compromise"])
     assert list(df["forecast"].round(9)) == list(api["forecast"].round(9))
-    code, out, _ = cli(capsys, "forecast", "--format", "json")
+    code, out, _ = cli(capsys, "forecast", "--format", "json", "-m", "nash")
     data = json.loads(out)
     assert data["scenario"] == "syria-astana-2017"
     assert {r["model"] for r in data["forecasts"]} >= {"compromise", "nash"}
+
+
+def test_forecast_headline_csv_and_json_agree_with_api(capsys):
+    code, out, err = cli(capsys, "forecast", "-f", "csv", "--draws", "40", "--seed", "3")
+    assert code == 0, err
+    import io
+
+    df = pd.read_csv(io.StringIO(out))
+    assert list(df.columns[:6]) == ["issue", "issue_name", "forecast", "q10", "q90", "p_status_quo"]
+    want = detente.forecast(detente.load(), draws=40, seed=3)
+    assert df["forecast"].round(9).tolist() == want["forecast"].round(9).tolist()
+    assert df["p_status_quo"].round(9).tolist() == want["p_status_quo"].round(9).tolist()
+    code, out, _ = cli(capsys, "forecast", "-f", "json", "--draws", "40", "--seed", "3")
+    data = json.loads(out)
+    assert [r["q90"] for r in data["headline"]] == pytest.approx(want["q90"].tolist())
 
 
 def test_scenarios_and_show(capsys):
@@ -68,6 +89,8 @@ def test_convert_and_validate(tmp_path, capsys):
         (["forecast", "no-such-scenario"], "no-such-scenario"),
         (["forecast", "--model", "bogus"], "bogus"),
         (["forecast", "--format", "xml"], "--format"),
+        (["forecast", "--draws", "3"], "--draws"),
+        (["forecast", "--no-agreement", "1.5"], "--no-agreement"),
         (["forecast", "-m", "nash", "-p", "utility=cubic"], "utility"),
         (["forecast", "-m", "nash", "-p", "nope=1"], "nope"),
         (["convert", "syria-astana-2017", "out.xyz"], "extension"),
@@ -104,7 +127,7 @@ def test_console_script_runs():
         check=False,
     )
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.startswith("issue,issue_name,model,forecast")
+    assert proc.stdout.startswith("issue,issue_name,forecast,q10,q90,p_status_quo")
 
 
 def test_simulate_writes_history_from_round_zero(tmp_path, capsys):

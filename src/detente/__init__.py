@@ -2,8 +2,10 @@
 
 >>> import detente
 >>> s = detente.load("syria-astana-2017")
->>> df = detente.forecast(s)
->>> {"compromise", "mean_voter", "nash", "weighted_median"} <= set(df["model"])
+>>> df = detente.forecast(s, draws=50)
+>>> list(df.columns[:6])
+['issue', 'issue_name', 'forecast', 'q10', 'q90', 'p_status_quo']
+>>> {"compromise", "mean_voter", "nash"} <= set(detente.model_forecasts(s)["model"])
 True
 """
 
@@ -11,6 +13,7 @@ from detente.api import (
     events_frame,
     forecast,
     history_frame,
+    model_forecasts,
     probabilities_frame,
     run_model,
     summary_frame,
@@ -34,6 +37,7 @@ __all__ = [
     "get_model",
     "history_frame",
     "load",
+    "model_forecasts",
     "probabilities_frame",
     "read_scenario",
     "run_model",

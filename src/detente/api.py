@@ -74,18 +74,66 @@ def run_model(
 
 def forecast(
     scenario: Scenario | str | None = None,
+    *,
+    draws: int | None = None,
+    seed: int = 0,
+    distribution: str = "pert",
+    no_agreement: float | None = None,
+) -> pd.DataFrame:
+    """The headline forecast: one row per issue with its distribution of outcomes.
+
+    Columns ``issue, issue_name, forecast, q10, q90, p_status_quo`` (the median, the 80%
+    interval and the probability that the outcome lies within 1 point of the status quo),
+    then the status quo, the scale, the decision rule, how far the models agree, flags where
+    a dynamic model does not settle and the Monte Carlo standard errors (see
+    :mod:`detente.headline`). The per-model table is :func:`model_forecasts`.
+
+    Parameters
+    ----------
+    scenario:
+        A scenario or anything :func:`detente.load` takes.
+    draws:
+        Monte Carlo draws of the input ranges (default 500).
+    seed:
+        Seed of the draws.
+    distribution:
+        ``pert``, ``triangular`` or ``uniform``.
+    no_agreement:
+        P(no agreement) for issues whose forum need not decide (default: the shipped prior).
+
+    Examples
+    --------
+    >>> import detente
+    >>> df = detente.forecast(detente.load("syria-astana-2017"), draws=50)
+    >>> list(df.columns[:6])
+    ['issue', 'issue_name', 'forecast', 'q10', 'q90', 'p_status_quo']
+    """
+    from detente.headline import DEFAULT_DRAWS, headline_frame
+
+    return headline_frame(
+        load(scenario),
+        draws=DEFAULT_DRAWS if draws is None else draws,
+        seed=seed,
+        distribution=distribution,
+        no_agreement=no_agreement,
+    )
+
+
+def model_forecasts(
+    scenario: Scenario | str | None = None,
     models: Sequence[str] | None = None,
     *,
     params: Mapping[str, Mapping[str, Any]] | None = None,
     seed: int | None = None,
 ) -> pd.DataFrame:
-    """Forecasts per issue from each model, as a tidy DataFrame.
+    """Forecasts per issue from each model, as a tidy DataFrame (the detail behind the
+    headline of :func:`forecast`).
 
     Columns: ``issue, issue_name, model, forecast, low, high, low_label, high_label``
     (the issue's scale bounds and what they mean).
 
     >>> import detente
-    >>> df = detente.forecast(detente.load("syria-astana-2017"), ["compromise"])
+    >>> df = detente.model_forecasts(detente.load("syria-astana-2017"), ["compromise"])
     >>> list(df.columns[:4])
     ['issue', 'issue_name', 'model', 'forecast']
     """
@@ -110,7 +158,7 @@ def run_models(
 
 
 def forecast_frame(scenario: Scenario, results: Mapping[str, ModelResult]) -> pd.DataFrame:
-    """The table of :func:`forecast` from model results (``{model: result}``)."""
+    """The table of :func:`model_forecasts` from model results (``{model: result}``)."""
     rows = []
     for name, res in results.items():
         for k, iss in enumerate(scenario.issues):

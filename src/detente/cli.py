@@ -71,9 +71,11 @@ def forecast(
     model: list[str] | None = typer.Option(
         None,
         "--model",
+        "--models",
         "-m",
-        help="A model to run (repeatable; 'all' for every model). "
-        "Named models are shown beside the baselines unless --no-baselines.",
+        help="Show the per-model table instead of the headline: a model to run (repeatable; "
+        "'all' for every model). Named models are shown beside the baselines unless "
+        "--no-baselines.",
     ),
     baselines: bool = typer.Option(
         True, "--baselines/--no-baselines", help="Show the baseline models too."
@@ -82,7 +84,18 @@ def forecast(
     param: list[str] | None = typer.Option(
         None, "--param", "-p", help="MODEL.NAME=VALUE (or NAME=VALUE when one model is named)."
     ),
-    seed: int | None = typer.Option(None, help="Seed for stochastic models."),
+    seed: int | None = typer.Option(
+        None, help="Seed of the Monte Carlo draws (default 0) and of stochastic models."
+    ),
+    draws: int = typer.Option(
+        500, "--draws", help="Monte Carlo draws of the input ranges for the headline."
+    ),
+    no_agreement: float | None = typer.Option(
+        None,
+        "--no-agreement",
+        help="P(no agreement) for issues whose forum need not decide (default: the shipped "
+        "prior, 0.5).",
+    ),
     input_format: str | None = typer.Option(
         None, "--input-format", help=f"One of {', '.join(FORMATS)}."
     ),
@@ -90,22 +103,33 @@ def forecast(
         None, "--what-if", help="A what-if patch (YAML) applied to the scenario first."
     ),
 ) -> None:
-    """Forecast every issue of a scenario with each model, side by side."""
+    """Forecast every issue: the headline (median, 80% interval, chance nothing changes), or
+    with -m each model's forecast side by side."""
     if format not in ("table", "json", "csv"):
         raise ParameterError(f"--format must be table, json or csv, got {format!r}")
+    if draws < 10:
+        raise ParameterError(f"--draws must be at least 10, got {draws}")
+    if no_agreement is not None and not 0.0 <= no_agreement <= 1.0:
+        raise ParameterError(f"--no-agreement must be within 0..1, got {no_agreement}")
+    if seed is not None and seed < 0:
+        raise ParameterError(f"--seed must be a non-negative integer, got {seed}")
     s = load(scenario, format=input_format)
     if what_if is not None:
         from detente.analysis.whatif import apply_patch, load_patch
 
         s = apply_patch(s, load_patch(what_if))
-    if model:
-        named = api.check_models(model)
-        base = [n for n in api.default_models(s) if _is_baseline(n)] if baselines else []
-        names = list(dict.fromkeys(base + named))
-    else:
-        names = api.default_models(s)
+    if not model:
+        if param:
+            raise ParameterError("--param applies to the per-model table: name the models (-m)")
+        _forecast_headline(s, format, draws, 0 if seed is None else seed, no_agreement)
+        return
+    named = api.check_models(model)
+    base = [n for n in api.default_models(s) if _is_baseline(n)] if baselines else []
+    names = list(dict.fromkeys(base + named))
     params = _model_params(param, names)
-    df = api.forecast(s, names, params=params, seed=seed)
+    results = api.run_models(s, names, params=params, seed=seed)
+    df = api.forecast_frame(s, results)
+    df["flag"] = _model_flags(s, results, df)
     if format == "csv":
         sys.stdout.write(df.to_csv(index=False, lineterminator="\n"))
         return
@@ -118,6 +142,97 @@ def forecast(
         )
         return
     _forecast_table(s, df, names)
+
+
+def _model_flags(s, results, df: pd.DataFrame) -> list[str]:
+    """Per row of the per-model frame: the words where a dynamic model does not settle."""
+    from detente.analysis.convergence import consensus, convergence
+    from detente.models import get_model
+
+    span = s.to_arrays().span
+    words: dict[tuple[str, str], str] = {}
+    for name, res in results.items():
+        if not get_model(name).dynamic or res.rounds is None:
+            continue
+        cons = consensus(res, s.actor_ids, span)
+        for iss, c in zip(s.issue_ids, convergence(res, span)):
+            text = [c.text] if c.flagged else []
+            if cons:
+                text.append(cons)
+            words[(name, iss)] = "; ".join(text)
+    return [words.get((m, i), "") for m, i in zip(df["model"], df["issue"])]
+
+
+def _forecast_headline(s, format: str, draws: int, seed: int, no_agreement) -> None:
+    from detente.headline import headline
+
+    h = headline(s, draws=draws, seed=seed, no_agreement=no_agreement)
+    df = h.frame
+    if format == "csv":
+        sys.stdout.write(df.to_csv(index=False, lineterminator="\n"))
+        return
+    if format == "json":
+        doc = {
+            "scenario": s.id,
+            "headline": json.loads(df.to_json(orient="records")),
+            "members": h.members,
+            "notes": h.notes,
+        }
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+        return
+    table = Table(
+        title=f"{s.title or s.id}: the headline forecast per issue",
+        title_justify="left",
+    )
+    for col, just in (
+        ("issue", "left"),
+        ("forecast (scale)", "left"),
+        ("80% interval", "right"),
+        ("no change", "right"),
+        ("models", "left"),
+        ("decided by", "left"),
+    ):
+        table.add_column(col, justify=just, overflow="fold")
+    for _, r in df.iterrows():
+        ends = f"{_fmt(r['low'], 0)} {r['low_label'] or 'low'} .. {_fmt(r['high'], 0)} {r['high_label'] or 'high'}"
+        if np.isfinite(r["status_quo"]):
+            sq = f"{100 * r['p_status_quo']:.0f}% (stays at {_fmt(r['status_quo'], 0)})"
+        else:
+            sq = "— (no status quo)"
+        flag = " [!]" if r["flags"] else ""
+        table.add_row(
+            str(r["issue_name"]) + flag,
+            f"{_fmt(r['forecast'])} ({ends})",
+            f"{_fmt(r['q10'])} to {_fmt(r['q90'])}",
+            sq,
+            str(r["agreement"]),
+            str(r["rule"]) + ("" if r["must_decide"] else "; may end with nothing"),
+        )
+    out.print(table)
+    flagged = df[df["flags"] != ""]
+    if len(flagged):
+        out.print("[bold][!] Models that do not settle[/bold]")
+        for _, r in flagged.iterrows():
+            out.print(f"  {r['issue_name']}: {r['flags']}", soft_wrap=True)
+    se_q = float(np.nanmax(df[["se_forecast", "se_q10", "se_q90"]].to_numpy()))
+    se_p = (
+        float(np.nanmax(df["se_p_status_quo"].to_numpy()))
+        if df["se_p_status_quo"].notna().any()
+        else 0.0
+    )
+    out.print(
+        f"Monte Carlo: {draws} draws of the input ranges, seed {seed}; standard error at most "
+        f"{se_q:.2f} points on a forecast or interval end, {100 * se_p:.1f} points on a chance.",
+        soft_wrap=True,
+    )
+    members = ", ".join(f"{m} {w:.2f}" for m, w in h.members.items())
+    out.print(
+        f"Ensemble fitted on the DEU III development half (docs/headline.md): {members}.",
+        soft_wrap=True,
+    )
+    for note in h.notes:
+        out.print(note, soft_wrap=True)
+    out.print("Each model's forecast: detente forecast --models all", soft_wrap=True)
 
 
 def _model_params(items: list[str] | None, names: list[str]) -> dict[str, dict[str, str]]:
@@ -150,6 +265,11 @@ def _forecast_table(s, df: pd.DataFrame, names: list[str]) -> None:
     out.print("[bold]Models[/bold]")
     for n in names:
         out.print(f"  {n}: {get_model(n).title}", soft_wrap=True)
+    flagged = df[df["flag"] != ""] if "flag" in df else df.iloc[:0]
+    if len(flagged):
+        out.print("[bold][!] Models that do not settle[/bold]")
+        for _, r in flagged.iterrows():
+            out.print(f"  {r['model']} on {r['issue']}: {r['flag']}", soft_wrap=True)
     skipped = [
         m for m in api.default_models(None) if m not in names and api.applicable(m, s) is not None
     ]

@@ -175,7 +175,7 @@ def test_forecast_what_if_once_wired(capsys, scenario_file, tmp_path):
 
     from detente import cli as cli_module
     from detente.analysis.whatif import apply_patch, load_patch
-    from detente.api import forecast
+    from detente.api import model_forecasts as forecast
 
     if "what_if" not in inspect.signature(cli_module.forecast).parameters:
         pytest.skip("detente forecast has no --what-if option yet")

@@ -15,7 +15,7 @@ from detente.analysis.whatif import (
     parse_patch,
     patch_from_data,
 )
-from detente.api import forecast
+from detente.api import model_forecasts as forecast
 from detente.errors import DetenteError, ScenarioError
 from detente.scenario import build_scenario
 from detente.scenario.io import dump_yaml, parse_yaml

@@ -122,7 +122,7 @@ def test_report_holds_every_section_that_applies(demo_report):
 def test_forecast_table_shows_every_models_forecast(demo_report):
     demo, data, text = demo_report
     cells = _parse(text).cells["forecasts"]
-    df = detente.forecast(demo, data.models)
+    df = detente.model_forecasts(demo, data.models)
     for iss in demo.issues:
         row_start = cells.index(iss.label + iss.scale.describe())  # name, then its scale
         row = cells[row_start + 1 : row_start + 1 + len(data.models)]

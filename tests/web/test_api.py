@@ -41,7 +41,7 @@ def test_forecast_equals_the_python_api(client, demo, demo_dict):
         if m not in {s["model"] for s in body["skipped"]}
     ]
     assert {"compromise", "mean_voter", "weighted_median", "nash"} <= set(ran)
-    want = detente.forecast(demo, ran, seed=0)  # the API seeds stochastic models with 0
+    want = detente.model_forecasts(demo, ran, seed=0)  # the API seeds stochastic models with 0
     assert [m["name"] for m in body["models"]] == list(dict.fromkeys(want["model"]))
     assert [i["id"] for i in body["issues"]] == list(demo.issue_ids)
     assert len(body["forecasts"]) == len(want)
@@ -162,7 +162,7 @@ def test_scenarios_list_the_embedded_ones_and_round_trip(client):
     for name in names:
         data = client.get(f"/api/scenarios/{name}").json()["scenario"]
         got = client.post("/api/forecast", json={"scenario": data, "models": baselines})
-        want = detente.forecast(detente.load(name), baselines)
+        want = detente.model_forecasts(detente.load(name), baselines)
         assert [g["forecast"] for g in got.json()["forecasts"]] == pytest.approx(
             list(want["forecast"])
         )
@@ -274,8 +274,8 @@ def test_whatif_matches_a_forecast_of_the_changed_scenario(client, demo_dict):
     cap = changed["actors"][0]["capability"]
     cap["value"] = 160
     cap["range"] = [70, 160]  # widened to hold the new value
-    want = detente.forecast(build_scenario(changed), ["compromise", "weighted_median"])
-    before = detente.forecast(build_scenario(demo_dict), ["compromise", "weighted_median"])
+    want = detente.model_forecasts(build_scenario(changed), ["compromise", "weighted_median"])
+    before = detente.model_forecasts(build_scenario(demo_dict), ["compromise", "weighted_median"])
     assert len(body["differences"]) == len(want)
     for d, (_, w), (_, b) in zip(body["differences"], want.iterrows(), before.iterrows()):
         assert (d["model"], d["issue"]) == (w["model"], w["issue"])
@@ -308,7 +308,7 @@ def test_whatif_takes_yaml_patches_and_never_reads_files(client, demo_dict, tmp_
     without = copy.deepcopy(demo_dict)
     without["actors"] = [a for a in without["actors"] if a["id"] != "rebels"]
     without["stances"] = [s for s in without["stances"] if s["actor"] != "rebels"]
-    want = detente.forecast(build_scenario(without), ["compromise"])
+    want = detente.model_forecasts(build_scenario(without), ["compromise"])
     assert [d["after"] for d in r.json()["differences"]] == pytest.approx(list(want["forecast"]))
     assert "rebels" not in [a["id"] for a in r.json()["patched"]["actors"]]
     # The same patch as JSON data gives the same answer.

@@ -313,8 +313,8 @@ def test_changing_a_position_on_the_page_changes_the_forecast(browser, tmp_path)
             else:
                 st["position"] = new
     edited = build_scenario(data)
-    df = detente.forecast(s, ["compromise"])
-    df2 = detente.forecast(edited, ["compromise"])
+    df = detente.model_forecasts(s, ["compromise"])
+    df2 = detente.model_forecasts(edited, ["compromise"])
     want_before = df.set_index("issue").loc[stance.issue, "forecast"]
     want_after = df2.set_index("issue").loc[stance.issue, "forecast"]
     assert before == f"{want_before:.1f}"
@@ -324,7 +324,7 @@ def test_changing_a_position_on_the_page_changes_the_forecast(browser, tmp_path)
 
     dropped_s = apply_patch(edited, {"drop_actor": [dropped]})
     want_whatif = (
-        detente.forecast(dropped_s, ["compromise"]).set_index("issue").loc[stance.issue, "forecast"]
+        detente.model_forecasts(dropped_s, ["compromise"]).set_index("issue").loc[stance.issue, "forecast"]
     )
     assert shown_whatif == applied == f"{want_whatif:.1f}"
     assert delta is not None and delta.strip("()")  # the change from the loaded scenario

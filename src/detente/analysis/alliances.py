@@ -772,7 +772,7 @@ def _forecasts(
 ) -> tuple[pd.DataFrame, dict[str, str]]:
     """Forecasts of ``models`` (default :func:`default_analysis_models`). Named models must
     run (``strict``); a defaulted model that refuses the scenario is skipped and reported."""
-    from detente.api import FORECAST_COLUMNS, forecast
+    from detente.api import FORECAST_COLUMNS, model_forecasts
 
     if strict is None:
         strict = models is not None
@@ -780,7 +780,7 @@ def _forecasts(
     frames, skipped = [], {}
     for name in names:
         try:
-            frames.append(forecast(scenario, [name], seed=seed))
+            frames.append(model_forecasts(scenario, [name], seed=seed))
         except DetenteError as exc:
             if strict:
                 raise

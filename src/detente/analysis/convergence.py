@@ -38,7 +38,10 @@ MAX_PERIOD = 6
 EXACT = 1e-6
 #: A series has settled when its last three rounds lie within this share of the width.
 SETTLE = 0.005
-STATUSES = ("settled", "cycle", "not settled", "static")
+STATUSES = ("settled", "cycle", "not settled", "fixed rounds", "static")
+#: Fewer round values than this (round 0 included) are not judged: the model plays a fixed,
+#: small number of rounds (the exchange model's one round, say).
+MIN_ROUNDS = 4
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,8 @@ class IssueConvergence:
     Attributes
     ----------
     status:
-        ``settled``, ``cycle``, ``not settled`` or ``static`` (a model without rounds).
+        ``settled``, ``cycle``, ``not settled``, ``fixed rounds`` (fewer than
+        :data:`MIN_ROUNDS` round values: not judged) or ``static`` (a model without rounds).
     period:
         The cycle's length in rounds (1 when settled, 0 when not settled or static).
     values:
@@ -100,6 +104,14 @@ def _issue(series: np.ndarray, width: float) -> IssueConvergence:
     t1 = s.size
     if t1 == 0:
         return IssueConvergence("settled", 1, (float("nan"),), 0, "no forecast")
+    if t1 < MIN_ROUNDS:
+        return IssueConvergence(
+            "fixed rounds",
+            1,
+            (float(s[-1]),),
+            t1 - 1,
+            f"plays {t1 - 1} round{'s' if t1 != 2 else ''} by design",
+        )
     exact = EXACT * width
     settle = SETTLE * width
     for p in range(2, MAX_PERIOD + 1):
