@@ -20,6 +20,7 @@ from detente.models import available_models, get_model
 from detente.models.base import ModelParams
 from detente.scenario.io import DEU_CAPABILITY, atomic_write_text
 from detente.validation.dataset import load_dataset
+from detente.validation.distributions import HEADLINE, distribution_frames, score_distributions
 from detente.validation.runner import REFERENCE, predictions_frame, run_models, summary_frame
 
 _out = Console(
@@ -89,7 +90,9 @@ def validate(
     predictions: Annotated[
         Path | None,
         typer.Option(
-            "--predictions", help="Write the forecast of every model on every issue as CSV."
+            "--predictions",
+            help="Write every model's and the headline's forecast, 80%% interval and chance "
+            "of no change on every issue as CSV.",
         ),
     ] = None,
     plot: Annotated[
@@ -118,6 +121,8 @@ def validate(
     runs = run_models(ds, names, params, seed=seed)
     summary = summary_frame(ds, runs, n_boot=n_boot, seed=seed, by_group=by == "proposal")
     preds = predictions_frame(ds, runs)
+    scored = score_distributions(ds, runs, dataset)
+    summary, dist_preds = _with_distributions(ds, scored, runs, summary, n_boot, seed, by)
     cap = {
         "size": "size row of the file",
         "equal": "equal",
@@ -138,6 +143,8 @@ def validate(
         "median AE",
         "within 10",
         f"MAE - {REFERENCE} [95% CI]",
+        "CRPS",
+        "cover80",
         "seconds",
         "note",
     ):
@@ -160,6 +167,8 @@ def validate(
             _num(r["median_ae"]),
             _num(100 * r["within10"], 0) + "%" if np.isfinite(r["within10"]) else "—",
             diff,
+            _num(r["crps"]),
+            _num(100 * r["coverage80"], 0) + "%" if np.isfinite(r["coverage80"]) else "—",
             _num(r["seconds"]),
             r["note"],
         )
@@ -168,17 +177,68 @@ def validate(
         f"interval: paired bootstrap ({n_boot} replicates, resampling "
         f"{'proposals' if by == 'proposal' else 'issues'}, seed {seed})"
     )
+    head = summary[summary["model"] == HEADLINE].iloc[0]
+    _out.print(
+        f"{HEADLINE}: the headline distribution ({scored.note}); each model as a distribution: "
+        "its forecast plus its residuals on the development half. CRPS in points (lower is "
+        "better); cover80: share of outcomes within the 80% interval. Brier of p_status_quo "
+        f"{_num(head['brier'], 4)} (base rate {_num(head['brier_base_rate'], 4)}).",
+        soft_wrap=True,
+    )
     if out is not None:
         atomic_write_text(out, summary.to_csv(index=False, lineterminator="\n"))
         _out.print(f"wrote {out}")
     if predictions is not None:
-        atomic_write_text(predictions, preds.to_csv(index=False, lineterminator="\n"))
+        atomic_write_text(predictions, dist_preds.to_csv(index=False, lineterminator="\n"))
         _out.print(f"wrote {predictions}")
     if plot is not None:
         from detente.validation.plot import plot_errors
 
         plot_errors(preds, plot, title=f"{ds.name}: absolute errors ({ds.n_cases} issues)")
         _out.print(f"wrote {plot}")
+
+
+def _with_distributions(ds, scored, runs, summary, n_boot: int, seed: int, by: str):
+    """The summary with the distribution scores and a ``forecast`` (headline) row, and the
+    per-issue predictions of every model and the headline."""
+    import pandas as pd
+
+    from detente.validation.scoring import error_summary, paired_bootstrap
+
+    dist, dist_preds = distribution_frames(ds, scored, [r.model for r in runs])
+    med = dist_preds.loc[dist_preds["model"] == HEADLINE, "forecast"].to_numpy()
+    out = ds.outcomes
+    stats = error_summary(med, out)
+    ref = next((r for r in runs if r.model == REFERENCE), None)
+    row = {
+        "model": HEADLINE,
+        "n": stats["n"],
+        "mae": stats["mae"],
+        "rmse": stats["rmse"],
+        "median_ae": stats["median_ae"],
+        "within10": stats["within"],
+        "diff": np.nan,
+        "diff_low": np.nan,
+        "diff_high": np.nan,
+        "seconds": np.nan,
+        "note": scored.regime,
+    }
+    if ref is not None:
+        bi = paired_bootstrap(
+            np.abs(med - out),
+            np.abs(ref.forecast - out),
+            groups=ds.case_groups if by == "proposal" else None,
+            n_boot=n_boot,
+            seed=seed,
+        )
+        row.update(diff=bi.diff, diff_low=bi.low, diff_high=bi.high)
+    summary = pd.concat([pd.DataFrame([row]), summary], ignore_index=True)
+    summary = summary.merge(dist, on="model", how="left")
+    cols = ["model", "n", "mae", "crps", "coverage80", "brier", "brier_base_rate"]
+    summary = summary[cols + [c for c in summary.columns if c not in cols]]
+    errs = dist_preds["forecast"] - dist_preds["outcome"]
+    dist_preds = dist_preds.assign(error=errs, abs_error=errs.abs())
+    return summary, dist_preds
 
 
 def add_commands(app: typer.Typer) -> None:
