@@ -750,6 +750,81 @@ def deu_council_weights(row: dict) -> tuple[str, dict[str, float]]:
     return period, {a: float(v) for a, v in votes.items()}
 
 
+def deu_qmv_threshold(row: dict) -> tuple[str, float]:
+    """The qualified-majority threshold of a DEU row, as a share of the Council weights of
+    :func:`deu_council_weights`, by the treaty and membership at its ``intro`` date.
+
+    Amsterdam (EU15): 62 of 87 votes; May-October 2004: 88 of 124 (Art. 26 of the 2003 Act of
+    Accession); Nice: 232 of 321 (EU25, to 2006), 255 of 345 (EU27, from 2007), 260 of 352
+    (EU28, from July 2013); Lisbon (from November 2014): 55 % of the states holding 65 % of the
+    population, approximated on the blended weights (mean of state and population shares) by
+    the share 0.60 that any coalition meeting both criteria reaches. The further conditions
+    (a majority of the states under Nice, 62 % of the population on request) are not applied.
+
+    >>> deu_qmv_threshold({"intro": "10-12-97"})
+    ('amsterdam', 0.7126436781609196)
+    """
+    period, _ = deu_council_weights(row)
+    if period == "amsterdam":
+        return period, 62 / 87
+    if period == "accession2004":
+        return period, 88 / 124
+    if period == "lisbon":
+        return period, 0.60
+    when = _deu_date(row.get("intro", "")) or _deu_date(row.get("finact", ""))
+    if when is not None and when < _dt.date(2007, 1, 1):
+        return period, 232 / 321
+    if when is not None and when >= _dt.date(2013, 7, 1):
+        return period, 260 / 352
+    return period, 255 / 345
+
+
+DEU_PROCEDURES = {"COD": "co-decision", "CNS": "consultation"}
+DEU_COUNCIL_RULES = {"QMV": "qualified majority", "Unan": "unanimity"}
+
+
+def deu_decision(row: dict, present: set[str]) -> dict[str, Any] | None:
+    """The decision rule of a DEU row (the native layout), from its ``proc`` and ``counvte``.
+
+    The Council votes (``voters``: the member states with a stance, weighted by their Council
+    votes of the period, :func:`deu_council_weights`) with the threshold of ``counvte``: the
+    qualified majority of the period (:func:`deu_qmv_threshold`) or unanimity (1.0). Under
+    co-decision (``COD``) the Parliament is a veto player as well; under consultation (``CNS``)
+    it is not. The Commission is the agenda setter. Every proposal in DEU was adopted, so
+    ``must_decide`` is True. Only actors in ``present`` (those with a stance) are named. None
+    when ``proc`` or ``counvte`` is missing or unknown, or no member state has a stance.
+    """
+    proc, vote = row.get("proc", "").strip(), row.get("counvte", "").strip()
+    if proc not in DEU_PROCEDURES or vote not in DEU_COUNCIL_RULES:
+        return None
+    states = [a for a in DEU_ACTORS if a in present and a not in ("com", "ep")]
+    if not states:
+        return None
+    period, weights = deu_council_weights(row)
+    threshold = 1.0 if vote == "Unan" else deu_qmv_threshold(row)[1]
+    dec: dict[str, Any] = {
+        "rule": "vote",
+        "threshold": threshold,
+        "voters": states,
+        "weights": {a: weights[a] for a in states if a in weights},
+        "must_decide": True,
+    }
+    if proc == "COD" and "ep" in present:
+        dec["veto_players"] = ["ep"]
+    if "com" in present:
+        dec["agenda_setter"] = "com"
+    dec["evidence"] = [
+        {
+            "source": "DEU III",
+            "paraphrase": (
+                f"{DEU_PROCEDURES[proc]} ({proc}), Council {DEU_COUNCIL_RULES[vote]} ({vote}), "
+                f"{period} treaty period; the Commission proposes"
+            ),
+        }
+    ]
+    return dec
+
+
 def _deu_capabilities(row: dict, sizes: dict[str, float], capability: str) -> dict[str, float]:
     if capability == "size":
         return sizes
@@ -822,6 +897,9 @@ def deu_row_to_scenario(
     rp = _deu_value(row.get("rp", ""))
     if rp is not None:
         issue["status_quo"] = rp
+    decision = deu_decision(row, {a["id"] for a in actors})
+    if decision is not None:
+        issue["decision"] = decision
     meta: dict[str, Any] = {"capability": capability, "proposal": row.get("prnr", "").strip()}
     if capability == "council":
         meta["treaty_period"] = deu_council_weights(row)[0]
@@ -873,6 +951,7 @@ def write_deu(s: Scenario) -> str:
         + ["p" + a for a in DEU_ACTORS]
         + ["s" + a for a in DEU_ACTORS]
         + ["rp", "out"]
+        + [k for k in ("proc", "counvte") if s.meta.get(k)]
     )
     size_row = {h: "" for h in header}
     row = {h: "" for h in header}
@@ -885,6 +964,9 @@ def write_deu(s: Scenario) -> str:
             row["s" + a.id] = _fmt(st.salience.value)
     row["rp"] = _fmt(iss.status_quo.value) if iss.status_quo else ""
     row["out"] = _fmt(s.meta["outcome"]) if "outcome" in s.meta else ""
+    for key in ("proc", "counvte"):  # the decision rule, as a DEU reader derives it
+        if s.meta.get(key):
+            row[key] = str(s.meta[key])
     buf = io.StringIO()
     w = csv.writer(buf, delimiter="\t", lineterminator="\n")
     w.writerow(header)
