@@ -257,6 +257,103 @@ _LONG_EXTRA = (
     "basis",
     "reason",
 )
+_LONG_DECISION = (
+    "rule",
+    "threshold",
+    "must_decide",
+    "decision_role",
+    "vote_weight",
+    "rule_source",
+    "rule_paraphrase",
+    "rule_basis",
+    "rule_reason",
+)
+"""Long-CSV columns of the issues' decision rules: per issue (``rule``, ``threshold``,
+``must_decide`` and the rule's evidence, ``rule_*``: on any row of the issue, the same on
+every row that gives them) and per actor and issue (``decision_role``: ``veto``, ``voter``,
+``controller``, ``setter``, several separated by ``;``; ``vote_weight``)."""
+_ROLES = {
+    "veto": "veto_players",
+    "voter": "voters",
+    "controller": "controller",
+    "setter": "agenda_setter",
+}
+_TRUE = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
+
+
+def _long_decisions(
+    file: str, rows: list[tuple[int, dict]], issues: dict[str, dict], lines: dict[tuple, int]
+) -> None:
+    """Put the decision rules given in long-CSV ``rows`` into ``issues`` (native layout),
+    recording their lines in ``lines``."""
+    order = list(issues)
+    found: dict[str, dict[str, Any]] = {}
+    for line, r in rows:
+        iid, aid = r["issue"].strip(), r["actor"].strip()
+        k = order.index(iid)
+        dec = found.setdefault(iid, {})
+        meta = dec.setdefault("_lines", {})
+        for col in _LONG_DECISION:
+            raw = r.get(col, "").strip()
+            if col in ("decision_role", "vote_weight") or not raw:
+                continue
+            if col == "threshold":
+                val: Any = _num(raw, file, line, col)
+            elif col == "must_decide":
+                if raw.lower() not in _TRUE:
+                    raise _fail(
+                        file, "column 'must_decide' must be true or false", line=line, value=raw
+                    )
+                val = _TRUE[raw.lower()]
+            else:
+                val = raw
+            if col in dec and dec[col] != val:
+                raise _fail(
+                    file,
+                    f"issue {iid!r} has {col} {val!r} here but {dec[col]!r} on line {meta[col]}",
+                    line=line,
+                )
+            if col not in dec:
+                dec[col], meta[col] = val, line
+        for role in filter(None, (x.strip() for x in r.get("decision_role", "").split(";"))):
+            if role not in _ROLES:
+                raise _fail(
+                    file,
+                    f"unknown decision_role (known: {', '.join(_ROLES)})",
+                    line=line,
+                    value=role,
+                )
+            key = _ROLES[role]
+            if key in ("veto_players", "voters"):
+                dec.setdefault(key, []).append(aid)
+                lines[("issues", k, "decision", key, len(dec[key]) - 1)] = line
+            elif key in dec:
+                raise _fail(
+                    file, f"issue {iid!r} has a second {role} ({aid!r})", line=line, value=role
+                )
+            else:
+                dec[key] = aid
+                lines[("issues", k, "decision", key)] = line
+        w = _num(r.get("vote_weight", ""), file, line, "vote_weight")
+        if w is not None:
+            dec.setdefault("weights", {})[aid] = w
+            lines.setdefault(("issues", k, "decision", "weights"), line)
+    for iid, dec in found.items():
+        meta = dec.pop("_lines")
+        if len(dec) == 0:
+            continue
+        k = order.index(iid)
+        if "rule" not in dec:
+            some = next(iter(meta.values()), None) or lines.get(("issues", k))
+            raise _fail(file, f"issue {iid!r} has decision columns but no rule", line=some)
+        ev = {c[5:]: dec.pop(c) for c in list(dec) if c.startswith("rule_")}
+        if ev:
+            dec["evidence"] = [ev]
+        lines[("issues", k, "decision")] = meta["rule"]
+        for col, line in meta.items():
+            if not col.startswith("rule_"):
+                lines[("issues", k, "decision", col)] = line
+        issues[iid]["decision"] = dec
 
 
 def read_long_csv(path: Path, text: str) -> Scenario:
@@ -334,6 +431,8 @@ def read_long_csv(path: Path, text: str) -> Scenario:
             st["position"]["evidence"] = [ev]
         lines[("stances", len(stances))] = line
         stances.append(st)
+    if any(c in header for c in _LONG_DECISION):
+        _long_decisions(file, rows, issues, lines)
     data: dict[str, Any] = {
         "id": _stem(path),
         "actors": list(actors.values()),
@@ -345,6 +444,12 @@ def read_long_csv(path: Path, text: str) -> Scenario:
             ev["source"]
             for st in stances
             for ev in st["position"].get("evidence", [])
+            if ev.get("source")
+        }
+        | {
+            ev["source"]
+            for iss in issues.values()
+            for ev in iss.get("decision", {}).get("evidence", [])
             if ev.get("source")
         }
     )
@@ -365,11 +470,22 @@ def write_long_csv(s: Scenario) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     cols = ["actor", "issue", "capability", "position", "salience", *_LONG_EXTRA]
+    if any(iss.decision is not None for iss in s.issues):
+        cols += _LONG_DECISION
     w.writerow(cols)
     for a in s.actors:
         for iss in s.issues:
             st = s.stance(a.id, iss.id)
             ev = st.position.evidence[0] if st and st.position.evidence else None
+            dec = iss.decision
+            dev = dec.evidence[0] if dec is not None and dec.evidence else None
+            roles = []
+            if dec is not None:
+                roles = [
+                    role
+                    for role, key in _ROLES.items()
+                    if a.id == getattr(dec, key) or a.id in (getattr(dec, key) or ())
+                ]
             row = {
                 "actor": a.id,
                 "issue": iss.id,
@@ -394,6 +510,17 @@ def write_long_csv(s: Scenario) -> str:
                 "paraphrase": (ev.paraphrase or "") if ev else "",
                 "basis": ev.basis.value if ev else "",
                 "reason": (ev.reason or "") if ev else "",
+                "rule": dec.rule.value if dec else "",
+                "threshold": _fmt(dec.threshold) if dec and dec.threshold is not None else "",
+                "must_decide": str(dec.must_decide).lower() if dec else "",
+                "decision_role": ";".join(roles),
+                "vote_weight": _fmt(dec.weights[a.id])
+                if dec and dec.weights and a.id in dec.weights
+                else "",
+                "rule_source": (dev.source or "") if dev else "",
+                "rule_paraphrase": (dev.paraphrase or "") if dev else "",
+                "rule_basis": dev.basis.value if dev else "",
+                "rule_reason": (dev.reason or "") if dev else "",
             }
             w.writerow([row[c] for c in cols])
     return buf.getvalue()
@@ -750,6 +877,81 @@ def deu_council_weights(row: dict) -> tuple[str, dict[str, float]]:
     return period, {a: float(v) for a, v in votes.items()}
 
 
+def deu_qmv_threshold(row: dict) -> tuple[str, float]:
+    """The qualified-majority threshold of a DEU row, as a share of the Council weights of
+    :func:`deu_council_weights`, by the treaty and membership at its ``intro`` date.
+
+    Amsterdam (EU15): 62 of 87 votes; May-October 2004: 88 of 124 (Art. 26 of the 2003 Act of
+    Accession); Nice: 232 of 321 (EU25, to 2006), 255 of 345 (EU27, from 2007), 260 of 352
+    (EU28, from July 2013); Lisbon (from November 2014): 55 % of the states holding 65 % of the
+    population, approximated on the blended weights (mean of state and population shares) by
+    the share 0.60 that any coalition meeting both criteria reaches. The further conditions
+    (a majority of the states under Nice, 62 % of the population on request) are not applied.
+
+    >>> deu_qmv_threshold({"intro": "10-12-97"})
+    ('amsterdam', 0.7126436781609196)
+    """
+    period, _ = deu_council_weights(row)
+    if period == "amsterdam":
+        return period, 62 / 87
+    if period == "accession2004":
+        return period, 88 / 124
+    if period == "lisbon":
+        return period, 0.60
+    when = _deu_date(row.get("intro", "")) or _deu_date(row.get("finact", ""))
+    if when is not None and when < _dt.date(2007, 1, 1):
+        return period, 232 / 321
+    if when is not None and when >= _dt.date(2013, 7, 1):
+        return period, 260 / 352
+    return period, 255 / 345
+
+
+DEU_PROCEDURES = {"COD": "co-decision", "CNS": "consultation"}
+DEU_COUNCIL_RULES = {"QMV": "qualified majority", "Unan": "unanimity"}
+
+
+def deu_decision(row: dict, present: set[str]) -> dict[str, Any] | None:
+    """The decision rule of a DEU row (the native layout), from its ``proc`` and ``counvte``.
+
+    The Council votes (``voters``: the member states with a stance, weighted by their Council
+    votes of the period, :func:`deu_council_weights`) with the threshold of ``counvte``: the
+    qualified majority of the period (:func:`deu_qmv_threshold`) or unanimity (1.0). Under
+    co-decision (``COD``) the Parliament is a veto player as well; under consultation (``CNS``)
+    it is not. The Commission is the agenda setter. Every proposal in DEU was adopted, so
+    ``must_decide`` is True. Only actors in ``present`` (those with a stance) are named. None
+    when ``proc`` or ``counvte`` is missing or unknown, or no member state has a stance.
+    """
+    proc, vote = row.get("proc", "").strip(), row.get("counvte", "").strip()
+    if proc not in DEU_PROCEDURES or vote not in DEU_COUNCIL_RULES:
+        return None
+    states = [a for a in DEU_ACTORS if a in present and a not in ("com", "ep")]
+    if not states:
+        return None
+    period, weights = deu_council_weights(row)
+    threshold = 1.0 if vote == "Unan" else deu_qmv_threshold(row)[1]
+    dec: dict[str, Any] = {
+        "rule": "vote",
+        "threshold": threshold,
+        "voters": states,
+        "weights": {a: weights[a] for a in states if a in weights},
+        "must_decide": True,
+    }
+    if proc == "COD" and "ep" in present:
+        dec["veto_players"] = ["ep"]
+    if "com" in present:
+        dec["agenda_setter"] = "com"
+    dec["evidence"] = [
+        {
+            "source": "DEU III",
+            "paraphrase": (
+                f"{DEU_PROCEDURES[proc]} ({proc}), Council {DEU_COUNCIL_RULES[vote]} ({vote}), "
+                f"{period} treaty period; the Commission proposes"
+            ),
+        }
+    ]
+    return dec
+
+
 def _deu_capabilities(row: dict, sizes: dict[str, float], capability: str) -> dict[str, float]:
     if capability == "size":
         return sizes
@@ -822,6 +1024,9 @@ def deu_row_to_scenario(
     rp = _deu_value(row.get("rp", ""))
     if rp is not None:
         issue["status_quo"] = rp
+    decision = deu_decision(row, {a["id"] for a in actors})
+    if decision is not None:
+        issue["decision"] = decision
     meta: dict[str, Any] = {"capability": capability, "proposal": row.get("prnr", "").strip()}
     if capability == "council":
         meta["treaty_period"] = deu_council_weights(row)[0]
@@ -873,6 +1078,7 @@ def write_deu(s: Scenario) -> str:
         + ["p" + a for a in DEU_ACTORS]
         + ["s" + a for a in DEU_ACTORS]
         + ["rp", "out"]
+        + [k for k in ("proc", "counvte") if s.meta.get(k)]
     )
     size_row = {h: "" for h in header}
     row = {h: "" for h in header}
@@ -885,6 +1091,9 @@ def write_deu(s: Scenario) -> str:
             row["s" + a.id] = _fmt(st.salience.value)
     row["rp"] = _fmt(iss.status_quo.value) if iss.status_quo else ""
     row["out"] = _fmt(s.meta["outcome"]) if "outcome" in s.meta else ""
+    for key in ("proc", "counvte"):  # the decision rule, as a DEU reader derives it
+        if s.meta.get(key):
+            row[key] = str(s.meta[key])
     buf = io.StringIO()
     w = csv.writer(buf, delimiter="\t", lineterminator="\n")
     w.writerow(header)
