@@ -484,6 +484,15 @@ def _simulate_table(s, res, hist: pd.DataFrame) -> None:
             f"{iss.id} = {_fmt(float(res.forecast[k]), 3)}" for k, iss in enumerate(s.issues)
         )
     )
+    from detente.analysis.convergence import consensus, convergence
+
+    span = s.to_arrays().span
+    for iss, c in zip(s.issues, convergence(res, span)):
+        if c.flagged:
+            out.print(f"[!] {iss.id}: {res.model} {c.text}", soft_wrap=True)
+    cons = consensus(res, s.actor_ids, span)
+    if cons:
+        out.print(f"[!] {res.model}: {cons}", soft_wrap=True)
 
 
 # -- entry point -------------------------------------------------------------------------

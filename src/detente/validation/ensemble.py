@@ -293,8 +293,11 @@ def sq_design(forecasts, status_quo, core) -> np.ndarray:
 
 
 def _logistic(coef: np.ndarray, x: np.ndarray) -> np.ndarray:
-    eta = coef[0] + x @ coef[1:]
-    return 1.0 / (1.0 + np.exp(-eta))
+    return _sigmoid(coef[0] + x @ coef[1:])
+
+
+def _sigmoid(eta: np.ndarray) -> np.ndarray:
+    return np.exp(-np.logaddexp(0.0, -np.asarray(eta, dtype=float)))
 
 
 # -- fitting ----------------------------------------------------------------------------------
@@ -374,7 +377,7 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, C: float, iters: int = 50) -> np.
     pen = np.full(k + 1, 1.0 / C)
     pen[0] = 0.0
     for _ in range(iters):
-        p = 1.0 / (1.0 + np.exp(-(a @ beta)))
+        p = _sigmoid(a @ beta)
         grad = a.T @ (p - y) + pen * beta
         hess = (a * (p * (1 - p))[:, None]).T @ a + np.diag(pen) + 1e-9 * np.eye(k + 1)
         step = np.linalg.solve(hess, grad)
