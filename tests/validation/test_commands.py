@@ -66,14 +66,32 @@ def test_validate_writes_summary_predictions_and_plot(app, table, tmp_path):
     assert res.exit_code == 0, res.output
     assert "4 scorable issues in 3 proposals" in res.output and "size row" in res.output
     rows = list(csv.DictReader(out.open()))
-    assert [r["model"] for r in rows] == ["compromise", "mean_voter", "exchange", "condorcet"]
+    assert [r["model"] for r in rows] == [
+        "forecast",
+        "compromise",
+        "mean_voter",
+        "exchange",
+        "condorcet",
+    ]
+    assert {"crps", "coverage80", "brier"} <= set(rows[0])
+    rows = rows[1:]
     assert {"model", "n", "mae"} <= set(rows[0])
     assert all(r["n"] == "4" for r in rows)
     # mean voter on p1i1: mean(100, 0, 50, 50) = 50 against 60 -> error 10 (and so on)
     expected = [abs(50 - 60), abs(50 - 100), abs(50 - 40), abs(42.5 - 10)]
     assert float(rows[1]["mae"]) == pytest.approx(sum(expected) / 4)
     pred = list(csv.DictReader(preds.open()))
-    assert len(pred) == 16 and {"model", "issue", "outcome", "forecast"} <= set(pred[0])
+    assert len(pred) == 20
+    assert [*pred[0]][:8] == [
+        "issue",
+        "model",
+        "forecast",
+        "q10",
+        "q90",
+        "p_status_quo",
+        "outcome",
+        "status_quo",
+    ]
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 

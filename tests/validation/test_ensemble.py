@@ -79,6 +79,7 @@ def test_atoms_put_exactly_p_at_the_status_quo():
     # a forum that may end with nothing: P(sq) = P(none) + (1 - P(none)) P(sq | agreement)
     _, w2, p2 = ens.atoms(data.forecasts, data.status_quo, data.core, data.tol, 0.3)
     assert p2[hq] == pytest.approx(0.3 + 0.7 * p[hq])
+    assert (w2 * near).sum(axis=1)[hq] == pytest.approx(p2[hq])
     assert float(combine_no_agreement(0.0, 0.25)) == 0.25
 
 

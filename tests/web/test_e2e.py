@@ -324,7 +324,9 @@ def test_changing_a_position_on_the_page_changes_the_forecast(browser, tmp_path)
 
     dropped_s = apply_patch(edited, {"drop_actor": [dropped]})
     want_whatif = (
-        detente.model_forecasts(dropped_s, ["compromise"]).set_index("issue").loc[stance.issue, "forecast"]
+        detente.model_forecasts(dropped_s, ["compromise"])
+        .set_index("issue")
+        .loc[stance.issue, "forecast"]
     )
     assert shown_whatif == applied == f"{want_whatif:.1f}"
     assert delta is not None and delta.strip("()")  # the change from the loaded scenario

@@ -1,0 +1,105 @@
+"""The headline forecast of a scenario: properties, reproducibility, the no-agreement rule."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import detente
+from detente.headline import headline, headline_frame, interval_chart
+from detente.scenario import build_scenario
+
+
+def scenario(must_decide: bool | None):
+    issue = {
+        "id": "x",
+        "scale": {"low": 0, "high": 10, "low_label": "none", "high_label": "all"},
+        "status_quo": {"value": 2, "range": [1, 3]},
+    }
+    if must_decide is not None:
+        issue["decision"] = {
+            "rule": "consensus",
+            "veto_players": ["a", "b"],
+            "must_decide": must_decide,
+        }
+    return build_scenario(
+        {
+            "id": "t",
+            "actors": [
+                {"id": "a", "capability": {"value": 3, "range": [2, 4]}},
+                {"id": "b", "capability": 2},
+                {"id": "c", "capability": 1},
+            ],
+            "issues": [issue],
+            "stances": [
+                {
+                    "actor": "a",
+                    "issue": "x",
+                    "position": {"value": 8, "range": [7, 9]},
+                    "salience": 60,
+                },
+                {"actor": "b", "issue": "x", "position": 6, "salience": 50},
+                {"actor": "c", "issue": "x", "position": 1, "salience": 40},
+            ],
+        }
+    )
+
+
+def test_frame_is_ordered_and_within_the_scale():
+    df = headline_frame(detente.load("syria-geneva-2018"), draws=60)
+    assert list(df["issue"]) == list(detente.load("syria-geneva-2018").issue_ids)
+    assert (df["q10"] <= df["forecast"]).all() and (df["forecast"] <= df["q90"]).all()
+    assert (df["low"] <= df["q10"]).all() and (df["q90"] <= df["high"]).all()
+    assert df["p_status_quo"].between(0, 1).all()
+    assert (df[["se_forecast", "se_q10", "se_q90", "se_p_status_quo"]] >= 0).all().all()
+
+
+def test_same_seed_same_figures_other_seed_other_draws():
+    s = detente.load("syria-astana-2017")
+    a = headline_frame(s, draws=40, seed=5)
+    b = headline_frame(s, draws=40, seed=5)
+    c = headline_frame(s, draws=40, seed=6)
+    assert a.equals(b)
+    assert not np.allclose(a["q90"], c["q90"]) or not np.allclose(a["q10"], c["q10"])
+
+
+def test_no_agreement_combines_with_the_chance_given_agreement():
+    must = headline_frame(scenario(True), draws=40).iloc[0]
+    may = headline_frame(scenario(False), draws=40, no_agreement=0.3).iloc[0]
+    assert must["p_no_agreement"] == 0.0 and may["p_no_agreement"] == 0.3
+    assert may["p_status_quo"] == pytest.approx(0.3 + 0.7 * must["p_status_quo"])
+    certain = headline_frame(scenario(False), draws=40, no_agreement=1.0).iloc[0]
+    assert certain["p_status_quo"] == pytest.approx(1.0)
+    # all the mass at the drawn status quo, which stays within its range
+    assert 1.0 <= certain["q10"] <= certain["q90"] <= 3.0
+    assert "consensus of a, b" in must["rule"]
+
+
+def test_a_cycling_member_is_flagged_and_its_cycle_used():
+    h = headline(detente.load("syria-astana-2017"), draws=30)
+    row = h.frame.set_index("issue").loc["kurdish_autonomy"]
+    assert "eum cycles between 14.0 and 55.0" in row["flags"]
+    assert h.convergence["eum"][detente.load().issue_ids.index("kurdish_autonomy")].flagged
+
+
+def test_bad_arguments():
+    from detente.errors import ParameterError
+
+    with pytest.raises(ParameterError, match="draws"):
+        headline_frame(scenario(True), draws=3)
+    with pytest.raises(ParameterError, match="no_agreement"):
+        headline_frame(scenario(True), draws=20, no_agreement=2.0)
+
+
+def test_interval_chart_draws_every_issue(tmp_path):
+    df = headline_frame(detente.load("syria-astana-2017"), draws=30)
+    fig = interval_chart(df, title="t")
+    ax = fig.axes[0]
+    assert sorted(t.get_text() for t in ax.get_yticklabels()) == sorted(df["issue_name"])
+    fig.savefig(tmp_path / "c.png")
+    assert (tmp_path / "c.png").stat().st_size > 1000
+
+
+def test_api_forecast_is_the_headline():
+    s = detente.load("syria-astana-2017")
+    assert detente.forecast(s, draws=30, seed=2).equals(headline_frame(s, draws=30, seed=2))
