@@ -150,7 +150,9 @@ def refit(path: str | Path, outer_folds: int = OUTER_FOLDS) -> tuple[dict, dict]
 
 
 def _round(v):
-    return round(float(v), 6) if isinstance(v, float) else v
+    if isinstance(v, float):
+        return round(v, 6) if np.isfinite(v) else None
+    return v
 
 
 def dumps(values: dict) -> str:
