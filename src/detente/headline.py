@@ -343,10 +343,13 @@ def interval_chart(frame, *, title: str = ""):
     import matplotlib
 
     matplotlib.use("Agg", force=False)
+    import textwrap
+
     from matplotlib.figure import Figure
 
     n = len(frame)
-    fig = Figure(figsize=(8.5, 0.62 * n + 1.3))
+    height = 0.62 * n + 1.4
+    fig = Figure(figsize=(9.0, height))
     ax = fig.add_subplot(1, 1, 1)
     y = np.arange(n)[::-1]
     for yi, (_, r) in zip(y, frame.iterrows()):
@@ -365,26 +368,23 @@ def interval_chart(frame, *, title: str = ""):
                 color="#b03a2e",
                 annotation_clip=False,
             )
-        if r["flags"]:
-            ax.annotate(
-                "!",
-                (-3, yi),
-                fontsize=10,
-                va="center",
-                ha="right",
-                color="#b03a2e",
-                annotation_clip=False,
-                fontweight="bold",
-            )
     ax.set_yticks(y)
-    ax.set_yticklabels([str(v) for v in frame["issue_name"]])
+    labels = []
+    for _, r in frame.iterrows():
+        text = textwrap.fill(str(r["issue_name"]), 30)
+        labels.append(text + (" [!]" if r["flags"] else ""))
+    ax.set_yticklabels(labels, fontsize=9)
     ax.set_xlim(0, 100)
     ax.set_xticks([0, 100])
     ax.set_xticklabels(["low end", "high end"])
-    ax.set_xlabel("each issue on its own scale: bar = 80% interval, dot = forecast, x = status quo")
+    ax.set_xlabel(
+        "each issue on its own scale: bar = 80% interval, dot = forecast, x = status quo; "
+        "[!] a model does not settle",
+        fontsize=8,
+    )
     if title:
         ax.set_title(title, loc="left", fontsize=10)
     fig.subplots_adjust(
-        left=0.3, right=0.84, top=0.92 if title else 0.97, bottom=0.55 / (0.62 * n + 1.3) + 0.08
+        left=0.33, right=0.84, top=1 - (0.4 if title else 0.15) / height, bottom=0.75 / height
     )
     return fig
