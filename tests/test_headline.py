@@ -95,7 +95,10 @@ def test_interval_chart_draws_every_issue(tmp_path):
     df = headline_frame(detente.load("syria-astana-2017"), draws=30)
     fig = interval_chart(df, title="t")
     ax = fig.axes[0]
-    assert sorted(t.get_text() for t in ax.get_yticklabels()) == sorted(df["issue_name"])
+    labels = [" ".join(t.get_text().replace(" [!]", "").split()) for t in ax.get_yticklabels()]
+    assert labels == list(df["issue_name"])
+    flagged = [t.get_text().endswith("[!]") for t in ax.get_yticklabels()]
+    assert flagged == list(df["flags"] != "")
     fig.savefig(tmp_path / "c.png")
     assert (tmp_path / "c.png").stat().st_size > 1000
 
