@@ -18,7 +18,7 @@ from rich.table import Table
 from detente import api
 from detente.errors import DetenteError, ParameterError, ScenarioError
 from detente.scenario import DEFAULT_SCENARIO, FORMATS, WRITABLE, embedded_names, load
-from detente.scenario.describe import evidence_text, value_text
+from detente.scenario.describe import decision_text, evidence_text, value_text
 from detente.scenario.io import (
     atomic_write_text,
     format_for_output,
@@ -342,10 +342,12 @@ def show(
         at.add_row(*row)
     out.print(at)
     it = Table(title="Issues", title_justify="left")
-    for col in ("id", "name", "scale", "status quo"):
+    for col in ("id", "name", "scale", "status quo", "decided by"):
         it.add_column(col, overflow="fold")
     for iss in s.issues:
-        it.add_row(iss.id, iss.label, iss.scale.describe(), value_text(iss.status_quo))
+        it.add_row(
+            iss.id, iss.label, iss.scale.describe(), value_text(iss.status_quo), decision_text(iss)
+        )
     out.print(it)
     for iss in s.issues:
         t = Table(title=f"{iss.label} ({iss.scale.describe()})", title_justify="left")

@@ -33,6 +33,7 @@ REQUIRED_ACTORS = {
     "gulf_states",
     "hezbollah",
     "shia_militias",
+    "jihadist_groups",
 }
 REQUIRED_ISSUES = {
     "assad",
@@ -42,10 +43,16 @@ REQUIRED_ISSUES = {
     "foreign_militias",
     "turkish_presence",
     "us_role",
+    "idlib",
+    "russian_presence",
 }
 TROIKA = ("russia", "iran", "turkey")
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "scenarios.md"
 CARRY_MARK = "carried over from the January 2017 coding"
+# A 2018 value the June 2018 article leaves undescribed, and which carrying over would leave
+# plainly out of date (the truce, Idlib, the jihadist groups' strength), is coded from what was
+# known by June 2018, never later, as an assumption that says so (docs/scenarios.md).
+KNOWN_MARK = "knowledge available in June 2018"
 
 
 @pytest.fixture(scope="module")
@@ -245,6 +252,17 @@ CHANGES = [
     ("position", "russia", "assad", 0),
     ("position", "iran", "assad", 0),
     ("position", "turkey", "foreign_militias", 0),
+    # the re-read of issue 12: Turkey's transition stance moves on the same evidence as
+    # Russia's and Iran's (their envoys joined the same committee talks)
+    ("position", "turkey", "transition", -1),
+    # the S-400 purchase: a Russia-Turkey rapprochement; US-Russian friction over the strikes
+    ("position", "turkey", "russian_presence", +1),
+    ("position", "united_states", "russian_presence", -1),
+    # what was known in June 2018: the de-escalation zones did not stop offensives; Idlib's
+    # edges; the jihadist groups' losses
+    ("status_quo", None, "ceasefire", -1),
+    ("status_quo", None, "idlib", +1),
+    ("capability", "jihadist_groups", None, -1),
 ]
 
 
@@ -268,9 +286,10 @@ def test_changes_rest_on_the_2018_article(scen):
         before = old[key]
         stated_2018 = any(e.basis.value == "stated" and e.source in new_sources for e in v.evidence)
         carried = any(e.reason and e.reason.startswith(CARRY_MARK) for e in v.evidence)
+        known = any(e.reason and e.reason.startswith(KNOWN_MARK) for e in v.evidence)
         if v.value != before.value:
             changed += 1
-            assert stated_2018 and not carried, key
+            assert (stated_2018 or known) and not carried, key
         elif carried:
             assert v.range[0] <= before.range[0] and v.range[1] >= before.range[1], key
             assert v.range != before.range, key
@@ -356,3 +375,90 @@ def test_docs_position_table_matches_the_file(scen, name):
                     cell,
                 )
     assert seen == set(s.actor_ids)
+
+
+# -- how each issue is decided, and what the first coding missed (issue 12) ------------------
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_issue_has_a_decision_rule_with_evidence(scen, name):
+    s = scen[name]
+    source_ids = {src.id for src in s.sources}
+    for iss in s.issues:
+        dec = iss.decision
+        assert dec is not None, iss.id
+        assert dec.must_decide is False, iss.id  # talks among warring parties may end in none
+        assert any(e.basis.value == "stated" for e in dec.evidence), iss.id
+        assert any(e.basis.value == "assumption" for e in dec.evidence), iss.id
+        for e in dec.evidence:
+            assert e.basis.value != "stated" or e.source in source_ids, (iss.id, e.source)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_who_decides_as_documented(scen, name):
+    s = scen[name]
+    rules = {i.id: i.decision for i in s.issues}
+    # actors who hold the ground decide alone (docs/scenarios.md, "How each issue is decided")
+    assert {k: d.controller for k, d in rules.items() if d.rule.value == "unilateral"} == {
+        "kurdish_autonomy": "pyd_ypg",
+        "foreign_militias": "iran",
+        "turkish_presence": "turkey",
+        "russian_presence": "russia",
+    }
+    for k in ("assad", "transition", "ceasefire"):
+        assert set(rules[k].veto_players) == set(TROIKA) | {"syrian_government", "armed_opposition"}
+    assert rules["transition"].agenda_setter == ("un_envoy" if name == GENEVA else "russia")
+    # Idlib: an offensive needs the government and both its backers (and Turkey, with its
+    # observation posts, in 2018)
+    want = {"syrian_government", "russia", "iran"} | ({"turkey"} if name == GENEVA else set())
+    assert set(rules["idlib"].veto_players) == want
+    # the jihadist groups are spoilers: no veto, no control, no proposals
+    for d in rules.values():
+        assert "jihadist_groups" not in d.veto_players
+        assert "jihadist_groups" not in (d.controller, d.agenda_setter)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_iran_and_russia_split_over_idlib(scen, name):
+    """moscow_2016: Tehran may back retaking Idlib; Moscow may prefer a deal that leaves the
+    opposition a presence."""
+    s = scen[name]
+
+    def pos(a):
+        return s.stance(a, "idlib").position.value
+
+    sq = s.issue("idlib").status_quo.value
+    assert pos("russia") < 50 < pos("iran")
+    assert sq < pos("russia")  # both want more than the status quo, by very different amounts
+    assert pos("turkey") < sq and pos("armed_opposition") < sq and pos("jihadist_groups") < sq
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_russia_aims_at_a_lasting_military_presence(scen, name):
+    """moscow_2016: a settlement confirming a long-term Russian military presence."""
+    s = scen[name]
+    assert s.stance("russia", "russian_presence").position.value >= 75
+    assert s.issue("russian_presence").status_quo.value >= 50
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_jihadist_groups_are_spoilers_of_the_truce(scen, name):
+    s = scen[name]
+    st = s.stance("jihadist_groups", "ceasefire")
+    assert st.position.value == 0 and st.salience.value >= 50
+    coded = {x.issue for x in s.stances if x.actor == "jihadist_groups"}
+    assert coded == {"ceasefire", "idlib", "russian_presence"}
+
+
+def test_iran_and_turkey_draw_closer_from_2017_to_2018(scen):
+    """rbth_2017: Ankara hostile to Tehran, open clashes feared; insidearabia_2018: shared aims
+    (the Kurds, checking the US) and a close trade partnership. The coding's overall alignment of
+    the pair rises (a property of the coded positions; nothing was set with it in view)."""
+    from detente.analysis.alliances import alignment
+
+    def pair(s):
+        al = alignment(s)
+        i, j = s.actor_ids.index("iran"), s.actor_ids.index("turkey")
+        return al.overall[i, j]
+
+    assert pair(scen[GENEVA]) > pair(scen[ASTANA])
