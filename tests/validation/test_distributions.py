@@ -7,12 +7,12 @@ from importlib import resources
 
 import numpy as np
 import pytest
+from shared_data import shared_path
 
 from detente.validation.dataset import load_dataset
 from detente.validation.distributions import distribution_frames, score_distributions
 from detente.validation.headline_fit import dumps, refit, shipped
 from detente.validation.runner import run_models
-from tests.shared_data import shared_path
 
 HEADER = "prnr\tisnr\tpcom\tpep\tpde\tpfr\tscom\tsep\tsde\tsfr\trp\tout\n"
 SIZE = "\t\t4.1\t4.1\t4.1\t2.8\t\t\t\t\t\t\n"
