@@ -106,3 +106,10 @@ def test_interval_chart_draws_every_issue(tmp_path):
 def test_api_forecast_is_the_headline():
     s = detente.load("syria-astana-2017")
     assert detente.forecast(s, draws=30, seed=2).equals(headline_frame(s, draws=30, seed=2))
+
+
+def test_the_same_figures_for_any_number_of_workers():
+    s = detente.load("syria-geneva-2018")
+    one = headline_frame(s, draws=300, seed=4)
+    two = headline_frame(s, draws=300, seed=4, workers=2)
+    assert one.equals(two)

@@ -90,6 +90,9 @@ def forecast(
     draws: int = typer.Option(
         500, "--draws", help="Monte Carlo draws of the input ranges for the headline."
     ),
+    workers: int = typer.Option(
+        1, "--workers", help="Local processes for the draws (the same figures for any number)."
+    ),
     no_agreement: float | None = typer.Option(
         None,
         "--no-agreement",
@@ -113,6 +116,8 @@ def forecast(
         raise ParameterError(f"--no-agreement must be within 0..1, got {no_agreement}")
     if seed is not None and seed < 0:
         raise ParameterError(f"--seed must be a non-negative integer, got {seed}")
+    if workers < 1:
+        raise ParameterError(f"--workers must be at least 1, got {workers}")
     s = load(scenario, format=input_format)
     if what_if is not None:
         from detente.analysis.whatif import apply_patch, load_patch
@@ -121,7 +126,7 @@ def forecast(
     if not model:
         if param:
             raise ParameterError("--param applies to the per-model table: name the models (-m)")
-        _forecast_headline(s, format, draws, 0 if seed is None else seed, no_agreement)
+        _forecast_headline(s, format, draws, 0 if seed is None else seed, no_agreement, workers)
         return
     named = api.check_models(model)
     base = [n for n in api.default_models(s) if _is_baseline(n)] if baselines else []
@@ -163,10 +168,12 @@ def _model_flags(s, results, df: pd.DataFrame) -> list[str]:
     return [words.get((m, i), "") for m, i in zip(df["model"], df["issue"])]
 
 
-def _forecast_headline(s, format: str, draws: int, seed: int, no_agreement) -> None:
+def _forecast_headline(
+    s, format: str, draws: int, seed: int, no_agreement, workers: int = 1
+) -> None:
     from detente.headline import headline
 
-    h = headline(s, draws=draws, seed=seed, no_agreement=no_agreement)
+    h = headline(s, draws=draws, seed=seed, no_agreement=no_agreement, workers=workers)
     df = h.frame
     if format == "csv":
         sys.stdout.write(df.to_csv(index=False, lineterminator="\n"))

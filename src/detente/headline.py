@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from detente.errors import ParameterError
+from detente.errors import DetenteError, ParameterError
 
 DEFAULT_DRAWS = 500
 MC_GROUPS = 10
@@ -131,6 +131,80 @@ def _agreement_text(values: dict[str, float], scale: float) -> str:
     )
 
 
+CHUNK = 250
+"""Draws per chunk of work (a chunk's figures do not depend on its size)."""
+
+
+@dataclass(frozen=True)
+class MemberTask:
+    """The members' forecasts (and the core indicator) on one chunk ``(index, start, stop)``
+    of runs; picklable, for process pools."""
+
+    scenario: Any
+    members: tuple[str, ...]
+    seed: int
+    distribution: str
+    core_model: str | None
+
+    def __call__(self, chunk: tuple[int, int, int]) -> dict[str, np.ndarray]:
+        from detente.models import get_model
+        from detente.run.batched import forecast_batch
+        from detente.run.draws import STREAM_MODEL, draw_batch, run_generator
+
+        _, start, stop = chunk
+        runs = range(start, stop)
+        batch, _ = draw_batch(self.scenario, self.seed, runs, self.distribution)
+        d = batch.base.n_issues
+        f = np.empty((len(runs), d, len(self.members)))
+        for j, m in enumerate(self.members):
+            stochastic = get_model(m).stochastic
+            rngs = [run_generator(self.seed, r, STREAM_MODEL) for r in runs] if stochastic else None
+            f[:, :, j] = forecast_batch(m, batch, None, rngs)
+        core = np.zeros((len(runs), d))
+        if self.core_model is not None:
+            pc = forecast_batch(self.core_model, batch)
+            core = (np.abs(pc - batch.status_quo) <= 1.0 + 1e-9).astype(float)
+        return {"forecasts": f, "status_quo": batch.status_quo, "core": core}
+
+
+def _executor(workers: int):
+    from detente.run.executors import InProcess, ProcessPool
+
+    if workers < 1:
+        raise ParameterError(f"workers must be at least 1, got {workers}")
+    return InProcess() if workers == 1 else ProcessPool(workers)
+
+
+def _fill_missing(f: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """A member without a forecast on an issue in a draw takes the weighted mean of the
+    others (NaN stays where no member forecasts)."""
+    ok = np.isfinite(f)
+    tot = np.where(ok, weights, 0.0).sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        centre = np.where(ok, f, 0.0) @ weights / tot
+    return np.where(ok, f, centre[..., None])
+
+
+def _empty_row(s, arrays, k: int, iss, draws: int, seed: int) -> dict[str, Any]:
+    row = dict.fromkeys(COLUMNS, np.nan)
+    row.update(
+        issue=iss.id,
+        issue_name=iss.label,
+        low=float(arrays.low[k]),
+        high=float(arrays.high[k]),
+        low_label=iss.scale.low_label or "",
+        high_label=iss.scale.high_label or "",
+        rule=_rule_text(arrays, k),
+        must_decide=bool(arrays.must_decide[k]),
+        agreement="",
+        flags="no model forecasts this issue (no actor has a stance)",
+        status_quo=float(arrays.status_quo[k]),
+        draws=draws,
+        seed=seed,
+    )
+    return row
+
+
 def headline(
     scenario,
     *,
@@ -139,6 +213,7 @@ def headline(
     distribution: str = "pert",
     no_agreement: float | None = None,
     models: Sequence[str] | None = None,
+    workers: int = 1,
 ) -> Headline:
     """The headline forecast of a scenario (see the module docstring).
 
@@ -158,6 +233,9 @@ def headline(
     models:
         The models run once at the scenario's values for the convergence flags (default:
         every registered model that can run on the scenario); the members always run.
+    workers:
+        Local processes computing the draws (1: in this process). The figures are the same
+        for any number.
 
     Returns
     -------
@@ -174,8 +252,6 @@ def headline(
 
     from detente.analysis.convergence import consensus, convergence, cycle_values
     from detente.models import available_models, get_model
-    from detente.run.batched import forecast_batch
-    from detente.run.draws import STREAM_MODEL, draw_batch, run_generator
     from detente.scenario import load
     from detente.validation.ensemble import weighted_quantiles
     from detente.validation.headline_fit import shipped, shipped_ensemble
@@ -211,31 +287,43 @@ def headline(
         if (text := consensus(r, arrays.actors, span)) is not None
     }
 
-    # 2. the members on every draw
-    runs = range(draws)
-    batch, _ = draw_batch(s, seed, runs, distribution)
-    f = np.empty((draws, d, len(ens.members)))
+    # 2. the members on every draw (chunks of runs; the same figures for any chunking)
+    usable = [m for m in ens.members if get_model(m).not_applicable(arrays) is None]
+    if not usable:
+        raise DetenteError(f"no model of the headline ensemble can run on scenario {s.id!r}")
+    if len(usable) < len(ens.members):
+        dropped = [m for m in ens.members if m not in usable]
+        ens = ens.subset(usable)
+        notes_pre = [f"not in the ensemble here (cannot run): {', '.join(dropped)}"]
+    else:
+        notes_pre = []
+    core_name = fitted.get("core_model")
+    runs_here = bool(core_name) and get_model(core_name).not_applicable(arrays) is None
+    core_name = core_name if runs_here else None
+    task = MemberTask(s, tuple(ens.members), seed, distribution, core_name)
+    chunks = [(i, a, min(a + CHUNK, draws)) for i, a in enumerate(range(0, draws, CHUNK))]
+    parts: dict[int, dict] = {}
+    ex = _executor(workers)
+    try:
+        ex.map_chunks(task, chunks, lambda i, res: parts.__setitem__(i, res))
+    finally:
+        ex.close()
+    f = np.concatenate([parts[i]["forecasts"] for i in range(len(chunks))])
+    sq_draws = np.concatenate([parts[i]["status_quo"] for i in range(len(chunks))])
+    core = np.concatenate([parts[i]["core"] for i in range(len(chunks))])
     for j, m in enumerate(ens.members):
-        spec = get_model(m)
-        rngs = [run_generator(seed, r, STREAM_MODEL) for r in runs] if spec.stochastic else None
-        out = forecast_batch(m, batch, None, rngs)
         if m in dynamic:
             # the whole cycle (or unsettled tail) in turn, shifted to each draw's last round
             for k, vals in enumerate(cycle_values(single[m], span)):
                 if vals.size > 1 and np.isfinite(vals).all():
                     shift = vals - vals[-1]
-                    out[:, k] = np.clip(
-                        out[:, k] + shift[np.arange(draws) % vals.size], low[k], arrays.high[k]
+                    f[:, k, j] = np.clip(
+                        f[:, k, j] + shift[np.arange(draws) % vals.size], low[k], arrays.high[k]
                     )
-        f[:, :, j] = out
+    f = _fill_missing(f, ens.weights)
     fu = (f - low[None, :, None]) / span[None, :, None]
-    qu = (batch.status_quo - low) / span
+    qu = (sq_draws - low) / span
     tol = np.broadcast_to(1.0 / span, (draws, d))
-    core = np.zeros((draws, d))
-    core_name = fitted.get("core_model")
-    if core_name and np.isfinite(arrays.status_quo).any():
-        pc = forecast_batch(core_name, batch)
-        core = (np.abs(pc - batch.status_quo) <= 1.0 + 1e-9).astype(float)
     must = np.asarray(arrays.must_decide, dtype=bool)
     p_none = np.where(must, 0.0, p_none_prior)[None, :] * np.ones((draws, 1))
     vals, wts, p = ens.atoms(fu, qu, core, tol, p_none)  # (B, d, J+1)
@@ -245,6 +333,9 @@ def headline(
     rows = []
     for k, iss in enumerate(s.issues):
         v, w = vals[:, k, :], wts[:, k, :]
+        if not np.isfinite(f[:, k, :]).all():
+            rows.append(_empty_row(s, arrays, k, iss, draws, seed))
+            continue
         qs = weighted_quantiles(v.reshape(-1), w.reshape(-1), (0.1, 0.5, 0.9))
         g_q = np.array(
             [
@@ -300,7 +391,7 @@ def headline(
             }
         )
     frame = pd.DataFrame(rows, columns=COLUMNS)
-    notes = []
+    notes = list(notes_pre)
     if not must.all():
         notes.append(
             f"P(no agreement) = {p_none_prior:.2f} (a prior, not estimated) on issues whose forum "

@@ -37,7 +37,7 @@ computed from them (:func:`score`) are those of the whole fitting procedure.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -150,6 +150,14 @@ class Ensemble:
     base_rate: float
     n_train: int
     info: dict[str, Any] = field(default_factory=dict)
+
+    def subset(self, members) -> Ensemble:
+        """The ensemble restricted to some members (weights renormalised; the spread and the
+        status-quo model unchanged), for a scenario some members cannot run on."""
+        idx = [self.members.index(m) for m in members]
+        w = self.weights[idx]
+        w = w / w.sum() if w.sum() > 0 else np.full(len(idx), 1.0 / len(idx))
+        return replace(self, members=tuple(members), weights=w)
 
     # prediction ------------------------------------------------------------------------------
 
