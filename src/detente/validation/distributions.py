@@ -77,43 +77,17 @@ def _fill_members(f: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return np.where(ok, f, centre[:, None])
 
 
-def ensemble_data(ds: Dataset, runs: dict[str, ModelRun], members, core_model) -> EnsembleData:
-    """The :class:`EnsembleData` of ``ds`` from model runs (members missing from ``runs`` are
-    run here)."""
-    from detente.validation.runner import run_model
-
-    low, span = _unit(ds)
-    cols = []
-    for m in members:
-        run = runs.get(m) or run_model(ds, m)
-        runs[m] = run
-        cols.append((run.forecast - low) / span)
-    f = np.column_stack(cols) if cols else np.empty((ds.n_cases, 0))
-    q = (np.array([c.arrays.status_quo[0] for c in ds.cases]) - low) / span
-    tol = 1.0 / span
-    core = np.zeros(ds.n_cases)
-    if core_model is not None:
-        run = runs.get(core_model) or run_model(ds, core_model)
-        runs[core_model] = run
-        fc = (run.forecast - low) / span
-        core = (np.abs(fc - q) <= tol + 1e-12).astype(float)
-    return EnsembleData(
-        members=tuple(members),
-        forecasts=f,
-        outcome=(ds.outcomes - low) / span,
-        status_quo=q,
-        core=core,
-        tol=tol,
-        groups=ds.case_groups,
-    )
-
-
 def score_distributions(
     ds: Dataset, runs: list[ModelRun], source: str | None = None, outer_folds: int = 10
 ) -> Scored:
     """Distributions of the headline and of each model run on ``ds`` (see the module
     docstring); ``source`` is the data set's file (to recognise the development half)."""
-    from detente.validation.headline_fit import core_model, file_sha256, shipped
+    from detente.validation.headline_fit import (
+        core_model,
+        dataset_ensemble_data,
+        file_sha256,
+        shipped,
+    )
 
     values = shipped()
     ens_shipped = Ensemble.from_dict(values)
@@ -125,7 +99,7 @@ def score_distributions(
         and file_sha256(source) == values["fitted_on"]["sha256"]
     )
     cm = values.get("core_model") or core_model()
-    data = ensemble_data(ds, dict(by_name), ens_shipped.members, cm)
+    data = dataset_ensemble_data(ds, ens_shipped.members, runs=dict(by_name), core=cm, strict=False)
     must = np.array([bool(c.arrays.must_decide[0]) for c in ds.cases])
     p_none = np.where(must, 0.0, float(values["no_agreement_prior"]))
     y = data.outcome

@@ -29,7 +29,7 @@ from detente.validation.ensemble import (
     per_issue_scores,
     score,
 )
-from detente.validation.runner import run_model
+from detente.validation.runner import ModelRun, run_model
 
 #: Candidate members: every model that forecasts every DEU issue and has a batched form.
 CANDIDATES = (
@@ -67,33 +67,68 @@ def core_model() -> str | None:
     return next((m for m in CORE_MODELS if m in known), None)
 
 
-def dataset_ensemble_data(ds: Dataset, members: tuple[str, ...] | None = None) -> EnsembleData:
-    """The :class:`EnsembleData` of a data set: every member run on every issue."""
+def member_forecast(ds: Dataset, name: str, run: ModelRun | None = None) -> np.ndarray:
+    """``(n_cases,)`` a member's forecasts (scale units) as the ensemble uses them: a dynamic
+    model's is the mean over the whole cycle (or the unsettled tail) of its per-round
+    forecast, not its last round (:func:`detente.analysis.convergence.cycle_values`)."""
+    from detente.analysis.convergence import cycle_values
+    from detente.models import get_model
+
+    spec = get_model(name)
+    if run is None:
+        run = run_model(ds, name)
+    if not spec.dynamic or spec.issue_scope != "issue" or spec.stochastic:
+        return run.forecast
+    out = run.forecast.copy()
+    for i, case in enumerate(ds.cases):
+        if np.isfinite(out[i]):
+            res = spec(case.arrays, spec.params(), None)
+            out[i] = float(np.mean(cycle_values(res, case.arrays.span)[0]))
+    return out
+
+
+def dataset_ensemble_data(
+    ds: Dataset,
+    members: tuple[str, ...] | None = None,
+    *,
+    runs: dict[str, ModelRun] | None = None,
+    core: str | None | bool = True,
+    strict: bool = True,
+) -> EnsembleData:
+    """The :class:`EnsembleData` of a data set: every member on every issue.
+
+    ``runs`` holds model runs already made (by name); ``core`` the model giving the core
+    indicator (True: :func:`core_model`; None or False: none); with ``strict`` a member that
+    does not forecast every issue is an error (as fitting needs), else its gaps stay NaN.
+    """
     members = members or candidates()
+    runs = {} if runs is None else runs
     lows = np.array([c.arrays.low[0] for c in ds.cases])
     spans = np.array([c.arrays.span[0] for c in ds.cases])
     f = np.empty((ds.n_cases, len(members)))
     for j, m in enumerate(members):
-        run = run_model(ds, m)
-        if np.isnan(run.forecast).any():
+        run = runs.get(m) or run_model(ds, m)
+        runs[m] = run
+        if strict and np.isnan(run.forecast).any():
             bad = next(iter(run.failures.values()), "no forecast")
             raise DetenteError(f"member {m!r} does not forecast every issue: {bad}")
-        f[:, j] = (run.forecast - lows) / spans
+        f[:, j] = (member_forecast(ds, m, run) - lows) / spans
     sq = np.array([c.arrays.status_quo[0] for c in ds.cases])
     q = (sq - lows) / spans
     tol = 1.0 / spans
-    core = np.zeros(ds.n_cases)
-    cm = core_model()
+    zeros = np.zeros(ds.n_cases)
+    cm = core_model() if core is True else (core or None)
     if cm is not None:
-        run = run_model(ds, cm)
+        run = runs.get(cm) or run_model(ds, cm)
+        runs[cm] = run
         fc = (run.forecast - lows) / spans
-        core = (np.abs(fc - q) <= tol + 1e-12).astype(float)
+        zeros = (np.abs(fc - q) <= tol + 1e-12).astype(float)
     return EnsembleData(
         members=tuple(members),
         forecasts=f,
         outcome=(ds.outcomes - lows) / spans,
         status_quo=q,
-        core=core,
+        core=zeros,
         tol=tol,
         groups=ds.case_groups,
     )
