@@ -47,6 +47,10 @@ def test_forecast_equals_the_python_api(client, demo, demo_dict):
     assert len(body["forecasts"]) == len(want)
     for rec, (_, row) in zip(body["forecasts"], want.iterrows()):
         assert (rec["model"], rec["issue"]) == (row["model"], row["issue"])
+        if math.isnan(row["forecast"]):  # no forecast (an issue without a status quo,
+            # for the procedural models): JSON null
+            assert rec["forecast"] is None and body["table"][row["model"]][row["issue"]] is None
+            continue
         assert rec["forecast"] == pytest.approx(row["forecast"], rel=1e-12, abs=1e-12)
         assert body["table"][row["model"]][row["issue"]] == pytest.approx(row["forecast"])
     border = next(i for i in body["issues"] if i["id"] == "border")
