@@ -131,6 +131,7 @@ def _agreement_text(values: dict[str, float], scale: float) -> str:
     )
 
 
+LEVELS = (0.1, 0.5, 0.9)
 CHUNK = 250
 """Draws per chunk of work (a chunk's figures do not depend on its size)."""
 
@@ -253,7 +254,7 @@ def headline(
     from detente.analysis.convergence import consensus, convergence, cycle_values
     from detente.models import available_models, get_model
     from detente.scenario import load
-    from detente.validation.ensemble import weighted_quantiles
+    from detente.validation.ensemble import sorted_quantiles
     from detente.validation.headline_fit import shipped, shipped_ensemble
 
     if draws < MC_GROUPS:
@@ -336,14 +337,13 @@ def headline(
         if not np.isfinite(f[:, k, :]).all():
             rows.append(_empty_row(s, arrays, k, iss, draws, seed))
             continue
-        qs = weighted_quantiles(v.reshape(-1), w.reshape(-1), (0.1, 0.5, 0.9))
+        # one sort serves the pooled quantiles and those of each group of draws
+        order = np.argsort(v.reshape(-1), kind="stable")
+        vs, ws = v.reshape(-1)[order], w.reshape(-1)[order]
+        gs = np.repeat(groups, v.shape[1])[order]
+        qs = sorted_quantiles(vs, ws, LEVELS)
         g_q = np.array(
-            [
-                weighted_quantiles(
-                    v[groups == g].reshape(-1), w[groups == g].reshape(-1), (0.1, 0.5, 0.9)
-                )
-                for g in range(MC_GROUPS)
-            ]
+            [sorted_quantiles(vs[gs == g], ws[gs == g], LEVELS) for g in range(MC_GROUPS)]
         )
         se_q = g_q.std(axis=0, ddof=1) / np.sqrt(MC_GROUPS) * span[k]
         pk = p[:, k]

@@ -516,13 +516,23 @@ def weighted_quantiles(values: np.ndarray, weights: np.ndarray, levels) -> np.nd
     w = np.asarray(weights, dtype=float)
     order = np.argsort(v, axis=-1, kind="stable")
     vs = np.take_along_axis(v, order, axis=-1)
-    cw = np.cumsum(np.take_along_axis(w, order, axis=-1), axis=-1)
+    return sorted_quantiles(vs, np.take_along_axis(w, order, axis=-1), levels)
+
+
+def sorted_quantiles(values: np.ndarray, weights: np.ndarray, levels) -> np.ndarray:
+    """:func:`weighted_quantiles` of atoms already sorted along the last axis.
+
+    >>> sorted_quantiles(np.array([1.0, 2.0, 3.0]), np.array([0.5, 0.3, 0.2]), [0.5, 0.9])
+    array([1., 3.])
+    """
+    vs = np.asarray(values, dtype=float)
+    cw = np.cumsum(np.asarray(weights, dtype=float), axis=-1)
     cw = cw / cw[..., -1:]
     out = []
     for t in levels:
         idx = (cw < t - 1e-12).sum(axis=-1)
-        idx = np.minimum(idx, v.shape[-1] - 1)
-        out.append(np.take_along_axis(vs, idx[..., None], axis=-1)[..., 0])
+        idx = np.minimum(idx, vs.shape[-1] - 1)
+        out.append(np.take_along_axis(vs, np.asarray(idx)[..., None], axis=-1)[..., 0])
     return np.stack(out, axis=-1)
 
 
