@@ -72,3 +72,19 @@ def test_what_the_headline_must_show_on_the_development_half(dev_refit):
     assert 0.75 <= head["coverage80"] <= 0.85
     assert head["mae"] <= comp["mae"]
     assert head["brier"] < head["brier_base"]
+
+
+def test_validate_on_the_development_half_is_the_nested_cross_validation(dev_refit):
+    """``detente validate`` recognises the development half and reports the fit script's
+    nested scores in its ``forecast`` row."""
+    path, values, _ = dev_refit
+    ds = load_dataset(path)
+    runs = run_models(ds, ["compromise"])
+    scored = score_distributions(ds, runs, str(path))
+    assert scored.regime == "nested-cv"
+    res, _ = distribution_frames(ds, scored, ["compromise"])
+    head = res.set_index("model").loc["forecast"]
+    want = values["nested_cv"]["scores"]["ensemble"]
+    assert head["crps"] == pytest.approx(want["crps"], abs=1e-5)
+    assert head["coverage80"] == pytest.approx(want["coverage80"], abs=1e-5)
+    assert head["brier"] == pytest.approx(want["brier"], abs=1e-5)
