@@ -309,3 +309,27 @@ def test_deu_writer_keeps_the_procedure(deu_rows, tmp_path):
     back = read_scenario(tmp_path / "row.tsv")
     assert back.issues[0].decision.rule == s.issues[0].decision.rule
     assert back.issues[0].decision.veto_players == s.issues[0].decision.veto_players
+
+
+# -- what-if patches keep the rules consistent -------------------------------------------------
+
+
+def test_whatif_drop_and_join_recast_the_rules():
+    from detente.analysis.whatif import apply_patch
+
+    data = copy.deepcopy(BASE)
+    data["stances"].append({"actor": "c", "issue": "w", "position": 50, "salience": 50})
+    s = build_scenario(data)
+    # dropping the agenda setter of x removes the setter; dropping the controller of z drops
+    # z's rule (noted in meta), as no one is left to decide alone
+    out = apply_patch(s, {"drop_actor": ["a"]})
+    assert out.issue("x").decision.agenda_setter is None
+    assert "a" not in out.issue("x").decision.weights
+    assert out.issue("y").decision.veto_players == ("b",)
+    out = apply_patch(s, {"drop_actor": ["b"]})
+    assert out.issue("z").decision is None and out.meta["decisions_dropped"] == ["z"]
+    # joining a and b: the joint actor takes their roles and their voting weights add up
+    out = apply_patch(s, {"join": [{"actors": ["a", "b"], "as": "ab"}]})
+    x, y, z = (out.issue(i).decision for i in "xyz")
+    assert x.agenda_setter == "ab" and x.weights == {"ab": 7.0}
+    assert y.veto_players == ("ab",) and z.controller == "ab"

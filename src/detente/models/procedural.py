@@ -314,7 +314,7 @@ def outcome_batch(name: str, batch) -> tuple[np.ndarray, np.ndarray]:
 
 def _not_applicable(arrays: ScenarioArrays) -> str | None:
     if np.isnan(arrays.status_quo).all():
-        return "no issue has a status quo (the procedural models start from it)"
+        return "no status quo to start from (the procedural models need one)"
     return None
 
 
