@@ -309,3 +309,74 @@ def test_deu_writer_keeps_the_procedure(deu_rows, tmp_path):
     back = read_scenario(tmp_path / "row.tsv")
     assert back.issues[0].decision.rule == s.issues[0].decision.rule
     assert back.issues[0].decision.veto_players == s.issues[0].decision.veto_players
+
+
+# -- what-if patches keep the rules consistent -------------------------------------------------
+
+
+def test_whatif_drop_and_join_recast_the_rules():
+    from detente.analysis.whatif import apply_patch
+
+    data = copy.deepcopy(BASE)
+    data["stances"].append({"actor": "c", "issue": "w", "position": 50, "salience": 50})
+    s = build_scenario(data)
+    # dropping the agenda setter of x removes the setter; dropping the controller of z drops
+    # z's rule (noted in meta), as no one is left to decide alone
+    out = apply_patch(s, {"drop_actor": ["a"]})
+    assert out.issue("x").decision.agenda_setter is None
+    assert "a" not in out.issue("x").decision.weights
+    assert out.issue("y").decision.veto_players == ("b",)
+    out = apply_patch(s, {"drop_actor": ["b"]})
+    assert out.issue("z").decision is None and out.meta["decisions_dropped"] == ["z"]
+    # joining a and b: the joint actor takes their roles and their voting weights add up
+    out = apply_patch(s, {"join": [{"actors": ["a", "b"], "as": "ab"}]})
+    x, y, z = (out.issue(i).decision for i in "xyz")
+    assert x.agenda_setter == "ab" and x.weights == {"ab": 7.0}
+    assert y.veto_players == ("ab",) and z.controller == "ab"
+
+
+def test_deu_row_worked_by_hand(tmp_path):
+    """A made-up DEU row of the Amsterdam period (EU15 votes, QMV 62 of 87), worked by hand.
+
+    Votes: de, fr, it, uk 10 each and es 8 at 100 (48 votes); be, el, nl, pt 5 each at 60
+    (20); at, se 4, dk, ie, fi 3, lu 2 at 0 (19). The status quo (rp) is 0, the Commission at
+    100, the Parliament at 40. Poland has a position but no vote in 1997: it must not vote.
+
+    Upper pivot: from the top, 48 votes at 100, then 68 >= 62 at 60: m+ = 60. Lower pivot:
+    19 at 0, 39 at 60, 87 at 100: m- = 100. Consultation: U = 60 > q, so the Commission gets
+    min(100, 2*60 - 0) = 100. Co-decision: the Parliament's veto makes U = min(60, 40) = 40 and
+    the Commission min(100, 80) = 80. The veto-player model: clip(0, U, L) = 60, resp. 40.
+    Unanimity: U = min x = 0, no move right: the status quo, 0, holds.
+    """
+    from detente.models import get_model
+
+    big = {"de": 100, "fr": 100, "it": 100, "uk": 100, "es": 100}
+    mid = {"be": 60, "el": 60, "nl": 60, "pt": 60}
+    low = {"at": 0, "se": 0, "dk": 0, "ie": 0, "fi": 0, "lu": 0, "pl": 0}
+    pos = {"com": 100, "ep": 40, **big, **mid, **low}
+    head = ["prnr", "isnr", "prname", "proc", "counvte", "intro"]
+    head += [f"p{a}" for a in pos] + [f"s{a}" for a in pos] + ["rp", "out"]
+    size = ["", "", "", "", "", ""] + ["1"] * len(pos) + [""] * len(pos) + ["", ""]
+    rows = []
+    for n, (proc, vote) in enumerate([("CNS", "QMV"), ("COD", "QMV"), ("CNS", "Unan")]):
+        rows.append(
+            [f"P{n}", f"I{n}", "made up", proc, vote, "10-12-97"]
+            + [str(v) for v in pos.values()]
+            + ["50"] * len(pos)
+            + ["0", "50"]
+        )
+    path = tmp_path / "made_up.tsv"
+    path.write_text("\n".join("\t".join(r) for r in [head, size, *rows]) + "\n")
+    want = {
+        "I0": {"agenda_setter": 100.0, "veto_player": 60.0},
+        "I1": {"agenda_setter": 80.0, "veto_player": 40.0},
+        "I2": {"agenda_setter": 0.0, "veto_player": 0.0},
+    }
+    for isnr, expect in want.items():
+        s = read_scenario(f"{path}#{isnr}")
+        dec = s.issues[0].decision
+        assert "pl" not in dec.voters and len(dec.voters) == 15
+        assert sum(dec.weights.values()) == 87
+        for model, value in expect.items():
+            assert get_model(model)(s.to_arrays()).forecast[0] == value, (isnr, model)
+        assert get_model("procedural")(s.to_arrays()).forecast[0] == expect["agenda_setter"]

@@ -42,6 +42,20 @@ number = st.one_of(
 )
 
 
+decisions = st.fixed_dictionaries(
+    {"rule": st.sampled_from(["consensus", "vote", "unilateral", "bogus", None, 3])},
+    optional={
+        "veto_players": st.one_of(st.lists(ids, max_size=3), ids),
+        "threshold": number,
+        "controller": ids,
+        "agenda_setter": ids,
+        "voters": st.lists(ids, max_size=3),
+        "weights": st.dictionaries(st.sampled_from(["a", "b", "z"]), number, max_size=2),
+        "must_decide": st.one_of(st.booleans(), scalars),
+    },
+)
+
+
 @st.composite
 def messy_scenarios(draw):
     actors = draw(
@@ -64,7 +78,9 @@ def messy_scenarios(draw):
                     optional={
                         "scale": st.fixed_dictionaries(
                             {"low": st.floats(-10, 10), "high": st.floats(-10, 120)}
-                        )
+                        ),
+                        "status_quo": number,
+                        "decision": st.one_of(decisions, values),
                     },
                 ),
                 values,
@@ -108,6 +124,16 @@ def test_build_never_crashes(data):
             col = arr.position[arr.mask[:, k], k]
             if col.size:
                 assert col.min() - 1e-6 <= f[k] <= col.max() + 1e-6
+            else:
+                assert math.isnan(f[k])
+    # and by the procedural models: the status quo, or a point among the positions
+    for name in ("veto_player", "agenda_setter", "unilateral", "procedural"):
+        f = get_model(name)(arr).forecast
+        for k in range(arr.n_issues):
+            col = arr.position[arr.mask[:, k], k]
+            q = arr.status_quo[k]
+            if col.size and not math.isnan(q):
+                assert f[k] == q or col.min() - 1e-6 <= f[k] <= col.max() + 1e-6
             else:
                 assert math.isnan(f[k])
 

@@ -462,3 +462,16 @@ def test_iran_and_turkey_draw_closer_from_2017_to_2018(scen):
         return al.overall[i, j]
 
     assert pair(scen[GENEVA]) > pair(scen[ASTANA])
+
+
+def test_docs_generated_parts_are_fresh():
+    """docs/scenarios.md's tables and lists are generated from the files
+    (docs/tools/scenario_tables.py); after editing a scenario, rerun that script."""
+    tool = DOCS.parent / "tools" / "scenario_tables.py"
+    if not tool.exists():
+        pytest.skip(f"{tool} is not available")
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, str(tool), "--check"], capture_output=True, text=True)
+    assert proc.returncode == 0, "docs/scenarios.md is stale: run docs/tools/scenario_tables.py"

@@ -196,7 +196,7 @@ def _at(x: np.ndarray, idx: np.ndarray) -> np.ndarray:
     return np.where(idx >= 0, x[np.maximum(idx, 0), cols], np.nan)
 
 
-def bounds(c: Columns, *, unilateral_as_veto: bool = True) -> tuple[np.ndarray, np.ndarray]:
+def bounds(c: Columns) -> tuple[np.ndarray, np.ndarray]:
     """``(U, L)`` per column: the binding upper and lower pivots under each column's rule
     (the ends of the core ``[U, L]``; see the module docstring).
 
@@ -205,12 +205,11 @@ def bounds(c: Columns, *, unilateral_as_veto: bool = True) -> tuple[np.ndarray, 
     """
     mask = c.mask
     veto = np.where((c.rule == RULE_NONE)[None, :], mask, c.veto)
-    if unilateral_as_veto:
-        uni = c.rule == RULE_UNILATERAL
-        one = np.zeros_like(veto)
-        ok = uni & (c.controller >= 0)
-        one[np.maximum(c.controller, 0)[ok], np.flatnonzero(ok)] = True
-        veto = np.where(uni[None, :], one & mask, veto)
+    uni = c.rule == RULE_UNILATERAL
+    one = np.zeros_like(veto)
+    ok = uni & (c.controller >= 0)
+    one[np.maximum(c.controller, 0)[ok], np.flatnonzero(ok)] = True
+    veto = np.where(uni[None, :], one & mask, veto)
     vmin = np.min(np.where(veto, c.x, np.inf), axis=0)
     vmax = np.max(np.where(veto, c.x, -np.inf), axis=0)
     is_vote = c.rule == RULE_VOTE
@@ -314,7 +313,7 @@ def outcome_batch(name: str, batch) -> tuple[np.ndarray, np.ndarray]:
 
 def _not_applicable(arrays: ScenarioArrays) -> str | None:
     if np.isnan(arrays.status_quo).all():
-        return "no issue has a status quo (the procedural models start from it)"
+        return "no status quo to start from (the procedural models need one)"
     return None
 
 

@@ -920,22 +920,25 @@ def deu_decision(row: dict, present: set[str]) -> dict[str, Any] | None:
     qualified majority of the period (:func:`deu_qmv_threshold`) or unanimity (1.0). Under
     co-decision (``COD``) the Parliament is a veto player as well; under consultation (``CNS``)
     it is not. The Commission is the agenda setter. Every proposal in DEU was adopted, so
-    ``must_decide`` is True. Only actors in ``present`` (those with a stance) are named. None
-    when ``proc`` or ``counvte`` is missing or unknown, or no member state has a stance.
+    ``must_decide`` is True. Only actors in ``present`` (those with a stance) are named, and only
+    member states with a Council vote in the row's period vote. None when ``proc`` or
+    ``counvte`` is missing or unknown, or no member state has a stance.
     """
     proc, vote = row.get("proc", "").strip(), row.get("counvte", "").strip()
     if proc not in DEU_PROCEDURES or vote not in DEU_COUNCIL_RULES:
         return None
-    states = [a for a in DEU_ACTORS if a in present and a not in ("com", "ep")]
+    period, weights = deu_council_weights(row)
+    # member states with a stance and a Council vote in the row's period (a state coded for a
+    # proposal introduced before it joined does not vote on it)
+    states = [a for a in DEU_ACTORS if a in present and a not in ("com", "ep") and a in weights]
     if not states:
         return None
-    period, weights = deu_council_weights(row)
     threshold = 1.0 if vote == "Unan" else deu_qmv_threshold(row)[1]
     dec: dict[str, Any] = {
         "rule": "vote",
         "threshold": threshold,
         "voters": states,
-        "weights": {a: weights[a] for a in states if a in weights},
+        "weights": {a: weights[a] for a in states},
         "must_decide": True,
     }
     if proc == "COD" and "ep" in present:
