@@ -59,8 +59,26 @@ def test_consensus_names_the_actor_whose_start_it_is():
     assert consensus(r, ["russia", "iran", "usa"]) == (
         "every actor ends at one common position on every issue"
     )
-    rounds[-1, 2, 0] = 31.0
+    rounds[-1, 2, 0] = 35.0
     assert consensus(r, ["russia", "iran", "usa"]) is None
+
+
+def test_most_actors_at_the_forecast_is_said_too():
+    first = np.array([[10.0], [20.0], [30.0], [40.0], [90.0]])
+    last = np.array([[40.0], [40.0], [40.0], [40.0], [90.0]])
+    r = ModelResult("smp", np.array([40.0]), rounds=np.stack([first, last]))
+    assert consensus(r, ["a", "b", "c", "d", "e"]) == (
+        "4 of 5 actors (a, b, c, d) end at the forecast on every issue they hold a stance on"
+    )
+    last[2, 0] = 70.0
+    last[3, 0] = 60.0  # only two left together: not said
+    assert (
+        consensus(
+            ModelResult("smp", np.array([40.0]), rounds=np.stack([first, last])),
+            ["a", "b", "c", "d", "e"],
+        )
+        is None
+    )
 
 
 def test_eum_on_astana_kurdish_autonomy_cycles_between_55_and_13_98():

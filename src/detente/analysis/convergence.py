@@ -21,8 +21,9 @@ Rules, in this order (widths: the issue's scale):
   which round.
 - **not settled**: neither; the range of the last half of the rounds is reported.
 
-Separately, :func:`consensus` says when every actor ends at one position on every issue, and
-whose starting position that is.
+Separately, :func:`consensus` says when the actors collapse onto one position (within half a
+percent of each scale): every actor on every issue, and whose starting position that is; or at
+least half of them (at least three), and whether that position is the forecast.
 """
 
 from __future__ import annotations
@@ -199,8 +200,10 @@ def cycle_values(result: ModelResult, span: np.ndarray | None = None) -> list[np
 def consensus(
     result: ModelResult, actors: tuple[str, ...] | list[str], span: np.ndarray | None = None
 ) -> str | None:
-    """Words when every actor ends at one position on every issue, naming the actor whose
-    starting positions those are (if one's are); None otherwise.
+    """Words when the actors collapse onto one position: every actor at one position on every
+    issue (naming the actor whose starting positions those are, if one's are), or at least
+    half of them at one position on every issue each holds a stance on (naming them, and
+    saying when that position is the forecast); None otherwise.
 
     >>> import numpy as np
     >>> from detente.models import ModelResult
@@ -213,15 +216,33 @@ def consensus(
     last, first = result.rounds[-1], result.rounds[0]
     d = last.shape[1]
     widths = np.full(d, 100.0) if span is None else np.asarray(span, dtype=float)
-    tol = 1e-6 * widths
-    with np.errstate(invalid="ignore"):
-        spread = np.nanmax(last, axis=0) - np.nanmin(last, axis=0)
-    if not np.all(np.nan_to_num(spread) <= tol):
+    tol = SETTLE * widths
+    held = np.isfinite(last)
+    # together[i, j]: i and j end at the same point on every issue both hold a stance on
+    close = (np.abs(last[:, None, :] - last[None, :, :]) <= tol) | ~(held[:, None] & held[None])
+    together = close.all(axis=-1) & held.any(axis=1)[:, None] & held.any(axis=1)[None, :]
+    active = np.flatnonzero(held.any(axis=1))
+    if active.size < 2:
         return None
-    common = np.nanmax(last, axis=0)
-    for i, a in enumerate(actors):
-        own = first[i]
-        ok = np.isnan(own) | (np.abs(own - common) <= tol)
-        if np.all(ok) and np.isfinite(own).any():
-            return f"every actor ends at {a}'s starting position on every issue"
-    return "every actor ends at one common position on every issue"
+    best = max(active, key=lambda i: (int(together[i, active].sum()), -i))
+    group = [int(j) for j in active if together[best, j]]
+    if len(group) == active.size:
+        common = np.nanmax(last, axis=0)
+        for i, a in enumerate(actors):
+            own = first[i]
+            ok = np.isnan(own) | (np.abs(own - common) <= tol)
+            if np.all(ok) and np.isfinite(own).any():
+                return f"every actor ends at {a}'s starting position on every issue"
+        return "every actor ends at one common position on every issue"
+    if 2 * len(group) < active.size or len(group) < 3:
+        return None
+    f = np.asarray(result.forecast, dtype=float)
+    at_forecast = all(
+        np.all(np.isnan(last[j]) | (np.abs(last[j] - f) <= tol) | np.isnan(f)) for j in group
+    )
+    names = ", ".join(actors[j] for j in group)
+    where = "the forecast" if at_forecast else "one common position"
+    return (
+        f"{len(group)} of {active.size} actors ({names}) end at {where} on every issue "
+        "they hold a stance on"
+    )
