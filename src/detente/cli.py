@@ -134,7 +134,7 @@ def forecast(
     params = _model_params(param, names)
     results = api.run_models(s, names, params=params, seed=seed)
     df = api.forecast_frame(s, results)
-    df["flag"] = _model_flags(s, results, df)
+    df["flag"], df["consensus"] = _model_flags(s, results, df)
     if format == "csv":
         sys.stdout.write(df.to_csv(index=False, lineterminator="\n"))
         return
@@ -149,23 +149,26 @@ def forecast(
     _forecast_table(s, df, names)
 
 
-def _model_flags(s, results, df: pd.DataFrame) -> list[str]:
-    """Per row of the per-model frame: the words where a dynamic model does not settle."""
+def _model_flags(s, results, df: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """Per row of the per-model frame: the words where a dynamic model does not settle; and
+    per dynamic model whose actors collapse onto one position, the words for that."""
     from detente.analysis.convergence import consensus, convergence
     from detente.models import get_model
 
     span = s.to_arrays().span
     words: dict[tuple[str, str], str] = {}
+    collapse: dict[str, str] = {}
     for name, res in results.items():
         if not get_model(name).dynamic or res.rounds is None:
             continue
         cons = consensus(res, s.actor_ids, span)
+        if cons:
+            collapse[name] = cons
         for iss, c in zip(s.issue_ids, convergence(res, span)):
-            text = [c.text] if c.flagged else []
-            if cons:
-                text.append(cons)
-            words[(name, iss)] = "; ".join(text)
-    return [words.get((m, i), "") for m, i in zip(df["model"], df["issue"])]
+            words[(name, iss)] = c.text if c.flagged else ""
+    flags = [words.get((m, i), "") for m, i in zip(df["model"], df["issue"])]
+    cons_col = [collapse.get(m, "") for m in df["model"]]
+    return flags, cons_col
 
 
 def _forecast_headline(
@@ -217,10 +220,12 @@ def _forecast_headline(
         )
     out.print(table)
     flagged = df[df["flags"] != ""]
-    if len(flagged):
-        out.print("[bold][!] Models that do not settle[/bold]")
+    if len(flagged) or h.consensus:
+        out.print("[bold][!] Dynamic models: cycles, drift, collapse[/bold]")
         for _, r in flagged.iterrows():
             out.print(f"  {r['issue_name']}: {r['flags']}", soft_wrap=True)
+        for m, text in h.consensus.items():
+            out.print(f"  {m}: {text}", soft_wrap=True)
     se_q = float(np.nanmax(df[["se_forecast", "se_q10", "se_q90"]].to_numpy()))
     se_p = (
         float(np.nanmax(df["se_p_status_quo"].to_numpy()))
@@ -273,10 +278,14 @@ def _forecast_table(s, df: pd.DataFrame, names: list[str]) -> None:
     for n in names:
         out.print(f"  {n}: {get_model(n).title}", soft_wrap=True)
     flagged = df[df["flag"] != ""] if "flag" in df else df.iloc[:0]
-    if len(flagged):
-        out.print("[bold][!] Models that do not settle[/bold]")
+    collapse = dict(zip(df["model"], df["consensus"])) if "consensus" in df else {}
+    collapse = {m: t for m, t in collapse.items() if t}
+    if len(flagged) or collapse:
+        out.print("[bold][!] Dynamic models: cycles, drift, collapse[/bold]")
         for _, r in flagged.iterrows():
             out.print(f"  {r['model']} on {r['issue']}: {r['flag']}", soft_wrap=True)
+        for m, text in collapse.items():
+            out.print(f"  {m}: {text}", soft_wrap=True)
     skipped = [
         m for m in api.default_models(None) if m not in names and api.applicable(m, s) is not None
     ]

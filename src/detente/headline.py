@@ -58,6 +58,7 @@ COLUMNS = [
     "models_high",
     "agreement",
     "flags",
+    "consensus",
     "se_forecast",
     "se_q10",
     "se_q90",
@@ -199,6 +200,7 @@ def _empty_row(s, arrays, k: int, iss, draws: int, seed: int) -> dict[str, Any]:
         must_decide=bool(arrays.must_decide[k]),
         agreement="",
         flags="no model forecasts this issue (no actor has a stance)",
+        consensus="",
         status_quo=float(arrays.status_quo[k]),
         draws=draws,
         seed=seed,
@@ -360,8 +362,6 @@ def headline(
         for m, cl in conv.items():
             if cl[k].flagged:
                 flags.append(f"{m} {cl[k].text}")
-        for m, text in cons.items():
-            flags.append(f"{m}: {text}")
         rows.append(
             {
                 "issue": iss.id,
@@ -382,6 +382,7 @@ def headline(
                 "models_high": max(mf.values()) if mf else np.nan,
                 "agreement": _agreement_text(mf, float(span[k])) if mf else "",
                 "flags": "; ".join(flags),
+                "consensus": "; ".join(f"{m}: {text}" for m, text in cons.items()),
                 "se_forecast": float(se_q[1]),
                 "se_q10": float(se_q[0]),
                 "se_q90": float(se_q[2]),
