@@ -57,7 +57,7 @@ def test_forecast_headline_csv_and_json_agree_with_api(capsys):
     import io
 
     df = pd.read_csv(io.StringIO(out))
-    assert list(df.columns[:6]) == ["issue", "issue_name", "forecast", "q10", "q90", "p_status_quo"]
+    assert list(df.columns[:5]) == ["issue", "forecast", "q10", "q90", "p_status_quo"]
     want = detente.forecast(detente.load(), draws=40, seed=3)
     assert df["forecast"].round(9).tolist() == want["forecast"].round(9).tolist()
     assert df["p_status_quo"].round(9).tolist() == want["p_status_quo"].round(9).tolist()
@@ -127,7 +127,7 @@ def test_console_script_runs():
         check=False,
     )
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.startswith("issue,issue_name,forecast,q10,q90,p_status_quo")
+    assert proc.stdout.startswith("issue,forecast,q10,q90,p_status_quo,issue_name")
 
 
 def test_simulate_writes_history_from_round_zero(tmp_path, capsys):

@@ -3,8 +3,8 @@
 >>> import detente
 >>> s = detente.load("syria-astana-2017")
 >>> df = detente.forecast(s, draws=50)
->>> list(df.columns[:6])
-['issue', 'issue_name', 'forecast', 'q10', 'q90', 'p_status_quo']
+>>> list(df.columns[:5])
+['issue', 'forecast', 'q10', 'q90', 'p_status_quo']
 >>> {"compromise", "mean_voter", "nash"} <= set(detente.model_forecasts(s)["model"])
 True
 """

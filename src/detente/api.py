@@ -82,9 +82,9 @@ def forecast(
 ) -> pd.DataFrame:
     """The headline forecast: one row per issue with its distribution of outcomes.
 
-    Columns ``issue, issue_name, forecast, q10, q90, p_status_quo`` (the median, the 80%
-    interval and the probability that the outcome lies within 1 point of the status quo),
-    then the status quo, the scale, the decision rule, how far the models agree, flags where
+    Columns ``issue, forecast, q10, q90, p_status_quo`` (the median, the 80% interval and the
+    probability that the outcome lies within 1 point of the status quo), then the issue's
+    name, the status quo, the scale, the decision rule, how far the models agree, flags where
     a dynamic model does not settle and the Monte Carlo standard errors (see
     :mod:`detente.headline`). The per-model table is :func:`model_forecasts`.
 
@@ -105,8 +105,8 @@ def forecast(
     --------
     >>> import detente
     >>> df = detente.forecast(detente.load("syria-astana-2017"), draws=50)
-    >>> list(df.columns[:6])
-    ['issue', 'issue_name', 'forecast', 'q10', 'q90', 'p_status_quo']
+    >>> list(df.columns[:5])
+    ['issue', 'forecast', 'q10', 'q90', 'p_status_quo']
     """
     from detente.headline import DEFAULT_DRAWS, headline_frame
 

@@ -41,11 +41,11 @@ DEFAULT_DRAWS = 500
 MC_GROUPS = 10
 COLUMNS = [
     "issue",
-    "issue_name",
     "forecast",
     "q10",
     "q90",
     "p_status_quo",
+    "issue_name",
     "status_quo",
     "low",
     "high",
@@ -248,8 +248,8 @@ def headline(
     --------
     >>> import detente
     >>> h = headline(detente.load("syria-astana-2017"), draws=50)
-    >>> list(h.frame.columns[:6])
-    ['issue', 'issue_name', 'forecast', 'q10', 'q90', 'p_status_quo']
+    >>> list(h.frame.columns[:5])
+    ['issue', 'forecast', 'q10', 'q90', 'p_status_quo']
     """
     import pandas as pd
 
