@@ -113,3 +113,16 @@ def test_the_same_figures_for_any_number_of_workers():
     one = headline_frame(s, draws=300, seed=4)
     two = headline_frame(s, draws=300, seed=4, workers=2)
     assert one.equals(two)
+
+
+def test_a_member_that_cannot_run_is_left_out_with_a_note(monkeypatch):
+    """A member that declares itself not applicable leaves the ensemble (weights
+    renormalised) and the headline says so."""
+    from detente.models import get_model
+
+    run = get_model("eum").run
+    monkeypatch.setattr(run, "not_applicable", lambda arrays: "not here", raising=False)
+    h = headline(scenario(True), draws=20)
+    assert "eum" not in h.members and abs(sum(h.members.values()) - 1.0) < 1e-12
+    assert any("eum" in n for n in h.notes)
+    assert np.isfinite(h.frame["forecast"]).all()

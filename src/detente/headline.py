@@ -277,11 +277,18 @@ def headline(
         if m not in names:
             names.append(m)
     single: dict[str, Any] = {}
+    failed: dict[str, str] = {}
     for m in names:
         spec = get_model(m)
-        if spec.not_applicable(arrays) is None:
+        why = spec.not_applicable(arrays)
+        if why is None:
             rng = np.random.default_rng(seed) if spec.stochastic else None
-            single[m] = spec(arrays, spec.params(), rng)
+            try:
+                single[m] = spec(arrays, spec.params(), rng)
+            except DetenteError as exc:  # a model that refuses these inputs is left out
+                why = str(exc)
+        if why is not None:
+            failed[m] = why
     dynamic = {m: r for m, r in single.items() if get_model(m).dynamic and r.rounds is not None}
     conv = {m: convergence(r, span) for m, r in dynamic.items()}
     cons = {
@@ -291,7 +298,7 @@ def headline(
     }
 
     # 2. the members on every draw (chunks of runs; the same figures for any chunking)
-    usable = [m for m in ens.members if get_model(m).not_applicable(arrays) is None]
+    usable = [m for m in ens.members if m not in failed]
     if not usable:
         raise DetenteError(f"no model of the headline ensemble can run on scenario {s.id!r}")
     if len(usable) < len(ens.members):
