@@ -378,6 +378,7 @@ def _add_area_commands() -> None:
         "detente.validation.commands",
         "detente.evidence.commands",
         "detente.report.commands",
+        "detente.web.commands",
         "detente.run.commands",
     ):
         importlib.import_module(mod).add_commands(app)

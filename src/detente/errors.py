@@ -66,8 +66,24 @@ class ScenarioError(DetenteError):
         return first + (f" (and {more} more problem{'s' if more > 1 else ''})" if more else "")
 
 
+class FormatError(ScenarioError):
+    """A file that cannot be parsed in the format it claims."""
+
+
 class ParameterError(DetenteError):
-    """A model or command parameter is unknown or has an invalid value."""
+    """A model or command parameter is unknown or has an invalid value.
+
+    The message speaks of the parameter by its name (``runs must be at least 1, got 0``);
+    ``param`` names it, so that an interface can speak of it in its own terms (the CLI names
+    its option: ``--runs must be at least 1, got 0``).
+
+    >>> str(ParameterError("runs must be at least 1, got 0", param="runs"))
+    'runs must be at least 1, got 0'
+    """
+
+    def __init__(self, message: str, *, param: str | None = None) -> None:
+        super().__init__(message)
+        self.param = param
 
 
 class UnknownNameError(DetenteError):

@@ -17,7 +17,7 @@ from detente.scenario.arrays import ScenarioArrays
 def test_registered():
     for name in ("exchange", "condorcet", "pooled_blend"):
         assert name in available_models()
-    assert getattr(get_model("exchange").run, "issue_scope", None) == "proposal"
+    assert get_model("exchange").scope == "proposal"
 
 
 # -- probabilistic Condorcet ---------------------------------------------------------------

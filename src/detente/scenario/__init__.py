@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from detente.scenario.arrays import ScenarioArrays
+from detente.scenario.arrays import DrawBatch, ScenarioArrays
 from detente.scenario.embedded import DEFAULT_SCENARIO, embedded_names, load_embedded
 from detente.scenario.io import FORMATS, WRITABLE, read_scenario, write_scenario
 from detente.scenario.model import (
@@ -54,6 +54,7 @@ __all__ = [
     "Actor",
     "ActorKind",
     "Basis",
+    "DrawBatch",
     "Evidence",
     "Issue",
     "Scale",

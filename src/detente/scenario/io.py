@@ -34,16 +34,12 @@ from typing import Any
 
 import yaml
 
-from detente.errors import DetenteError, Problem, ScenarioError, UnknownNameError
+from detente.errors import DetenteError, FormatError, Problem, UnknownNameError
 from detente.scenario.model import Scenario
 from detente.scenario.validate import build_scenario
 
 FORMATS = ("yaml", "long-csv", "issue-csv", "ktab-csv", "ktab-xml", "deu")
 WRITABLE = ("yaml", "long-csv", "issue-csv", "ktab-csv", "deu")
-
-
-class FormatError(ScenarioError):
-    """A file that cannot be parsed in the format it claims."""
 
 
 def _fail(file: str, message: str, line: int | None = None, value: Any = ...) -> FormatError:

@@ -11,7 +11,7 @@ from detente.errors import DetenteError
 from detente.models.base import ModelResult, register
 from detente.models.smp.engine import Engine, SMPRun
 from detente.models.smp.params import SMPParams
-from detente.scenario.arrays import ScenarioArrays
+from detente.scenario.arrays import DrawBatch, ScenarioArrays
 
 
 class SMPInputError(DetenteError):
@@ -109,7 +109,6 @@ def accommodation_matrix(arrays: ScenarioArrays, params: SMPParams) -> np.ndarra
     return a
 
 
-@register("smp", SMPParams, title="Spatial Model of Politics (KTAB)", dynamic=True, stochastic=True)
 def run_smp(
     arrays: ScenarioArrays, params: SMPParams, rng: np.random.Generator | None = None
 ) -> ModelResult:
@@ -207,7 +206,7 @@ def _result(
     )
 
 
-def _not_applicable(arrays: ScenarioArrays) -> str | None:
+def why_not_applicable(arrays: ScenarioArrays) -> str | None:
     """Why the SMP cannot run on ``arrays`` (None if it can)."""
     try:
         check_inputs(adapt_inputs(arrays)[0])
@@ -216,16 +215,22 @@ def _not_applicable(arrays: ScenarioArrays) -> str | None:
     return None
 
 
-run_smp.not_applicable = _not_applicable  # type: ignore[attr-defined]
-
-
-def _run_smp_batched(batch, params: SMPParams, rngs: Any = None) -> np.ndarray:
-    """``(B, d)`` forecasts on a :class:`~detente.run.draws.DrawBatch`, all draws at once
+def run_smp_batched(batch: DrawBatch, params: SMPParams, rngs: Any = None) -> np.ndarray:
+    """``(B, d)`` forecasts on a :class:`~detente.scenario.arrays.DrawBatch`, all draws at once
     (:mod:`detente.models.smp.batched`); row b equals ``run_smp(batch.arrays(b), params,
     rngs[b]).forecast``."""
-    from detente.models.smp.batched import run_smp_batched
+    from detente.models.smp.batched import run_smp_batched as batched
 
-    return run_smp_batched(batch, params, rngs)
+    return batched(batch, params, rngs)
 
 
-run_smp.batched = _run_smp_batched  # type: ignore[attr-defined]
+register(
+    "smp",
+    SMPParams,
+    run=run_smp,
+    batched=run_smp_batched,
+    applicable=why_not_applicable,
+    title="Spatial Model of Politics (KTAB)",
+    dynamic=True,
+    stochastic=True,
+)
