@@ -46,7 +46,23 @@ class Problem:
 
 
 class DetenteError(Exception):
-    """Base class of every error detente raises on bad input or a bad request."""
+    """Base class of every error detente raises on bad input or a bad request.
+
+    ``param`` names the parameter the error is about, when it is about one: the message
+    speaks of the parameter by that name (``runs must be at least 1, got 0``), and an
+    interface may speak of it in its own terms (the CLI names its option, ``--runs``).
+
+    >>> err = DetenteError("runs must be at least 1, got 0", param="runs")
+    >>> str(err), err.param
+    ('runs must be at least 1, got 0', 'runs')
+    """
+
+    param: str | None = None
+
+    def __init__(self, *args: object, param: str | None = None) -> None:
+        super().__init__(*args)
+        if param is not None:
+            self.param = param
 
 
 @dataclass
@@ -71,19 +87,7 @@ class FormatError(ScenarioError):
 
 
 class ParameterError(DetenteError):
-    """A model or command parameter is unknown or has an invalid value.
-
-    The message speaks of the parameter by its name (``runs must be at least 1, got 0``);
-    ``param`` names it, so that an interface can speak of it in its own terms (the CLI names
-    its option: ``--runs must be at least 1, got 0``).
-
-    >>> str(ParameterError("runs must be at least 1, got 0", param="runs"))
-    'runs must be at least 1, got 0'
-    """
-
-    def __init__(self, message: str, *, param: str | None = None) -> None:
-        super().__init__(message)
-        self.param = param
+    """A model or command parameter is unknown or has an invalid value."""
 
 
 class UnknownNameError(DetenteError):
