@@ -67,7 +67,13 @@ class DetenteError(Exception):
 
 @dataclass
 class ScenarioError(DetenteError):
-    """A scenario (or a file meant to hold one) has one or more problems."""
+    """A scenario (or a file meant to hold one) has one or more problems.
+
+    >>> err = ScenarioError([Problem("must be positive", file="s.yaml", line=4,
+    ...                              actor="iran", field="capability", value=-1, has_value=True)])
+    >>> str(err)
+    "s.yaml:4: actor 'iran', field 'capability': must be positive (got -1)"
+    """
 
     problems: list[Problem] = field(default_factory=list)
 

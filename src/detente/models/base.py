@@ -36,7 +36,17 @@ from detente.scenario.arrays import DrawBatch, ScenarioArrays
 
 
 class ModelParams(BaseModel):
-    """Base class of every model's parameters: typed, immutable, validated."""
+    """Base class of every model's parameters: typed, immutable, validated.
+
+    >>> class MyParams(ModelParams):
+    ...     rounds: int = 10
+    >>> MyParams.from_strings({"rounds": "3"}).rounds
+    3
+    >>> MyParams.from_strings({"rounds": "many"})
+    Traceback (most recent call last):
+    ...
+    detente.errors.ParameterError: parameter 'rounds': ...
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -66,6 +76,11 @@ class NoParams(ModelParams):
 @dataclass
 class ModelResult:
     """What a model run returns.
+
+    >>> from detente.scenario.arrays import ScenarioArrays
+    >>> res = get_model("compromise")(ScenarioArrays.from_arrays([1, 3], [0, 100], [100, 100]))
+    >>> res.model, res.forecast.tolist(), res.n_rounds
+    ('compromise', [75.0], 0)
 
     Attributes
     ----------
@@ -273,8 +288,8 @@ def register(
     ...     "The first actor's position."
     ...     return ModelResult(model="first_actor", forecast=arrays.position[0].copy())
     >>> spec = register("first_actor", run=run_first, title="First actor")
-    >>> get_model("first_actor") is spec, spec.batched is None
-    (True, False)
+    >>> get_model("first_actor") is spec, spec.scope, spec.batched is None
+    (True, 'issue', True)
     >>> unregister("first_actor")
     """
     if name in _REGISTRY:

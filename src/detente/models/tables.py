@@ -64,8 +64,35 @@ def forecast_frame(scenario: Scenario, results: Mapping[str, ModelResult]) -> pd
 
 
 def history_frame(scenario: Scenario, result: ModelResult) -> pd.DataFrame:
-    """Round-by-round positions of a dynamic model: ``round, actor, issue, position`` and
-    one column per extra per-round array of the result (round 0 is the input)."""
+    """Round-by-round positions of a dynamic model's run, as a tidy table.
+
+    Parameters
+    ----------
+    scenario:
+        The scenario the model ran on (for the actor and issue ids).
+    result:
+        A dynamic model's result (``result.rounds`` is not None).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``round, actor, issue, position`` and one column per further per-round array of the
+        result (the EUM's ``risk`` and ``exposure``, say); round 0 is the input. Actors
+        without a stance on an issue have no row for it.
+
+    Raises
+    ------
+    DetenteError
+        The model is static.
+
+    Examples
+    --------
+    >>> import detente
+    >>> s = detente.load("syria-astana-2017")
+    >>> h = detente.history_frame(s, detente.run_model(s, "eum", {"rounds": 3}))
+    >>> list(h.columns[:4]), int(h["round"].max())
+    (['round', 'actor', 'issue', 'position'], 3)
+    """
     if result.rounds is None:
         raise DetenteError(f"model {result.model!r} is static: it has no rounds")
     t1, n, d = result.rounds.shape
@@ -89,7 +116,34 @@ def history_frame(scenario: Scenario, result: ModelResult) -> pd.DataFrame:
 
 
 def summary_frame(scenario: Scenario, result: ModelResult) -> pd.DataFrame:
-    """Per-round statistics of a dynamic model (``round, issue`` and one column each)."""
+    """Per-round statistics of a dynamic model's run, as a tidy table.
+
+    Parameters
+    ----------
+    scenario:
+        The scenario the model ran on.
+    result:
+        A dynamic model's result.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``round, issue`` and one column per statistic the model reports
+        (``result.summary``: the EUM's median and mean and its counts of offers, say).
+
+    Raises
+    ------
+    DetenteError
+        The model is static.
+
+    Examples
+    --------
+    >>> import detente
+    >>> s = detente.load("syria-astana-2017")
+    >>> t = detente.summary_frame(s, detente.run_model(s, "eum", {"rounds": 3}))
+    >>> list(t.columns[:4]), len(t) == 4 * len(s.issues)
+    (['round', 'issue', 'median', 'mean'], True)
+    """
     if result.rounds is None:
         raise DetenteError(f"model {result.model!r} is static: it has no rounds")
     t1 = result.rounds.shape[0]
@@ -104,12 +158,61 @@ def summary_frame(scenario: Scenario, result: ModelResult) -> pd.DataFrame:
 
 
 def events_frame(result: ModelResult) -> pd.DataFrame:
-    """The result's events (offers, challenges, bargains ...) as a table."""
+    """The events of a model's run (offers, challenges, bargains ...) as a table.
+
+    Parameters
+    ----------
+    result:
+        A model's result.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per event, with at least a ``round`` column for a model that records events
+        (the columns are the model's own); empty for a model that records none.
+
+    Examples
+    --------
+    >>> import detente
+    >>> r = detente.run_model("syria-astana-2017", "eum", {"rounds": 3})
+    >>> e = detente.events_frame(r)
+    >>> list(e.columns[:4]), set(e["event"]) <= {"offer", "move"}
+    (['round', 'issue', 'event', 'from'], True)
+    >>> detente.events_frame(detente.run_model("syria-astana-2017", "compromise")).empty
+    True
+    """
     return pd.DataFrame(result.events)
 
 
 def probabilities_frame(scenario: Scenario, result: ModelResult) -> pd.DataFrame:
-    """``round, actor, probability`` where the model reports one per actor and round."""
+    """Each actor's reported probability per round, where the model reports one (the SMP:
+    the probability that the actor's position prevails).
+
+    Parameters
+    ----------
+    scenario:
+        The scenario the model ran on.
+    result:
+        The model's result, with a ``probability`` per-round array.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``round, actor, probability``.
+
+    Raises
+    ------
+    DetenteError
+        The model reports no probabilities.
+
+    Examples
+    --------
+    >>> import detente
+    >>> s = detente.load("syria-astana-2017")
+    >>> p = detente.probabilities_frame(s, detente.run_model(s, "smp"))
+    >>> list(p.columns), bool(p["probability"].between(0, 1).all())
+    (['round', 'actor', 'probability'], True)
+    """
     prob = result.per_round.get("probability")
     if prob is None:
         raise DetenteError(f"model {result.model!r} reports no probabilities")
