@@ -121,3 +121,27 @@ def test_imports_inside_functions_are_read(tmp_path):
     f = tmp_path / "m.py"
     f.write_text("def f():\n    from detente.api import forecast\n    import detente.web\n")
     assert imports("detente.scenario.m", f) == [("detente.api", 2), ("detente.web", 3)]
+
+
+def test_no_import_cycles():
+    # Modules that import each other (at any depth, inside functions too) are one module in
+    # disguise. A module importing its own parent package (where the package re-exports it)
+    # does not count.
+    known = {m for m, _ in modules()}
+    edges: dict[str, set[str]] = {m: set() for m in known}
+    for module, path in modules():
+        for target, _ in imports(module, path):
+            if target in known and target != module and not module.startswith(target + "."):
+                edges[module].add(target)
+    cycles = []
+    for start in sorted(known):  # a path back to ``start``, by depth-first search
+        stack, seen = [(start, [start])], set()
+        while stack:
+            node, path = stack.pop()
+            for nxt in edges[node]:
+                if nxt == start:
+                    cycles.append(" -> ".join([*path, start]))
+                elif nxt not in seen:
+                    seen.add(nxt)
+                    stack.append((nxt, [*path, nxt]))
+    assert not cycles, "import cycles:\n" + "\n".join(sorted(set(cycles)))

@@ -234,6 +234,8 @@ class ModelSpec:
 
 
 _REGISTRY: dict[str, ModelSpec] = {}
+"""Every registered model by name. Importing this module imports the package
+:mod:`detente.models` first, which imports (and so registers) every model module it lists."""
 
 
 def register(
@@ -344,7 +346,6 @@ def get_model(name: str) -> ModelSpec:
     >>> float(spec(ScenarioArrays.from_arrays([1, 3], [0, 100], [100, 100])).forecast[0])
     75.0
     """
-    _load_all()
     try:
         return _REGISTRY[name]
     except KeyError:
@@ -371,10 +372,4 @@ def available_models(*, baseline_only: bool = False) -> list[str]:
     >>> "smp" in available_models()
     True
     """
-    _load_all()
     return [n for n, s in _REGISTRY.items() if s.baseline or not baseline_only]
-
-
-def _load_all() -> None:
-    # Importing the package registers every model module it lists.
-    import detente.models  # noqa: F401
