@@ -329,15 +329,16 @@ class Engine:
         na, n = self.c.shape
         idx = np.arange(n)
         if self.p.third_party_commit == "SemiCommit" and self.p.voting_rule in SMOOTH_RULES:
-            value = np.empty((na, n, n))
             if n >= PRUNE_MIN_ACTORS and not full:
-                for b in range(na):
-                    value[b] = self._pruned_values(st.draw(b), b)
+                parts = [self._pruned_values(st.draw(b), b) for b in range(na)]
+                value = parts[0][None] if na == 1 else np.stack(parts)
             elif n**3 <= BLOCK_BUDGET:
+                value = np.empty((na, n, n))
                 step = max(1, BATCH_BUDGET // n**3)
                 for lo in range(0, na, step):
                     value[lo : lo + step] = self._approx_values(st, slice(lo, lo + step))
             else:
+                value = np.empty((na, n, n))
                 block = max(1, min(n, BLOCK_BUDGET // (n * n)))
                 for b in range(na):
                     sb = st.draw(b)
@@ -354,7 +355,7 @@ class Engine:
         b, i, j = np.nonzero(cand)
         exact = np.full((na, n, n), -np.inf)
         phi_all = np.full((na, n, n), np.nan)
-        step = max(1, BATCH_BUDGET // n)
+        step = max(1, BLOCK_BUDGET // n)  # numbers per temporary: (n, step)
         for lo in range(0, len(b), step):
             sl = slice(lo, lo + step)
             ev, ph = self.exact_values(st, b[sl], i[sl], j[sl])
@@ -641,9 +642,11 @@ class Engine:
         pts = np.stack([bg.pos_init, bg.pos_rcvr], axis=1)  # (m, 2, d)
         if one:
             dist = K.salience_distance(st.ideal[0], pts, self.s[0])  # (m, n, 2)
+            clip = None if st.clip is None else st.clip[:1, None, None]
+            pu = _utility(dist, st.risk[0][:, None], clip)
         else:
             dist = K.salience_distance(st.ideal[bg.draw], pts, self.s[bg.draw])
-        pu = _utility(dist, st.risk[bg.draw][:, :, None], st.clip_at(bg.draw, 2))
+            pu = _utility(dist, st.risk[bg.draw][:, :, None], st.clip_at(bg.draw, 2))
         u_brg = np.empty((m, n))
         step = max(1, BLOCK_BUDGET // (n * (n + 1)))
         own_t = st.own[0].T[:, None, :] if one else None
@@ -744,8 +747,7 @@ class Engine:
         """
         p = self.p
         nb, n, _ = x0.shape
-        final_pos = np.empty(x0.shape)
-        final_own = np.empty((nb, n, n))
+        final_pos = final_own = None  # allocated when the first draw stops
         runs = [SMPRun() for _ in range(nb)] if history else None
         full = history and p.record == "full"
         active = np.arange(nb)
@@ -782,6 +784,8 @@ class Engine:
             else:
                 stop, reason = np.zeros(len(active), dtype=bool), ""
             if stop.any():
+                if final_pos is None or final_own is None:
+                    final_pos, final_own = np.empty(x0.shape), np.empty((nb, n, n))
                 final_pos[active[stop]] = st.pos[stop]
                 final_own[active[stop]] = st.own[stop]
                 if runs is not None:
@@ -791,6 +795,8 @@ class Engine:
                 active, first_move = active[keep], first_move[keep]
                 if len(keep):
                     eng, st = eng.take(keep), st.take(keep)
+        if final_pos is None or final_own is None:  # no draw at all
+            final_pos, final_own = np.empty(x0.shape), np.empty((nb, n, n))
         return final_pos, final_own, runs
 
     def _record_state(self, runs: list[SMPRun], active: np.ndarray, st: TurnState) -> None:
@@ -806,19 +812,31 @@ class Engine:
         self, runs: list[SMPRun], active: np.ndarray, t: int, bg: Bargains, adopted: np.ndarray
     ) -> None:
         act = active.tolist()
-        for b in range(len(bg.draw)):
-            runs[act[int(bg.draw[b])]].events.append(
+        rows = zip(
+            bg.draw.tolist(),
+            bg.init.tolist(),
+            bg.rcvr.tolist(),
+            bg.value.tolist(),
+            bg.prob.tolist(),
+            bg.view,
+            bg.pos_init,
+            bg.pos_rcvr,
+            adopted[0].tolist(),
+            adopted[1].tolist(),
+        )
+        for draw, init, rcvr, value, prob, view, pos_init, pos_rcvr, by_init, by_rcvr in rows:
+            runs[act[draw]].events.append(
                 {
                     "round": t,
-                    "challenger": int(bg.init[b]),
-                    "target": int(bg.rcvr[b]),
-                    "value": float(bg.value[b]),
-                    "probability": float(bg.prob[b]),
-                    "view": bg.view[b],
-                    "pos_challenger": bg.pos_init[b],
-                    "pos_target": bg.pos_rcvr[b],
-                    "challenger_adopted": bool(adopted[0, b]),
-                    "target_adopted": bool(adopted[1, b]),
+                    "challenger": init,
+                    "target": rcvr,
+                    "value": value,
+                    "probability": prob,
+                    "view": view,
+                    "pos_challenger": pos_init,
+                    "pos_target": pos_rcvr,
+                    "challenger_adopted": by_init,
+                    "target_adopted": by_rcvr,
                 }
             )
 
