@@ -269,18 +269,20 @@ class Engine:
         na, n, _ = pos.shape
         gap = K.seq_norm_rows(pos[:, :, None, :] - pos[:, None, :, :])
         close = gap < self.p.position_tolerance
-        distinct = np.zeros((na, n), dtype=bool)
-        if na == 1:  # the same greedy merge, with fewer numpy calls per actor
-            uniq: list[int] = [0]
+        if na == 1:  # the same steps for one draw, with fewer numpy calls
             near0 = close[0]
+            uniq: list[int] = [0]
             for i in range(1, n):
                 if not near0[i, uniq].any():
                     uniq.append(i)
-            distinct[0, uniq] = True
-        else:
-            distinct[:, 0] = True
-            for i in range(1, n):
-                distinct[:, i] = ~(close[:, i, :i] & distinct[:, :i]).any(axis=1)
+            u = np.asarray(uniq)
+            prob = self._election(own[0][:, u], self.c[0])
+            last = len(u) - 1 - np.argmax(near0[:, u][:, ::-1], axis=1)
+            return prob[last][None], [u], [prob]
+        distinct = np.zeros((na, n), dtype=bool)
+        distinct[:, 0] = True
+        for i in range(1, n):
+            distinct[:, i] = ~(close[:, i, :i] & distinct[:, :i]).any(axis=1)
         count = distinct.sum(axis=1)
         per_actor = np.empty((na, n))
         holders: list[np.ndarray] = [np.empty(0, dtype=int)] * na
