@@ -244,7 +244,7 @@ class Engine:
         position and spread back (the numbers are the same); the election itself then runs
         over all n positions, as in KTAB.
         """
-        if len(pos) == 1 and getattr(self.vote, "antisymmetric", True):
+        if len(pos) == 1 and self.vote.antisymmetric:
             _, first, inv = np.unique(pos[0], axis=0, return_index=True, return_inverse=True)
             if len(first) < self.n:
                 p = self.p
