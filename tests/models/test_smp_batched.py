@@ -19,8 +19,8 @@ from detente.models.smp import engine as smp_engine
 from detente.models.smp import model as smp_model
 from detente.models.smp.kernels import first_axis_sum, running_sum
 from detente.run.batched import forecast_batch, forecast_loop, has_batched_form
-from detente.run.draws import DrawBatch, draw_batch
-from detente.scenario.arrays import ScenarioArrays
+from detente.run.draws import draw_batch
+from detente.scenario.arrays import DrawBatch, ScenarioArrays
 
 SMP = get_model("smp")
 
