@@ -211,3 +211,17 @@ def test_invalid_parameter_values_are_rejected(model):
     for field in spec.params.model_fields:
         with pytest.raises(ParameterError, match=field):
             spec.make_params({field: "not-a-value"})
+
+
+def test_another_models_parameters_are_rejected(model):
+    from detente.models import ModelParams, NoParams
+
+    class Other(ModelParams):
+        pass
+
+    spec = get_model(model)
+    wrong = Other() if spec.params is NoParams else NoParams()
+    with pytest.raises(ParameterError, match=spec.params.__name__):
+        spec(_arrays(), wrong)
+    with pytest.raises(ParameterError):
+        spec.forecast_batch(_arrays().as_batch(), wrong)

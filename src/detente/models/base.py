@@ -185,6 +185,15 @@ class ModelSpec:
             base = dict(self.presets[preset])
         return self.params.from_strings(values, **base)
 
+    def _check_params(self, params: ModelParams | None) -> ModelParams:
+        if params is None:
+            return self.params()
+        if not isinstance(params, self.params):
+            raise ParameterError(
+                f"model {self.name!r} takes {self.params.__name__}, got {type(params).__name__}"
+            )
+        return params
+
     def not_applicable(self, arrays: ScenarioArrays) -> str | None:
         """None if the model can run on ``arrays``, else the reason it cannot."""
         return None if self.applicable is None else self.applicable(arrays)
@@ -197,8 +206,7 @@ class ModelSpec:
     ) -> ModelResult:
         """Run the model on one scenario (default parameters; seed 0 for a stochastic model
         given no generator)."""
-        if params is None:
-            params = self.params()
+        params = self._check_params(params)
         if self.stochastic and rng is None:
             rng = np.random.default_rng(0)
         return self.run(arrays, params, rng)
@@ -211,8 +219,7 @@ class ModelSpec:
     ) -> np.ndarray:
         """``(B, d)`` forecasts, one call of :attr:`run` per draw (``rngs``: one generator per
         draw, or ``None``)."""
-        if params is None:
-            params = self.params()
+        params = self._check_params(params)
         out = np.empty((len(batch), batch.n_issues))
         for b in range(len(batch)):
             out[b] = self(batch.arrays(b), params, None if rngs is None else rngs[b]).forecast
@@ -226,8 +233,7 @@ class ModelSpec:
     ) -> np.ndarray:
         """``(B, d)`` forecasts on every draw of ``batch``: :attr:`batched` where the model has
         it, else :meth:`forecast_loop` (the numbers are the same)."""
-        if params is None:
-            params = self.params()
+        params = self._check_params(params)
         if self.batched is None:
             return self.forecast_loop(batch, params, rngs)
         return self.batched(batch, params, rngs)
