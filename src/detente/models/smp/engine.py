@@ -19,6 +19,13 @@ The challenge step is the costly one: O(n^3) numbers per turn (every third party
 pair, from the challenger's perspective only, which is all a turn needs; KTAB evaluates every
 perspective, O(n^4)). It runs in blocks so that memory stays O(n^2 d) whatever n is, with a
 fast formula for all pairs and KTAB's exact arithmetic for the pairs that decide anything.
+
+One engine serves a single run and a Monte Carlo batch: every state carries a leading axis of
+draws, and a single run (``run_smp``) is a batch of one that also keeps its history. Each
+draw's numbers are computed by the same operations in the same order whatever the number of
+draws (sums over voters and third parties run over the first axis, see
+:mod:`~detente.models.smp.kernels`), so a draw's result does not depend on the others; a draw
+that stops leaves the batch.
 """
 
 from __future__ import annotations
