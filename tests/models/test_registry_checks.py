@@ -6,7 +6,9 @@ registry, so a newly registered model is checked without a line of test code.
 - results: a :class:`ModelResult` of the declared shape, forecasts within the positions' range,
   rounds exactly when the model declares itself dynamic, inputs left untouched;
 - the batched form equals the single run draw by draw, bit for bit (with generators for
-  stochastic models), on complete scenarios and on scenarios with missing stances;
+  stochastic models), on complete scenarios and on scenarios with missing stances, under the
+  default parameters and under every value of every choice parameter (a draw the single run
+  refuses, the batch refuses with the same error);
 - invariances: relabelling (reordering) the actors and scaling every capability by a constant
   leave the forecast unchanged;
 - bad parameters (an unknown name, an invalid value of each field) raise ParameterError;
@@ -17,11 +19,12 @@ from __future__ import annotations
 
 import inspect
 import pickle
+import re
 
 import numpy as np
 import pytest
 
-from detente.errors import ParameterError
+from detente.errors import DetenteError, ParameterError
 from detente.models import ModelResult, available_models, get_model
 from detente.scenario.arrays import DrawBatch, ScenarioArrays
 
@@ -107,8 +110,6 @@ def test_applicable_says_why_not(model):
         one_actor = ScenarioArrays.from_arrays([1.0], [[50.0]], [[50.0]])
         why = spec.not_applicable(one_actor)
         if why is not None:
-            from detente.errors import DetenteError
-
             with pytest.raises(DetenteError):
                 spec(one_actor)
 
@@ -225,3 +226,38 @@ def test_another_models_parameters_are_rejected(model):
         spec(_arrays(), wrong)
     with pytest.raises(ParameterError):
         spec.forecast_batch(_arrays().as_batch(), wrong)
+
+
+def _option_values():
+    """``(model, {field: value})`` for every value of every choice (``Literal``) field of every
+    model's parameters other than its default."""
+    import typing
+
+    out = []
+    for name in MODELS:
+        fields = get_model(name).params.model_fields
+        for field, info in fields.items():
+            args = typing.get_args(info.annotation)
+            if typing.get_origin(info.annotation) is typing.Literal:
+                out += [(name, {field: v}) for v in args if v != info.default]
+    return out
+
+
+@pytest.mark.parametrize("model,values", _option_values(), ids=str)
+def test_batched_equals_single_runs_for_every_option(model, values):
+    spec = get_model(model)
+    base = _arrays(13, n=5, d=2, missing=True)
+    _applies(model, base)
+    batch = _batch(base, 4, seed=14)
+    params = spec.params(**values)
+    rngs = [np.random.default_rng(s) for s in range(4)] if spec.stochastic else None
+    try:
+        want = [
+            spec(batch.arrays(b), params, np.random.default_rng(b) if rngs else None).forecast
+            for b in range(len(batch))
+        ]
+    except DetenteError as exc:  # refused under this option: the batch refuses alike
+        with pytest.raises(type(exc), match=re.escape(str(exc))):
+            spec.forecast_batch(batch, params, rngs)
+        return
+    np.testing.assert_array_equal(spec.forecast_batch(batch, params, rngs), np.stack(want))
