@@ -59,7 +59,7 @@ def per_model_costs(scenario, models, probe_loop: int = 100, chunk: int = 250):
 
 
 def _slice(batch, a: int, b: int):
-    from detente.run.draws import DrawBatch
+    from detente.scenario.arrays import DrawBatch
 
     return DrawBatch(
         batch.base,

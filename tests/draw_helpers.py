@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from detente.run.draws import DrawBatch
-from detente.scenario.arrays import ScenarioArrays
+from detente.scenario.arrays import DrawBatch, ScenarioArrays
 
 
 def batch_from(

@@ -161,3 +161,30 @@ def test_simulate_writes_history_from_round_zero(tmp_path, capsys):
 def test_simulate_refuses_static_model(capsys):
     code, _, err = cli(capsys, "simulate", "--model", "compromise")
     assert code == 2 and "static" in err
+
+
+def test_library_errors_speak_of_parameters_and_the_cli_of_its_options(tmp_path, capsys):
+    # The library names the parameter (what Python and web users pass); the CLI maps it to
+    # its option.
+    from detente.errors import ParameterError
+    from detente.run.sweep import run_sweep
+    from detente.scenario import load
+
+    with pytest.raises(ParameterError) as err:
+        run_sweep(load("syria-astana-2017"), tmp_path / "s", runs=0)
+    assert str(err.value) == "runs must be at least 1, got 0" and err.value.param == "runs"
+    with pytest.raises(ParameterError) as err:
+        run_sweep(load("syria-astana-2017"), tmp_path / "s", runs=5, chunk_size=0)
+    assert str(err.value).startswith("chunk_size must be at least 1")
+    for argv, want in (
+        (["sweep", "-n", "0", "--out", str(tmp_path / "a")], "--runs must be at least 1, got 0"),
+        (
+            ["sweep", "-n", "5", "--chunk-size", "0", "--out", str(tmp_path / "b")],
+            "--chunk-size must be at least 1, got 0",
+        ),
+    ):
+        with pytest.raises(SystemExit) as exit_:
+            main(argv)
+        assert exit_.value.code == 2
+        err_text = capsys.readouterr().err
+        assert err_text.strip() == f"detente: error: {want}"

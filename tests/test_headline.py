@@ -118,10 +118,12 @@ def test_the_same_figures_for_any_number_of_workers():
 def test_a_member_that_cannot_run_is_left_out_with_a_note(monkeypatch):
     """A member that declares itself not applicable leaves the ensemble (weights
     renormalised) and the headline says so."""
-    from detente.models import get_model
+    import dataclasses
 
-    run = get_model("eum").run
-    monkeypatch.setattr(run, "not_applicable", lambda arrays: "not here", raising=False)
+    from detente.models import base, get_model
+
+    spec = dataclasses.replace(get_model("eum"), applicable=lambda arrays: "not here")
+    monkeypatch.setitem(base._REGISTRY, "eum", spec)
     h = headline(scenario(True), draws=20)
     assert "eum" not in h.members and abs(sum(h.members.values()) - 1.0) < 1e-12
     assert any("eum" in n for n in h.notes)

@@ -1,79 +1,131 @@
-"""The Python API: the same functions the CLI, the report and the web app call."""
+"""The Python API: the same functions the CLI, the report and the web app call.
+
+The functions here accept a scenario as a :class:`~detente.scenario.Scenario`, an embedded
+name or a file path (``None``: the default scenario), load it once and hand the loaded
+scenario to the services below (:mod:`detente.models.runner`, :mod:`detente.models.tables`),
+which take a Scenario only. Everything else is re-exported from there.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from detente.errors import DetenteError, ParameterError, UnknownNameError
 from detente.models import ModelParams, ModelResult, available_models, get_model
+from detente.models import runner as _runner
+from detente.models.runner import (
+    applicable,
+    check_models,
+    default_models,
+    make_params,
+    parse_model_params,
+)
+from detente.models.tables import (
+    FORECAST_COLUMNS,
+    events_frame,
+    forecast_frame,
+    forecast_table,
+    history_frame,
+    models_table,
+    probabilities_frame,
+    summary_frame,
+)
 from detente.scenario import Scenario, load
 
-FORECAST_COLUMNS = [
-    "issue",
-    "issue_name",
-    "model",
+__all__ = [
+    "FORECAST_COLUMNS",
+    "applicable",
+    "available_models",
+    "check_models",
+    "default_models",
+    "events_frame",
     "forecast",
-    "low",
-    "high",
-    "low_label",
-    "high_label",
+    "forecast_frame",
+    "forecast_table",
+    "get_model",
+    "history_frame",
+    "make_params",
+    "model_forecasts",
+    "models_table",
+    "parse_model_params",
+    "probabilities_frame",
+    "run_model",
+    "run_models",
+    "summary_frame",
 ]
 
-
-def default_models(scenario: Scenario | None = None) -> list[str]:
-    """The models ``forecast`` runs when none are named: every baseline, then every other
-    registered model that can run on ``scenario`` (see :func:`applicable`)."""
-    names = available_models(baseline_only=True)
-    for name in available_models():
-        if name not in names and (scenario is None or applicable(name, scenario) is None):
-            names.append(name)
-    return names
-
-
-def applicable(model: str, scenario: Scenario) -> str | None:
-    """None if ``model`` can run on ``scenario``, else the reason it cannot."""
-    return get_model(model).not_applicable(scenario.to_arrays())
-
-
-def make_params(
-    model: str, params: Mapping[str, Any] | ModelParams | None, preset: str | None = None
-) -> ModelParams:
-    spec = get_model(model)
-    if isinstance(params, ModelParams):
-        return params
-    return spec.make_params({k: v for k, v in (params or {}).items()}, preset=preset)
+ScenarioLike = Scenario | str | Path | None
 
 
 def run_model(
-    scenario: Scenario | str | None,
+    scenario: ScenarioLike,
     model: str,
     params: Mapping[str, Any] | ModelParams | None = None,
     *,
     seed: int | None = None,
     preset: str | None = None,
 ) -> ModelResult:
-    """Run one model on a scenario and return its :class:`ModelResult`.
+    """Run one model on a scenario.
 
+    Parameters
+    ----------
+    scenario:
+        A :class:`~detente.scenario.Scenario`, an embedded scenario's name or a file path
+        (``None``: the default scenario).
+    model:
+        A registered model name (see :func:`detente.available_models`).
+    params:
+        The model's parameters: a ``{name: value}`` mapping (values may be strings) or the
+        model's parameter object; default: the model's defaults.
+    seed:
+        Seed of the generator a stochastic model draws from (default 0 for those).
+    preset:
+        A named parameter set of the model (``scholz2011`` for ``eum``, say).
+
+    Returns
+    -------
+    ModelResult
+        The forecast per issue and, for dynamic models, the rounds.
+
+    Raises
+    ------
+    DetenteError
+        The scenario cannot be loaded, the model is unknown, cannot run on the scenario, or
+        a parameter is invalid.
+
+    Examples
+    --------
     >>> import detente
     >>> r = detente.run_model("syria-astana-2017", "compromise")
     >>> r.forecast.shape == (len(detente.load().issues),)
     True
+    >>> detente.run_model("syria-astana-2017", "eum", {"rounds": 2}).n_rounds <= 2
+    True
     """
-    s = load(scenario)
-    spec = get_model(model)
-    why = applicable(model, s)
-    if why is not None:
-        raise DetenteError(f"model {model!r} cannot run on scenario {s.id!r}: {why}")
-    rng = np.random.default_rng(seed) if (spec.stochastic or seed is not None) else None
-    return spec(s.to_arrays(), make_params(model, params, preset), rng)
+    return _runner.run_model(load(scenario), model, params, seed=seed, preset=preset)
+
+
+def run_models(
+    scenario: ScenarioLike = None,
+    models: Sequence[str] | None = None,
+    *,
+    params: Mapping[str, Mapping[str, Any]] | None = None,
+    seed: int | None = None,
+) -> dict[str, ModelResult]:
+    """Each model's :class:`ModelResult` on the scenario (default: its default models), in
+    the order given; see :func:`detente.models.runner.run_models`.
+
+    >>> list(run_models("syria-astana-2017", ["nash", "compromise"]))
+    ['nash', 'compromise']
+    """
+    return _runner.run_models(load(scenario), models, params=params, seed=seed)
 
 
 def forecast(
-    scenario: Scenario | str | None = None,
+    scenario: ScenarioLike = None,
     *,
     draws: int | None = None,
     seed: int = 0,
@@ -91,7 +143,8 @@ def forecast(
     Parameters
     ----------
     scenario:
-        A scenario or anything :func:`detente.load` takes.
+        A :class:`~detente.scenario.Scenario`, an embedded scenario's name or a file path
+        (``None``: the default scenario). It is loaded once.
     draws:
         Monte Carlo draws of the input ranges (default 500).
     seed:
@@ -100,6 +153,11 @@ def forecast(
         ``pert``, ``triangular`` or ``uniform``.
     no_agreement:
         P(no agreement) for issues whose forum need not decide (default: the shipped prior).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per issue.
 
     Examples
     --------
@@ -120,7 +178,7 @@ def forecast(
 
 
 def model_forecasts(
-    scenario: Scenario | str | None = None,
+    scenario: ScenarioLike = None,
     models: Sequence[str] | None = None,
     *,
     params: Mapping[str, Mapping[str, Any]] | None = None,
@@ -129,177 +187,32 @@ def model_forecasts(
     """Forecasts per issue from each model, as a tidy DataFrame (the detail behind the
     headline of :func:`forecast`).
 
-    Columns: ``issue, issue_name, model, forecast, low, high, low_label, high_label``
-    (the issue's scale bounds and what they mean).
+    Parameters
+    ----------
+    scenario:
+        A :class:`~detente.scenario.Scenario`, an embedded scenario's name or a file path
+        (``None``: the default scenario). It is loaded once.
+    models:
+        Registered model names; default: every baseline and every other model that can run on
+        the scenario (:func:`default_models`).
+    params:
+        ``{model: {parameter: value}}``.
+    seed:
+        Seed of the stochastic models' generators.
 
+    Returns
+    -------
+    pandas.DataFrame
+        One row per model and issue: ``issue, issue_name, model, forecast, low, high,
+        low_label, high_label`` (the issue's scale bounds and what they mean).
+
+    Examples
+    --------
     >>> import detente
     >>> df = detente.model_forecasts(detente.load("syria-astana-2017"), ["compromise"])
     >>> list(df.columns[:4])
     ['issue', 'issue_name', 'model', 'forecast']
+    >>> bool(((df["forecast"] >= df["low"]) & (df["forecast"] <= df["high"])).all())
+    True
     """
-    s = load(scenario)
-    return forecast_frame(s, run_models(s, models, params=params, seed=seed))
-
-
-def run_models(
-    scenario: Scenario | str | None = None,
-    models: Sequence[str] | None = None,
-    *,
-    params: Mapping[str, Mapping[str, Any]] | None = None,
-    seed: int | None = None,
-) -> dict[str, ModelResult]:
-    """Each model's :class:`ModelResult` on the scenario (default: its default models), in
-    the order given."""
-    s = load(scenario)
-    names = list(models) if models else default_models(s)
-    for name in names:
-        get_model(name)  # fail early on unknown names
-    return {name: run_model(s, name, (params or {}).get(name), seed=seed) for name in names}
-
-
-def forecast_frame(scenario: Scenario, results: Mapping[str, ModelResult]) -> pd.DataFrame:
-    """The table of :func:`model_forecasts` from model results (``{model: result}``)."""
-    rows = []
-    for name, res in results.items():
-        for k, iss in enumerate(scenario.issues):
-            rows.append(
-                {
-                    "issue": iss.id,
-                    "issue_name": iss.label,
-                    "model": name,
-                    "forecast": float(res.forecast[k]),
-                    "low": iss.scale.low,
-                    "high": iss.scale.high,
-                    "low_label": iss.scale.low_label or "",
-                    "high_label": iss.scale.high_label or "",
-                }
-            )
-    return pd.DataFrame(rows, columns=FORECAST_COLUMNS)
-
-
-def history_frame(scenario: Scenario, result: ModelResult) -> pd.DataFrame:
-    """Round-by-round positions of a dynamic model: ``round, actor, issue, position`` and
-    one column per extra per-round array of the result (round 0 is the input)."""
-    if result.rounds is None:
-        raise DetenteError(f"model {result.model!r} is static: it has no rounds")
-    t1, n, d = result.rounds.shape
-    actors = np.array(scenario.actor_ids, dtype=object)
-    issues = np.array(scenario.issue_ids, dtype=object)
-    rr, ii, kk = np.meshgrid(np.arange(t1), np.arange(n), np.arange(d), indexing="ij")
-    data: dict[str, Any] = {
-        "round": rr.ravel(),
-        "actor": actors[ii.ravel()],
-        "issue": issues[kk.ravel()],
-        "position": result.rounds.reshape(-1),
-    }
-    for name, arr in result.per_round.items():
-        arr = np.asarray(arr)
-        if arr.shape == (t1, n):
-            arr = np.broadcast_to(arr[:, :, None], (t1, n, d))
-        if arr.shape == (t1, n, d):
-            data[name] = arr.reshape(-1)
-    df = pd.DataFrame(data)
-    return df[~np.isnan(df["position"].to_numpy(dtype=float))].reset_index(drop=True)
-
-
-def summary_frame(scenario: Scenario, result: ModelResult) -> pd.DataFrame:
-    """Per-round statistics of a dynamic model (``round, issue`` and one column each)."""
-    if result.rounds is None:
-        raise DetenteError(f"model {result.model!r} is static: it has no rounds")
-    t1 = result.rounds.shape[0]
-    rows = []
-    for t in range(t1):
-        for k, iss in enumerate(scenario.issues):
-            row: dict[str, Any] = {"round": t, "issue": iss.id}
-            for name, arr in result.summary.items():
-                row[name] = float(np.asarray(arr)[t, k])
-            rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def events_frame(result: ModelResult) -> pd.DataFrame:
-    """The result's events (offers, challenges, bargains ...) as a table."""
-    return pd.DataFrame(result.events)
-
-
-def probabilities_frame(scenario: Scenario, result: ModelResult) -> pd.DataFrame:
-    """``round, actor, probability`` where the model reports one per actor and round."""
-    prob = result.per_round.get("probability")
-    if prob is None:
-        raise DetenteError(f"model {result.model!r} reports no probabilities")
-    prob = np.asarray(prob)
-    if prob.ndim == 3:
-        prob = prob[:, :, 0]
-    t1, n = prob.shape
-    return pd.DataFrame(
-        {
-            "round": np.repeat(np.arange(t1), n),
-            "actor": np.tile(np.array(scenario.actor_ids, dtype=object), t1),
-            "probability": prob.reshape(-1),
-        }
-    )
-
-
-def models_table() -> pd.DataFrame:
-    """The registered models with their titles and kinds."""
-    rows = []
-    for name in available_models():
-        spec = get_model(name)
-        rows.append(
-            {
-                "model": name,
-                "title": spec.title,
-                "dynamic": spec.dynamic,
-                "baseline": spec.baseline,
-                "description": spec.description,
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def parse_model_params(
-    items: Iterable[str] | None,
-    names: Sequence[str],
-    *,
-    default: str | None = None,
-    also: Sequence[str] = (),
-) -> dict[str, dict[str, str]]:
-    """``MODEL.NAME=VALUE`` items (as given to ``--param``) grouped by model.
-
-    An item without ``MODEL.`` goes to ``default``, or to the only model in ``names``.
-    ``also`` lists further model names an item may address.
-
-    >>> parse_model_params(["eum.rounds=5", "q=1"], ["eum"])
-    {'eum': {'rounds': '5', 'q': '1'}}
-    """
-    params: dict[str, dict[str, str]] = {}
-    for item in items or []:
-        if "=" not in item:
-            raise ParameterError(f"--param takes MODEL.NAME=VALUE, got {item!r}")
-        key, value = (p.strip() for p in item.split("=", 1))
-        if "." in key:
-            model, key = key.split(".", 1)
-        elif default is not None or len(names) == 1:
-            model = default if default is not None else names[0]
-        else:
-            raise ParameterError(
-                f"--param {key}=...: say which model it is for, as MODEL.{key}=VALUE"
-            )
-        if model not in names and model not in also:
-            raise ParameterError(f"--param {model}.{key}: model {model!r} is not among those run")
-        params.setdefault(model, {})[key] = value
-    return params
-
-
-def check_models(names: Iterable[str]) -> list[str]:
-    out = []
-    for n in names:
-        if n == "all":
-            out.extend(m for m in available_models() if m not in out)
-            continue
-        get_model(n)
-        if n not in out:
-            out.append(n)
-    if not out:
-        raise UnknownNameError("no model named")
-    return out
+    return forecast_table(load(scenario), models, params=params, seed=seed)

@@ -525,9 +525,26 @@ def _add_area_commands() -> None:
         "detente.validation.commands",
         "detente.evidence.commands",
         "detente.report.commands",
+        "detente.web.commands",
         "detente.run.commands",
     ):
         importlib.import_module(mod).add_commands(app)
+
+
+def cli_message(exc: DetenteError) -> str:
+    """The error's message, speaking of the command-line option where the library speaks of
+    the parameter (``runs must be ...`` -> ``--runs must be ...``).
+
+    >>> cli_message(ParameterError("chunk_size must be at least 1, got 0", param="chunk_size"))
+    '--chunk-size must be at least 1, got 0'
+    """
+    msg = str(exc)
+    if not exc.param:
+        return msg
+    flag = "--" + exc.param.replace("_", "-")
+    if msg.startswith(exc.param + " "):
+        return flag + msg[len(exc.param) :]
+    return f"{flag}: {msg}"
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -536,7 +553,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         app(args=argv, standalone_mode=True)
     except DetenteError as exc:
-        typer.echo(f"detente: error: {exc}", err=True)
+        typer.echo(f"detente: error: {cli_message(exc)}", err=True)
         sys.exit(2)
     except OSError as exc:
         name = f"{exc.filename}: " if getattr(exc, "filename", None) else ""

@@ -46,12 +46,34 @@ class Problem:
 
 
 class DetenteError(Exception):
-    """Base class of every error detente raises on bad input or a bad request."""
+    """Base class of every error detente raises on bad input or a bad request.
+
+    ``param`` names the parameter the error is about, when it is about one: the message
+    speaks of the parameter by that name (``runs must be at least 1, got 0``), and an
+    interface may speak of it in its own terms (the CLI names its option, ``--runs``).
+
+    >>> err = DetenteError("runs must be at least 1, got 0", param="runs")
+    >>> str(err), err.param
+    ('runs must be at least 1, got 0', 'runs')
+    """
+
+    param: str | None = None
+
+    def __init__(self, *args: object, param: str | None = None) -> None:
+        super().__init__(*args)
+        if param is not None:
+            self.param = param
 
 
 @dataclass
 class ScenarioError(DetenteError):
-    """A scenario (or a file meant to hold one) has one or more problems."""
+    """A scenario (or a file meant to hold one) has one or more problems.
+
+    >>> err = ScenarioError([Problem("must be positive", file="s.yaml", line=4,
+    ...                              actor="iran", field="capability", value=-1, has_value=True)])
+    >>> str(err)
+    "s.yaml:4: actor 'iran', field 'capability': must be positive (got -1)"
+    """
 
     problems: list[Problem] = field(default_factory=list)
 
@@ -64,6 +86,10 @@ class ScenarioError(DetenteError):
         first = str(self.problems[0])
         more = len(self.problems) - 1
         return first + (f" (and {more} more problem{'s' if more > 1 else ''})" if more else "")
+
+
+class FormatError(ScenarioError):
+    """A file that cannot be parsed in the format it claims."""
 
 
 class ParameterError(DetenteError):

@@ -16,7 +16,8 @@ import detente
 from detente.models import get_model
 from detente.models.eum import PairGeometry, win_probability
 from detente.run.batched import forecast_batch, forecast_loop, has_batched_form
-from detente.run.draws import DrawBatch, draw_batch
+from detente.run.draws import draw_batch
+from detente.scenario.arrays import DrawBatch
 
 SPEC = get_model("eum")
 

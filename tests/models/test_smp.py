@@ -17,6 +17,14 @@ from smp_reference import Reference
 from detente.models import get_model
 from detente.models.smp import SMPInputError, SMPParams
 from detente.models.smp.engine import Engine
+
+
+def engine_run(c, s, x, params, accommodation=None, rng=None):
+    """The history of one run of the engine (a batch of one)."""
+    engine = Engine(c[None], s[None], params, accommodation, [rng])
+    return engine.run(x[None], history=True)[2][0]
+
+
 from detente.scenario.arrays import ScenarioArrays
 from detente.scenario.ktab_xml import read_ktab_xml, read_ktab_xml_scenario
 
@@ -180,7 +188,7 @@ def test_engine_matches_scalar_reference(case, monkeypatch):
     c, x, s = random_unit_scenario(100 + case, n, d)
     if case % 2:  # also exercise the pruned evaluation of challenges on small cases
         monkeypatch.setattr("detente.models.smp.engine.PRUNE_MIN_ACTORS", 3)
-    run = Engine(c, s, params, rng=np.random.default_rng(case)).run(x)
+    run = engine_run(c, s, x, params, rng=np.random.default_rng(case))
     ref_pos, ref_prob, _ = Reference(
         c, x, s, params.model_dump(), rng=np.random.default_rng(case)
     ).run()
@@ -193,7 +201,7 @@ def test_accommodation_matches_scalar_reference():
     a = 0.4 * np.eye(5)
     a[1, 3] = 0.3
     params = SMPParams(rounds=8)
-    run = Engine(c, s, params, accommodation=a).run(x)
+    run = engine_run(c, s, x, params, accommodation=a)
     ref_pos, ref_prob, _ = Reference(c, x, s, params.model_dump(), accommodation=a).run()
     np.testing.assert_allclose(np.stack(run.positions), ref_pos, atol=1e-12)
     np.testing.assert_allclose(np.stack(run.probability), ref_prob, atol=1e-12)
@@ -511,14 +519,14 @@ def test_identical_actors_break_ties_as_ktab(seed, monkeypatch):
     s = np.round(rng.uniform(30, 90, (7, 1)), 1) / 100
     c[6], x[6], s[6] = c[5], x[5], s[5]
     params = SMPParams(rounds=8)
-    engine = Engine(c, s, params)
-    ch = engine.challenges(engine.setup(x, x.copy()))
-    tied = [i for i in range(5) if ch.target[i] in (5, 6)]
-    assert tied and all(ch.target[i] == 5 for i in tied)
+    engine = Engine(c[None], s[None], params)
+    target = engine.challenges(engine.setup(x[None], x[None].copy())).target[0]
+    tied = [i for i in range(5) if target[i] in (5, 6)]
+    assert tied and all(target[i] == 5 for i in tied)
     ref_pos, _, _ = Reference(c, x, s, params.model_dump()).run()
     for prune in (3, 10**6):
         monkeypatch.setattr("detente.models.smp.engine.PRUNE_MIN_ACTORS", prune)
-        np.testing.assert_array_equal(np.stack(Engine(c, s, params).run(x).positions), ref_pos)
+        np.testing.assert_array_equal(np.stack(engine_run(c, s, x, params).positions), ref_pos)
 
 
 def test_adapted_inputs_follow_their_definition():

@@ -1,6 +1,6 @@
 """The Spatial Model of Politics over a leading axis of draws equals the model run draw by draw.
 
-The batched form (``detente.models.smp.batched``) runs the turns of all draws of a chunk
+The batched form (``detente.models.smp.model.run_smp_batched``) runs the turns of all draws of a chunk
 together. Each draw's forecast must be exactly (bit for bit, NaN included) ``run_smp``'s on
 that draw, itself KTAB-exact: on the Syria scenarios (missing stances, adapted inputs), on
 random scenarios with ties (actors sharing positions, identical actors), under several
@@ -15,11 +15,12 @@ import pytest
 import detente
 from detente.models import get_model
 from detente.models.smp import SMPInputError, SMPParams
-from detente.models.smp import batched as smp_batched
+from detente.models.smp import engine as smp_engine
+from detente.models.smp import model as smp_model
 from detente.models.smp.kernels import first_axis_sum, running_sum
 from detente.run.batched import forecast_batch, forecast_loop, has_batched_form
-from detente.run.draws import DrawBatch, draw_batch
-from detente.scenario.arrays import ScenarioArrays
+from detente.run.draws import draw_batch
+from detente.scenario.arrays import DrawBatch, ScenarioArrays
 
 SMP = get_model("smp")
 
@@ -174,7 +175,7 @@ def test_an_issue_without_any_stance_gives_nan_as_the_loop():
 
 
 def test_large_batches_run_in_slices(monkeypatch):
-    monkeypatch.setattr(smp_batched, "MAX_DRAWS", 3)
+    monkeypatch.setattr(smp_model, "MAX_DRAWS", 3)
     assert_batch_equals_loop(doctest_batch(10), SMPParams())
 
 
@@ -186,9 +187,8 @@ def test_a_batch_of_one_equals_the_single_run():
     np.testing.assert_array_equal(forecast_batch("smp", syria)[0], SMP(syria.arrays(0)).forecast)
 
 
-def test_stochastic_transitions_fall_back_to_the_loop():
+def test_stochastic_transitions_draw_from_each_runs_generator():
     params = SMPParams(transitions="Stochastic")
-    assert smp_batched.loop_reason(params, 4) is not None
     batch = doctest_batch(6)
     rngs = [np.random.default_rng(100 + b) for b in range(6)]
     got = forecast_batch("smp", batch, params, rngs)
@@ -200,20 +200,19 @@ def test_stochastic_transitions_fall_back_to_the_loop():
     )
 
 
-def test_other_fallbacks(monkeypatch):
-    assert smp_batched.loop_reason(SMPParams(accommodation=0.5), 4) is not None
-    assert smp_batched.loop_reason(SMPParams(), smp_batched.PRUNE_MIN_ACTORS) is not None
-    assert smp_batched.loop_reason(SMPParams(), 11) is None
+def test_accommodation_and_pruned_challenges_in_a_batch(monkeypatch):
     batch = doctest_batch(4)
-    params = SMPParams(accommodation=0.6)
-    assert_batch_equals_loop(batch, params)
-    monkeypatch.setattr(smp_batched, "PRUNE_MIN_ACTORS", 4)
-    called = []
-    monkeypatch.setattr(
-        smp_batched, "BatchedEngine", lambda *a, **k: called.append(1)
-    )  # must not be used
-    assert_batch_equals_loop(batch, SMPParams())
-    assert not called
+    assert_batch_equals_loop(batch, SMPParams(accommodation=0.6))
+    rng = np.random.default_rng(8)
+    batch = random_batch(rng, 6, 9, 2, "plain")
+    want = forecast_loop("smp", batch, SMPParams())
+    # from PRUNE_MIN_ACTORS actors on, each draw's hopeless challenges are skipped: the same
+    monkeypatch.setattr(smp_engine, "PRUNE_MIN_ACTORS", 4)
+    np.testing.assert_array_equal(forecast_batch("smp", batch, SMPParams()), want)
+    # scenarios too large for the all-draws challenge step run it draw by draw: the same
+    monkeypatch.setattr(smp_engine, "PRUNE_MIN_ACTORS", 10**6)
+    monkeypatch.setattr(smp_engine, "BATCH_BUDGET", 100)
+    np.testing.assert_array_equal(forecast_batch("smp", batch, SMPParams()), want)
 
 
 def test_finished_draws_are_frozen():

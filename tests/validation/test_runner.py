@@ -32,10 +32,8 @@ def _dataset():
     )
 
 
-def _spec(fn, **attrs):
-    for k, v in attrs.items():
-        setattr(fn, k, v)
-    return ModelSpec(name=fn.__name__, params=NoParams, run=fn, title=fn.__name__)
+def _spec(fn, **declared):
+    return ModelSpec(name=fn.__name__, params=NoParams, run=fn, title=fn.__name__, **declared)
 
 
 def test_issue_scope_sees_one_issue_and_its_actors(monkeypatch):
@@ -63,9 +61,7 @@ def test_proposal_scope_sees_all_issues_of_a_proposal(monkeypatch):
         seen.append(arrays.issues)
         return ModelResult(model="x", forecast=np.full(arrays.n_issues, float(arrays.n_issues)))
 
-    monkeypatch.setattr(
-        runner, "get_model", lambda name: _spec(issue_count, issue_scope="proposal")
-    )
+    monkeypatch.setattr(runner, "get_model", lambda name: _spec(issue_count, scope="proposal"))
     run = runner.run_model(_dataset(), "issue_count")
     assert seen == [("p1i1", "p1i2"), ("p2i1",)]
     assert run.forecast.tolist() == [2.0, 2.0, 1.0]
@@ -82,7 +78,7 @@ def test_models_that_decline(monkeypatch):
 
     specs = {
         "picky": _spec(picky),
-        "never": _spec(never, not_applicable=lambda a: "needs a budget"),
+        "never": _spec(never, applicable=lambda a: "needs a budget"),
     }
     monkeypatch.setattr(runner, "get_model", lambda name: specs[name])
     ds = _dataset()

@@ -411,11 +411,12 @@ def test_server_binds_to_loopback_by_default(monkeypatch):
     from typer.testing import CliRunner
 
     from detente import web
-    from detente.report.commands import add_commands
+    from detente.web.commands import add_commands
 
     seen = {}
     monkeypatch.setattr(web, "serve", lambda **kw: seen.update(kw))
     app = typer.Typer()
+    app.callback()(lambda: None)  # a group, as in the CLI, even with one command
     add_commands(app)
     res = CliRunner().invoke(app, ["serve"])
     assert res.exit_code == 0, res.output

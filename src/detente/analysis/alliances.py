@@ -485,8 +485,8 @@ def default_coalition_model(scenario: Scenario) -> str:
 
 
 def _coalition_candidates(scenario: Scenario) -> list[str]:
-    from detente.api import applicable
     from detente.models import available_models
+    from detente.models.runner import applicable
 
     known = available_models()
     names = [n for n in DYNAMIC_PREFERENCE if n in known and applicable(n, scenario) is None]
@@ -513,14 +513,14 @@ def coalitions(
         the end positions are the last round's; for a static one they are the initial
         positions (nobody moves) and the forecast says which group prevails.
     params, seed:
-        Passed to :func:`detente.api.run_model`.
+        Passed to :func:`detente.models.runner.run_model`.
     tol:
         Actors within ``tol`` x the scale of each other on an issue share a group there;
         overall, actors whose overall alignment (at the end positions) is at least
         ``1 - tol`` are chained into one coalition.
     """
-    from detente.api import run_model
     from detente.models import get_model
+    from detente.models.runner import run_model
 
     if not 0 < tol < 1:
         raise ParameterError(f"tol must lie strictly between 0 and 1, got {tol!r}")
@@ -772,7 +772,7 @@ def _forecasts(
 ) -> tuple[pd.DataFrame, dict[str, str]]:
     """Forecasts of ``models`` (default :func:`default_analysis_models`). Named models must
     run (``strict``); a defaulted model that refuses the scenario is skipped and reported."""
-    from detente.api import FORECAST_COLUMNS, model_forecasts
+    from detente.models.tables import FORECAST_COLUMNS, forecast_table
 
     if strict is None:
         strict = models is not None
@@ -780,7 +780,7 @@ def _forecasts(
     frames, skipped = [], {}
     for name in names:
         try:
-            frames.append(model_forecasts(scenario, [name], seed=seed))
+            frames.append(forecast_table(scenario, [name], seed=seed))
         except DetenteError as exc:
             if strict:
                 raise
@@ -790,15 +790,15 @@ def _forecasts(
 
 
 def _runs(model: str, scenario: Scenario) -> bool:
-    from detente.api import applicable
+    from detente.models.runner import applicable
 
     return applicable(model, scenario) is None
 
 
 def default_analysis_models(scenario: Scenario) -> list[str]:
     """The baselines and every registered dynamic model that can run on ``scenario``."""
-    from detente.api import default_models
     from detente.models import get_model
+    from detente.models.runner import default_models
 
     out = []
     for name in default_models(scenario):

@@ -472,7 +472,7 @@ def pivotal_command(
 ) -> None:
     """Pivotal actors: the change in each forecast when an actor is removed or moves."""
     from detente.analysis.pivotal import pivotal, pivotal_ranking
-    from detente.api import check_models
+    from detente.models.runner import check_models
 
     _check_format(format)
     s = _load(scenario, input_format, what_if)

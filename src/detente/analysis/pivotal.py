@@ -104,8 +104,8 @@ def pivotal(
         reason; a perturbation a model refuses gives NaN rows.
     """
     from detente.analysis.alliances import default_analysis_models
-    from detente.api import applicable, make_params
     from detente.models import get_model
+    from detente.models.runner import applicable, make_params
 
     if not np.isfinite(step) or step < 0:
         raise ParameterError(f"step must be a non-negative number, got {step!r}")

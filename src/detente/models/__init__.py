@@ -7,6 +7,7 @@ Importing this package registers every model. The model modules are listed in
 from importlib import import_module
 
 from detente.models.base import (
+    BatchedFn,
     ModelParams,
     ModelResult,
     ModelSpec,
@@ -14,6 +15,7 @@ from detente.models.base import (
     available_models,
     get_model,
     register,
+    unregister,
 )
 
 _MODULES = ["baseline", "eum", "smp", "exchange", "condorcet", "pooled", "procedural"]
@@ -21,6 +23,7 @@ for _name in _MODULES:
     import_module(f"detente.models.{_name}")
 
 __all__ = [
+    "BatchedFn",
     "ModelParams",
     "ModelResult",
     "ModelSpec",
@@ -28,4 +31,5 @@ __all__ = [
     "available_models",
     "get_model",
     "register",
+    "unregister",
 ]

@@ -2,35 +2,51 @@
 
 A model is a registered name, a typed parameter object with defaults, and a pure
 function ``run(arrays, params, rng) -> ModelResult``. Models see only
-:class:`~detente.scenario.arrays.ScenarioArrays`; they do no I/O, use no pandas and
-no global random state (stochastic models take a ``numpy.random.Generator``).
+:class:`~detente.scenario.arrays.ScenarioArrays` (one scenario) or
+:class:`~detente.scenario.arrays.DrawBatch` (many draws of one); they do no I/O, use no pandas
+and no global random state (stochastic models take a ``numpy.random.Generator``).
 
-Register a model with :func:`register`::
+Everything about a model is declared in one call to :func:`register`::
 
     class MyParams(ModelParams):
         alpha: float = 1.0
 
-    @register("mine", MyParams, title="My model", dynamic=False)
     def run_mine(arrays, params, rng=None):
         ...
         return ModelResult(model="mine", forecast=forecast)
+
+    register("mine", MyParams, run=run_mine, title="My model")
+
+The keywords say what the model is and what it offers (see :func:`register`): ``batched`` (a
+form over a leading axis of draws), ``applicable`` (when it can run), ``scope``, ``dynamic``,
+``stochastic``, ``baseline``, ``presets``. ``docs/architecture.md`` has a complete example.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from detente.errors import ParameterError, UnknownNameError
-from detente.scenario.arrays import ScenarioArrays
+from detente.scenario.arrays import DrawBatch, ScenarioArrays
 
 
 class ModelParams(BaseModel):
-    """Base class of every model's parameters: typed, immutable, validated."""
+    """Base class of every model's parameters: typed, immutable, validated.
+
+    >>> class MyParams(ModelParams):
+    ...     rounds: int = 10
+    >>> MyParams.from_strings({"rounds": "3"}).rounds
+    3
+    >>> MyParams.from_strings({"rounds": "many"})
+    Traceback (most recent call last):
+    ...
+    detente.errors.ParameterError: parameter 'rounds': ...
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -60,6 +76,11 @@ class NoParams(ModelParams):
 @dataclass
 class ModelResult:
     """What a model run returns.
+
+    >>> from detente.scenario.arrays import ScenarioArrays
+    >>> res = get_model("compromise")(ScenarioArrays.from_arrays([1, 3], [0, 100], [100, 100]))
+    >>> res.model, res.forecast.tolist(), res.n_rounds
+    ('compromise', [75.0], 0)
 
     Attributes
     ----------
@@ -97,17 +118,55 @@ class ModelResult:
         return 0 if self.rounds is None else self.rounds.shape[0] - 1
 
 
-RunFn = Callable[[ScenarioArrays, ModelParams, np.random.Generator | None], ModelResult]
+RunFn = Callable[[ScenarioArrays, Any, "np.random.Generator | None"], ModelResult]
+"""``run(arrays, params, rng) -> ModelResult``: the model on one scenario."""
+
+BatchedFn = Callable[[DrawBatch, Any, "Sequence[np.random.Generator | None] | None"], np.ndarray]
+"""``batched(batch, params, rngs) -> (B, d)`` forecasts: row ``b`` equals
+``run(batch.arrays(b), params, rngs[b]).forecast`` bit for bit (``rngs`` is one generator per
+draw for stochastic models, ``None`` otherwise)."""
+
+ApplicableFn = Callable[[ScenarioArrays], "str | None"]
+"""``applicable(arrays) -> None`` when the model can run on ``arrays``, else the reason why not."""
+
+Scope = Literal["issue", "proposal"]
 
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """A registered model."""
+    """A registered model: everything :func:`register` was told about it.
+
+    Attributes
+    ----------
+    name, title, description:
+        The registered name, a human title and the first paragraph of ``run``'s docstring.
+    params:
+        The :class:`ModelParams` subclass of the model's parameters.
+    run:
+        The model on one scenario (:data:`RunFn`).
+    batched:
+        The model on a batch of draws (:data:`BatchedFn`), or ``None``: then
+        :meth:`forecast_batch` runs ``run`` draw by draw.
+    applicable:
+        :data:`ApplicableFn`, or ``None`` for a model that runs on every scenario.
+    scope:
+        ``issue`` (each issue is forecast on its own, so a model may be run on any subset of
+        the issues) or ``proposal`` (the model trades across the issues it is given, as the
+        exchange model does: validation passes a proposal's issues together).
+    dynamic, stochastic, baseline:
+        Whether the model plays rounds (``ModelResult.rounds``), draws from its generator, and
+        is one of the simple baselines every forecast shows.
+    presets:
+        Named parameter sets, ``{preset: {parameter: value}}``.
+    """
 
     name: str
     params: type[ModelParams]
     run: RunFn
     title: str
+    batched: BatchedFn | None = None
+    applicable: ApplicableFn | None = None
+    scope: Scope = "issue"
     dynamic: bool = False
     stochastic: bool = False
     baseline: bool = False
@@ -115,6 +174,7 @@ class ModelSpec:
     presets: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def make_params(self, values: Mapping[str, str] | None = None, preset: str | None = None):
+        """The model's parameters from ``name=value`` strings over a preset's values."""
         base: dict[str, Any] = {}
         if preset is not None:
             if preset not in self.presets:
@@ -125,21 +185,18 @@ class ModelSpec:
             base = dict(self.presets[preset])
         return self.params.from_strings(values, **base)
 
+    def _check_params(self, params: ModelParams | None) -> ModelParams:
+        if params is None:
+            return self.params()
+        if not isinstance(params, self.params):
+            raise ParameterError(
+                f"model {self.name!r} takes {self.params.__name__}, got {type(params).__name__}"
+            )
+        return params
+
     def not_applicable(self, arrays: ScenarioArrays) -> str | None:
-        """None if the model can run on ``arrays``, else the reason it cannot.
-
-        A model declares its own check by giving its run function an attribute
-        ``not_applicable(arrays) -> str | None``.
-        """
-        check = getattr(self.run, "not_applicable", None)
-        return None if check is None else check(arrays)
-
-    @property
-    def issue_scope(self) -> str:
-        """``issue`` (each issue forecast on its own) or ``proposal`` (the model trades across
-        the issues of one proposal, as the exchange model does); set by an attribute
-        ``issue_scope`` of the run function."""
-        return getattr(self.run, "issue_scope", "issue")
+        """None if the model can run on ``arrays``, else the reason it cannot."""
+        return None if self.applicable is None else self.applicable(arrays)
 
     def __call__(
         self,
@@ -147,51 +204,154 @@ class ModelSpec:
         params: ModelParams | None = None,
         rng: np.random.Generator | None = None,
     ) -> ModelResult:
-        if params is None:
-            params = self.params()
+        """Run the model on one scenario (default parameters; seed 0 for a stochastic model
+        given no generator)."""
+        params = self._check_params(params)
         if self.stochastic and rng is None:
             rng = np.random.default_rng(0)
         return self.run(arrays, params, rng)
 
+    def forecast_loop(
+        self,
+        batch: DrawBatch,
+        params: ModelParams | None = None,
+        rngs: Sequence[np.random.Generator | None] | None = None,
+    ) -> np.ndarray:
+        """``(B, d)`` forecasts, one call of :attr:`run` per draw (``rngs``: one generator per
+        draw, or ``None``)."""
+        params = self._check_params(params)
+        out = np.empty((len(batch), batch.n_issues))
+        for b in range(len(batch)):
+            out[b] = self(batch.arrays(b), params, None if rngs is None else rngs[b]).forecast
+        return out
+
+    def forecast_batch(
+        self,
+        batch: DrawBatch,
+        params: ModelParams | None = None,
+        rngs: Sequence[np.random.Generator | None] | None = None,
+    ) -> np.ndarray:
+        """``(B, d)`` forecasts on every draw of ``batch``: :attr:`batched` where the model has
+        it, else :meth:`forecast_loop` (the numbers are the same)."""
+        params = self._check_params(params)
+        if self.batched is None:
+            return self.forecast_loop(batch, params, rngs)
+        return self.batched(batch, params, rngs)
+
 
 _REGISTRY: dict[str, ModelSpec] = {}
+"""Every registered model by name. Importing this module imports the package
+:mod:`detente.models` first, which imports (and so registers) every model module it lists."""
 
 
 def register(
     name: str,
     params: type[ModelParams] = NoParams,
     *,
+    run: RunFn,
     title: str,
+    batched: BatchedFn | None = None,
+    applicable: ApplicableFn | None = None,
+    scope: Scope = "issue",
     dynamic: bool = False,
     stochastic: bool = False,
     baseline: bool = False,
     presets: Mapping[str, Mapping[str, Any]] | None = None,
-):
-    """Decorator registering ``fn`` as model ``name``."""
+) -> ModelSpec:
+    """Register a model under ``name`` and return its :class:`ModelSpec`.
 
-    def deco(fn: RunFn) -> RunFn:
-        if name in _REGISTRY:
-            raise RuntimeError(f"model {name!r} registered twice")
-        doc = (fn.__doc__ or "").strip().split("\n\n")[0].replace("\n", " ")
-        _REGISTRY[name] = ModelSpec(
-            name=name,
-            params=params,
-            run=fn,
-            title=title,
-            dynamic=dynamic,
-            stochastic=stochastic,
-            baseline=baseline,
-            description=doc,
-            presets=dict(presets or {}),
-        )
-        return fn
+    Parameters
+    ----------
+    name:
+        The name users give (``detente forecast -m NAME``); unique.
+    params:
+        The :class:`ModelParams` subclass of its parameters (default :class:`NoParams`).
+    run:
+        ``run(arrays, params, rng) -> ModelResult``, the model on one scenario.
+    title:
+        A short human title.
+    batched:
+        ``batched(batch, params, rngs) -> (B, d)`` on a
+        :class:`~detente.scenario.arrays.DrawBatch`, equal bit for bit to ``run`` draw by draw;
+        ``None`` (default): sweeps call ``run`` draw by draw.
+    applicable:
+        ``applicable(arrays) -> None | reason``: when the model cannot run on some scenarios
+        (the SMP needs every stance, say); ``None`` (default): it runs on every scenario.
+    scope:
+        ``issue`` (default) or ``proposal`` (see :class:`ModelSpec`).
+    dynamic, stochastic, baseline:
+        It plays rounds; it uses its generator; it is a baseline shown in every forecast.
+    presets:
+        Named parameter sets.
 
-    return deco
+    Returns
+    -------
+    ModelSpec
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from detente.models import ModelResult, get_model, register
+    >>> def run_first(arrays, params, rng=None):
+    ...     "The first actor's position."
+    ...     return ModelResult(model="first_actor", forecast=arrays.position[0].copy())
+    >>> spec = register("first_actor", run=run_first, title="First actor")
+    >>> get_model("first_actor") is spec, spec.scope, spec.batched is None
+    (True, 'issue', True)
+    >>> unregister("first_actor")
+    """
+    if name in _REGISTRY:
+        raise RuntimeError(f"model {name!r} registered twice")
+    if scope not in ("issue", "proposal"):
+        raise ValueError(f"scope must be 'issue' or 'proposal', got {scope!r}")
+    if not (isinstance(params, type) and issubclass(params, ModelParams)):
+        raise TypeError(f"params of model {name!r} must be a ModelParams subclass")
+    doc = (run.__doc__ or "").strip().split("\n\n")[0]
+    spec = ModelSpec(
+        name=name,
+        params=params,
+        run=run,
+        title=title,
+        batched=batched,
+        applicable=applicable,
+        scope=scope,
+        dynamic=dynamic,
+        stochastic=stochastic,
+        baseline=baseline,
+        description=" ".join(doc.split()),
+        presets=dict(presets or {}),
+    )
+    _REGISTRY[name] = spec
+    return spec
+
+
+def unregister(name: str) -> None:
+    """Remove model ``name`` from the registry (for tests and examples)."""
+    _REGISTRY.pop(name, None)
 
 
 def get_model(name: str) -> ModelSpec:
-    """The registered model called ``name``."""
-    _load_all()
+    """The registered model called ``name``.
+
+    Parameters
+    ----------
+    name:
+        A registered name (see :func:`available_models`).
+
+    Returns
+    -------
+    ModelSpec
+        Call it on :class:`~detente.scenario.arrays.ScenarioArrays` to run the model.
+
+    Examples
+    --------
+    >>> from detente.scenario.arrays import ScenarioArrays
+    >>> spec = get_model("compromise")
+    >>> spec.title, spec.baseline
+    ('Compromise (weighted mean)', True)
+    >>> float(spec(ScenarioArrays.from_arrays([1, 3], [0, 100], [100, 100])).forecast[0])
+    75.0
+    """
     try:
         return _REGISTRY[name]
     except KeyError:
@@ -200,11 +360,22 @@ def get_model(name: str) -> ModelSpec:
 
 
 def available_models(*, baseline_only: bool = False) -> list[str]:
-    """Names of the registered models, in registration order."""
-    _load_all()
+    """Names of the registered models, in registration order.
+
+    Parameters
+    ----------
+    baseline_only:
+        Only the baselines (compromise, mean voter, weighted median, Nash).
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> available_models(baseline_only=True)
+    ['compromise', 'mean_voter', 'weighted_median', 'nash']
+    >>> "smp" in available_models()
+    True
+    """
     return [n for n, s in _REGISTRY.items() if s.baseline or not baseline_only]
-
-
-def _load_all() -> None:
-    # Importing the package registers every model module it lists.
-    import detente.models  # noqa: F401

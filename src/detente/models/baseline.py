@@ -3,6 +3,10 @@
 All four are static (one forecast per issue, no rounds) and vectorised over issues:
 each works on the ``(n, d)`` arrays at once, ignoring actors without a stance on an
 issue (NaN position). An issue nobody has a stance on gets a NaN forecast.
+
+Their batched forms (for Monte Carlo sweeps) treat every issue of every draw as one column of
+an ``(n, B * d)`` problem, solved at once by the same column-wise helpers (each column is
+computed by the same operations as in the single run, so the results are equal).
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from typing import Literal
 import numpy as np
 
 from detente.models.base import ModelParams, ModelResult, NoParams, register
-from detente.scenario.arrays import ScenarioArrays
+from detente.scenario.arrays import DrawBatch, ScenarioArrays
 
 WeightKind = Literal["capability_salience", "capability", "salience", "equal"]
 
@@ -133,7 +137,6 @@ class CompromiseParams(ModelParams):
     weights: WeightKind = "capability_salience"
 
 
-@register("compromise", CompromiseParams, title="Compromise (weighted mean)", baseline=True)
 def compromise(arrays: ScenarioArrays, params: CompromiseParams, rng=None) -> ModelResult:
     """The compromise model: the capability x salience weighted mean of the positions.
 
@@ -148,7 +151,6 @@ def compromise(arrays: ScenarioArrays, params: CompromiseParams, rng=None) -> Mo
     return ModelResult(model="compromise", forecast=f)
 
 
-@register("mean_voter", NoParams, title="Mean voter (unweighted mean)", baseline=True)
 def mean_voter(arrays: ScenarioArrays, params: NoParams, rng=None) -> ModelResult:
     """The mean voter: the plain, unweighted mean of the positions on each issue."""
     return ModelResult(
@@ -171,9 +173,6 @@ class MedianParams(ModelParams):
     tie: Literal["midpoint", "lower"] = "midpoint"
 
 
-@register(
-    "weighted_median", MedianParams, title="Weighted median (Condorcet winner)", baseline=True
-)
 def median(arrays: ScenarioArrays, params: MedianParams, rng=None) -> ModelResult:
     """The weighted median: the Condorcet winner of weighted majority voting in one dimension.
 
@@ -282,7 +281,6 @@ def nash_columns(
     return f, no_deal
 
 
-@register("nash", NashParams, title="Nash bargaining solution", baseline=True)
 def nash(arrays: ScenarioArrays, params: NashParams, rng=None) -> ModelResult:
     """The asymmetric Nash bargaining solution over the actors' utilities.
 
@@ -301,3 +299,92 @@ def nash(arrays: ScenarioArrays, params: NashParams, rng=None) -> ModelResult:
         params,
     )
     return ModelResult(model="nash", forecast=f, extras={"no_agreement": no_deal})
+
+
+# -- batched forms (a leading axis of draws) -------------------------------------------------
+
+
+def _columns(a: np.ndarray) -> np.ndarray:
+    """``(B, n, d)`` -> ``(n, B * d)``: draw b's issue k is column ``b * d + k``."""
+    nb, n, d = a.shape
+    return np.ascontiguousarray(np.moveaxis(a, 1, 0)).reshape(n, nb * d)
+
+
+def batch_weights(batch: DrawBatch, kind: WeightKind) -> np.ndarray:
+    """``(B, n, d)`` actor weights of every draw (:func:`actor_weights` per draw)."""
+    return kind_weights(batch.capability, batch.salience, batch.base.mask, kind)
+
+
+def _shape_back(f: np.ndarray, batch: DrawBatch) -> np.ndarray:
+    return f.reshape(len(batch), batch.n_issues)
+
+
+def compromise_batched(batch: DrawBatch, params: CompromiseParams, rngs=None) -> np.ndarray:
+    """:func:`compromise` on every draw of ``batch``, ``(B, d)``."""
+    x = _columns(batch.position)
+    f = weighted_mean(x, _columns(batch_weights(batch, params.weights)))
+    fallback = weighted_mean(x, _columns(batch_weights(batch, "capability")))
+    return _shape_back(np.where(np.isnan(f), fallback, f), batch)
+
+
+def mean_voter_batched(batch: DrawBatch, params: NoParams, rngs=None) -> np.ndarray:
+    """:func:`mean_voter` on every draw of ``batch``, ``(B, d)``."""
+    x = _columns(batch.position)
+    return _shape_back(weighted_mean(x, _columns(batch_weights(batch, "equal"))), batch)
+
+
+def median_batched(batch: DrawBatch, params: MedianParams, rngs=None) -> np.ndarray:
+    """:func:`median` on every draw of ``batch``, ``(B, d)``."""
+    x = _columns(batch.position)
+    f = weighted_median(x, _columns(batch_weights(batch, params.weights)), tie=params.tie)
+    fallback = weighted_median(x, _columns(batch_weights(batch, "capability")), tie=params.tie)
+    return _shape_back(np.where(np.isnan(f), fallback, f), batch)
+
+
+def nash_batched(batch: DrawBatch, params: NashParams, rngs=None) -> np.ndarray:
+    """:func:`nash` on every draw of ``batch``, ``(B, d)``: the issues of all draws as the
+    columns of :func:`nash_columns`."""
+    nb, d = len(batch), batch.n_issues
+    f, _ = nash_columns(
+        _columns(batch.position),
+        _columns(batch_weights(batch, params.weights)),
+        _columns(batch_weights(batch, "capability")),
+        np.tile(batch.base.span, nb),
+        batch.status_quo.reshape(nb * d),
+        params,
+    )
+    return _shape_back(f, batch)
+
+
+register(
+    "compromise",
+    CompromiseParams,
+    run=compromise,
+    batched=compromise_batched,
+    title="Compromise (weighted mean)",
+    baseline=True,
+)
+register(
+    "mean_voter",
+    NoParams,
+    run=mean_voter,
+    batched=mean_voter_batched,
+    title="Mean voter (unweighted mean)",
+    baseline=True,
+)
+register(
+    "weighted_median",
+    MedianParams,
+    run=median,
+    batched=median_batched,
+    title="Weighted median (Condorcet winner)",
+    baseline=True,
+)
+register(
+    "nash",
+    NashParams,
+    run=nash,
+    batched=nash_batched,
+    title="Nash bargaining solution",
+    baseline=True,
+)

@@ -19,7 +19,7 @@ returned instead of the expectation.
 
 The votes (one per issue and draw) are computed many at once by one function: a single run
 computes the votes of its issues together, the batched form of the Monte Carlo sweeps
-(``condorcet.batched``) the votes of one issue in all draws together. A vote's result does not
+(``condorcet_batched``) the votes of one issue in all draws together. A vote's result does not
 depend on the votes computed with it (the candidates are padded with exact zeros to the largest
 number of candidates, and every sum is taken in order with
 :func:`~detente.models.baseline.ordered_sum`), so each draw's forecast is exactly that of a
@@ -35,7 +35,7 @@ from pydantic import Field
 
 from detente.models.base import ModelParams, ModelResult, register
 from detente.models.baseline import WeightKind, kind_weights, ordered_sum
-from detente.scenario.arrays import ScenarioArrays
+from detente.scenario.arrays import DrawBatch, ScenarioArrays
 
 POOLED: tuple[WeightKind, ...] = ("capability_salience", "salience", "capability", "equal")
 """The weighting conventions averaged by ``weights="pooled"``."""
@@ -259,7 +259,6 @@ def _weights(
     return kind_weights(capability, salience, mask, params.weights)
 
 
-@register("condorcet", CondorcetParams, title="Probabilistic Condorcet")
 def condorcet(arrays: ScenarioArrays, params: CondorcetParams, rng=None) -> ModelResult:
     """The probabilistic Condorcet model: the expected winner of pairwise weighted votes.
 
@@ -278,8 +277,8 @@ def condorcet(arrays: ScenarioArrays, params: CondorcetParams, rng=None) -> Mode
     )
 
 
-def _condorcet_batched(batch, params: CondorcetParams) -> np.ndarray:
-    """``(B, d)`` forecasts on every draw of a :class:`~detente.run.draws.DrawBatch`, each
+def condorcet_batched(batch: DrawBatch, params: CondorcetParams, rngs=None) -> np.ndarray:
+    """``(B, d)`` forecasts on every draw of a :class:`~detente.scenario.arrays.DrawBatch`, each
     issue's votes of all draws computed together by the operations of a single run (every
     parameter choice)."""
     mask = batch.base.mask
@@ -293,4 +292,10 @@ def _condorcet_batched(batch, params: CondorcetParams) -> np.ndarray:
     return mode if params.estimate == "mode" else forecast
 
 
-condorcet.batched = _condorcet_batched  # type: ignore[attr-defined]
+register(
+    "condorcet",
+    CondorcetParams,
+    run=condorcet,
+    batched=condorcet_batched,
+    title="Probabilistic Condorcet",
+)

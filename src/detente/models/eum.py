@@ -36,7 +36,7 @@ from pydantic import Field, field_validator
 
 from detente.models.base import ModelParams, ModelResult, register
 from detente.models.baseline import weighted_mean, weighted_median
-from detente.scenario.arrays import ScenarioArrays
+from detente.scenario.arrays import DrawBatch, ScenarioArrays
 
 OFFER_TYPES = ("conflict", "compromise", "capitulation")
 """Offer types, in the order of preference of the ``priority`` and ``scholz_code`` choices."""
@@ -738,13 +738,6 @@ def _median_weights(mask: np.ndarray, capability: np.ndarray, salience: np.ndarr
 # -- the model ---------------------------------------------------------------------------------
 
 
-@register(
-    "eum",
-    EUMParams,
-    title="Expected utility (Bueno de Mesquita)",
-    dynamic=True,
-    presets={"scholz2011": SCHOLZ2011},
-)
 def run_eum(arrays: ScenarioArrays, params: EUMParams, rng=None) -> ModelResult:
     """Bueno de Mesquita's expected-utility model: rounds of challenges, offers and moves.
 
@@ -810,9 +803,9 @@ def run_eum(arrays: ScenarioArrays, params: EUMParams, rng=None) -> ModelResult:
     )
 
 
-def _run_eum_batched(batch, params: EUMParams) -> np.ndarray:
+def run_eum_batched(batch: DrawBatch, params: EUMParams, rngs=None) -> np.ndarray:
     """``(B, d)`` forecasts of the model on every draw of a
-    :class:`~detente.run.draws.DrawBatch`: for each issue, the games of all draws are played
+    :class:`~detente.scenario.arrays.DrawBatch`: for each issue, the games of all draws are played
     together (one leading axis), by the same operations as a single run."""
     base = batch.base
     nb, n, d = batch.position.shape
@@ -836,4 +829,12 @@ def _run_eum_batched(batch, params: EUMParams) -> np.ndarray:
     return weighted_median(x_cols, w_cols).reshape(nb, d)
 
 
-run_eum.batched = _run_eum_batched  # type: ignore[attr-defined]
+register(
+    "eum",
+    EUMParams,
+    run=run_eum,
+    batched=run_eum_batched,
+    title="Expected utility (Bueno de Mesquita)",
+    dynamic=True,
+    presets={"scholz2011": SCHOLZ2011},
+)

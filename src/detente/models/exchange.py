@@ -30,7 +30,7 @@ The forecast is the expected outcome after the exchanges. With one issue, or whe
 exchange is possible, it is the compromise (capability x salience weighted mean).
 
 The model is written over a leading axis of draws (``(B, n, d)`` arrays): a single run is a
-batch of one, and the batched form of the Monte Carlo sweeps (``exchange.batched``) plays the
+batch of one, and the batched form of the Monte Carlo sweeps (``exchange_batched``) plays the
 rounds of every draw together, by the same operations, so that each draw's forecast is exactly
 that of a single run. Sums over actors are taken in order (:func:`ordered_sum`), and the
 exchanges of a round are chosen greedily by decreasing gain in every draw at once
@@ -47,7 +47,7 @@ from pydantic import Field
 
 from detente.models.base import ModelParams, ModelResult, register
 from detente.models.baseline import ordered_sum
-from detente.scenario.arrays import ScenarioArrays
+from detente.scenario.arrays import DrawBatch, ScenarioArrays
 
 
 class ExchangeParams(ModelParams):
@@ -253,12 +253,6 @@ def _play(
     return f, history, made
 
 
-@register(
-    "exchange",
-    ExchangeParams,
-    title="Exchange of voting positions (Stokman-van Oosten)",
-    dynamic=True,
-)
 def exchange(arrays: ScenarioArrays, params: ExchangeParams, rng=None) -> ModelResult:
     """Stokman and van Oosten's exchange model: actors trade voting positions across issues.
 
@@ -303,8 +297,8 @@ def exchange(arrays: ScenarioArrays, params: ExchangeParams, rng=None) -> ModelR
     )
 
 
-def _exchange_batched(batch, params: ExchangeParams) -> np.ndarray:
-    """``(B, d)`` forecasts on every draw of a :class:`~detente.run.draws.DrawBatch`: the
+def exchange_batched(batch: DrawBatch, params: ExchangeParams, rngs=None) -> np.ndarray:
+    """``(B, d)`` forecasts on every draw of a :class:`~detente.scenario.arrays.DrawBatch`: the
     rounds of all draws are played together by the operations of a single run (every
     parameter choice; a batch whose candidate exchanges would take too much memory at once is
     played in parts)."""
@@ -322,5 +316,12 @@ def _exchange_batched(batch, params: ExchangeParams) -> np.ndarray:
     return np.concatenate(parts) if parts else np.empty((0, d))
 
 
-exchange.batched = _exchange_batched  # type: ignore[attr-defined]
-exchange.issue_scope = "proposal"  # validation passes a proposal's issues together
+register(
+    "exchange",
+    ExchangeParams,
+    run=exchange,
+    batched=exchange_batched,
+    scope="proposal",  # it trades across issues: validation passes a proposal's issues together
+    title="Exchange of voting positions (Stokman-van Oosten)",
+    dynamic=True,
+)

@@ -12,7 +12,7 @@ It has no parameter fitted to outcomes. It was chosen, against the alternatives 
 ``docs/validation.md``, by cross-validation by proposal on the development half of DEU III,
 and fixed before any further evaluation.
 
-Its batched form (``pooled_blend.batched``, for Monte Carlo sweeps) combines the batched forms
+Its batched form (``pooled_blend_batched``, for Monte Carlo sweeps) combines the batched forms
 of its parts: the pooled weights and the Condorcet votes of every draw computed together by
 :mod:`detente.models.condorcet`, and the weighted mean summed in order over the actors, so
 that each draw's forecast is exactly that of a single run.
@@ -30,7 +30,7 @@ from detente.models.condorcet import (
     condorcet_draws,
     condorcet_scenario,
 )
-from detente.scenario.arrays import ScenarioArrays
+from detente.scenario.arrays import DrawBatch, ScenarioArrays
 
 
 class PooledBlendParams(ModelParams):
@@ -59,7 +59,6 @@ def _blend(mean: np.ndarray, cond: np.ndarray, params: PooledBlendParams) -> np.
     return (1.0 - params.share) * mean + params.share * cond
 
 
-@register("pooled_blend", PooledBlendParams, title="Pooled blend (compromise + Condorcet)")
 def pooled_blend(arrays: ScenarioArrays, params: PooledBlendParams, rng=None) -> ModelResult:
     """The mean of the compromise and probabilistic Condorcet forecasts, weights pooled.
 
@@ -79,8 +78,8 @@ def pooled_blend(arrays: ScenarioArrays, params: PooledBlendParams, rng=None) ->
     )
 
 
-def _pooled_blend_batched(batch, params: PooledBlendParams) -> np.ndarray:
-    """``(B, d)`` forecasts on every draw of a :class:`~detente.run.draws.DrawBatch`, from the
+def pooled_blend_batched(batch: DrawBatch, params: PooledBlendParams, rngs=None) -> np.ndarray:
+    """``(B, d)`` forecasts on every draw of a :class:`~detente.scenario.arrays.DrawBatch`, from the
     batched pooled weights, weighted mean and Condorcet votes (every parameter choice)."""
     mask = batch.base.mask
     w = batch_pooled_weights(batch.capability, batch.salience, mask)
@@ -89,4 +88,10 @@ def _pooled_blend_batched(batch, params: PooledBlendParams) -> np.ndarray:
     return _blend(mean, cond, params)
 
 
-pooled_blend.batched = _pooled_blend_batched  # type: ignore[attr-defined]
+register(
+    "pooled_blend",
+    PooledBlendParams,
+    run=pooled_blend,
+    batched=pooled_blend_batched,
+    title="Pooled blend (compromise + Condorcet)",
+)

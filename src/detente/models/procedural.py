@@ -65,6 +65,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from detente.errors import ParameterError
 from detente.models.base import ModelResult, NoParams, register
 from detente.models.baseline import ordered_sum
 from detente.scenario.arrays import (
@@ -72,6 +73,7 @@ from detente.scenario.arrays import (
     RULE_UNILATERAL,
     RULE_VOTE,
     RULES,
+    DrawBatch,
     ScenarioArrays,
 )
 
@@ -302,9 +304,9 @@ def outcome(name: str, c: Columns) -> tuple[np.ndarray, np.ndarray]:
     raise ValueError(f"unknown procedural model {name!r}")
 
 
-def outcome_batch(name: str, batch) -> tuple[np.ndarray, np.ndarray]:
+def outcome_batch(name: str, batch: DrawBatch) -> tuple[np.ndarray, np.ndarray]:
     """``(forecast, status_quo_holds)``, each ``(B, d)``, of procedural model ``name`` on every
-    draw of a :class:`~detente.run.draws.DrawBatch`."""
+    draw of a :class:`~detente.scenario.arrays.DrawBatch`."""
     c = columns_of(batch.base, batch.capability, batch.position, batch.salience, batch.status_quo)
     f, holds = outcome(name, c)
     shape = (len(batch), batch.base.n_issues)
@@ -318,6 +320,9 @@ def _not_applicable(arrays: ScenarioArrays) -> str | None:
 
 
 def _result(name: str, arrays: ScenarioArrays) -> ModelResult:
+    why = _not_applicable(arrays)
+    if why is not None:
+        raise ParameterError(f"model {name!r} cannot run: {why}")
     c = _single(arrays)
     f, holds = outcome(name, c)
     up, down = bounds(c)
@@ -347,15 +352,22 @@ def _result(name: str, arrays: ScenarioArrays) -> ModelResult:
     return ModelResult(model=name, forecast=f, extras=extras)
 
 
+TITLES = {
+    "veto_player": "Veto players (status quo in the core)",
+    "agenda_setter": "Agenda setter (Romer-Rosenthal)",
+    "unilateral": "Unilateral control (checked by opponents)",
+    "procedural": "Procedural (each issue by its declared rule)",
+}
+
+
 def _batched(name: str):
-    def run(batch, params) -> np.ndarray:
+    def run(batch: DrawBatch, params: NoParams, rngs=None) -> np.ndarray:
         return outcome_batch(name, batch)[0]
 
     run.__name__ = f"_{name}_batched"
     return run
 
 
-@register("veto_player", NoParams, title="Veto players (status quo in the core)")
 def veto_player(arrays: ScenarioArrays, params: NoParams, rng=None) -> ModelResult:
     """The veto-player model: the status quo holds where it lies in the core of the actors
     who can block a change; elsewhere it moves to the nearest core point (Tsebelis 2002).
@@ -367,7 +379,6 @@ def veto_player(arrays: ScenarioArrays, params: NoParams, rng=None) -> ModelResu
     return _result("veto_player", arrays)
 
 
-@register("agenda_setter", NoParams, title="Agenda setter (Romer-Rosenthal)")
 def agenda_setter(arrays: ScenarioArrays, params: NoParams, rng=None) -> ModelResult:
     """The agenda-setter model: the setter proposes its best point among those the decisive
     coalition prefers to the status quo (Romer and Rosenthal 1978).
@@ -379,7 +390,6 @@ def agenda_setter(arrays: ScenarioArrays, params: NoParams, rng=None) -> ModelRe
     return _result("agenda_setter", arrays)
 
 
-@register("unilateral", NoParams, title="Unilateral control (checked by opponents)")
 def unilateral(arrays: ScenarioArrays, params: NoParams, rng=None) -> ModelResult:
     """Unilateral control: the controller imposes its position unless those who prefer the
     status quo outweigh those who prefer the controller's position (capability x salience).
@@ -390,7 +400,6 @@ def unilateral(arrays: ScenarioArrays, params: NoParams, rng=None) -> ModelResul
     return _result("unilateral", arrays)
 
 
-@register("procedural", NoParams, title="Procedural (each issue by its declared rule)")
 def procedural(arrays: ScenarioArrays, params: NoParams, rng=None) -> ModelResult:
     """Each issue decided by its declared rule: unilateral control, or the agenda-setter model
     where a setter is declared, else the veto-player model.
@@ -401,14 +410,16 @@ def procedural(arrays: ScenarioArrays, params: NoParams, rng=None) -> ModelResul
     return _result("procedural", arrays)
 
 
-for _fn, _name in (
-    (veto_player, "veto_player"),
-    (agenda_setter, "agenda_setter"),
-    (unilateral, "unilateral"),
-    (procedural, "procedural"),
-):
-    _fn.batched = _batched(_name)  # type: ignore[attr-defined]
-    _fn.not_applicable = _not_applicable  # type: ignore[attr-defined]
+for _fn in (veto_player, agenda_setter, unilateral, procedural):
+    _name = _fn.__name__
+    register(
+        _name,
+        NoParams,
+        run=_fn,
+        batched=_batched(_name),
+        applicable=_not_applicable,
+        title=TITLES[_name],
+    )
 
 __all__ = [
     "MODELS",

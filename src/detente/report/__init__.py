@@ -38,7 +38,9 @@ def report_format(out: str | Path, format: str | None = None) -> str:
     """The format to write: ``format`` if given, else from the extension of ``out``."""
     if format is not None:
         if format not in FORMATS:
-            raise ParameterError(f"--format must be one of {', '.join(FORMATS)}, got {format!r}")
+            raise ParameterError(
+                f"format must be one of {', '.join(FORMATS)}, got {format!r}", param="format"
+            )
         return format
     return "pdf" if Path(out).suffix.lower() == ".pdf" else "html"
 

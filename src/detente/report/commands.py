@@ -1,4 +1,4 @@
-"""``detente report`` and ``detente serve``: added to the CLI by :func:`add_commands`."""
+"""``detente report``: added to the CLI by :func:`add_commands`."""
 
 from __future__ import annotations
 
@@ -58,23 +58,6 @@ def report(
     typer.echo(f"wrote {path}")
 
 
-def serve(
-    host: str = typer.Option(
-        "127.0.0.1", help="Address to bind; the default serves this machine only."
-    ),
-    port: int = typer.Option(8000, help="Port to listen on."),
-    workdir: Path | None = typer.Option(
-        None, "--workdir", help="Folder for uploads (default: a temporary folder removed on exit)."
-    ),
-) -> None:
-    """Run the local web app (open http://HOST:PORT/ in a browser)."""
-    from detente import web
-
-    typer.echo(f"detente: serving on http://{host}:{port}/ (Ctrl-C stops)")
-    web.serve(host=host, port=port, workdir=workdir)
-
-
 def add_commands(app: typer.Typer) -> None:
-    """Add ``report`` and ``serve`` to the ``detente`` command line."""
+    """Add ``report`` to the ``detente`` command line."""
     app.command("report")(report)
-    app.command("serve")(serve)

@@ -6,19 +6,16 @@ the HTML and PDF writers only lay out what it returns, so both show the same num
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from detente import api
 from detente.errors import DetenteError
 from detente.models import ModelResult, get_model
+from detente.models.runner import check_models, default_models, run_model
 from detente.report.sweep import SweepData, read_sweep
 from detente.report.validation import ValidationData, read_validation
 from detente.scenario import Scenario, load
@@ -78,7 +75,7 @@ def collect(
     scenario:
         A :class:`Scenario`, a file or an embedded name (see :func:`detente.load`).
     models:
-        Model names; default :func:`detente.api.default_models`.
+        Model names; default :func:`detente.models.runner.default_models`.
     seed:
         Seed for stochastic models (the same seed gives the same report).
     sweep:
@@ -87,12 +84,12 @@ def collect(
         Validation results: a CSV file or several (see :mod:`detente.report.validation`).
     """
     s = load(scenario)
-    names = api.check_models(models) if models else api.default_models(s)
+    names = check_models(models) if models else default_models(s)
     results: dict[str, ModelResult] = {}
     skipped: dict[str, str] = {}
     for name in names:
         try:
-            results[name] = api.run_model(s, name, seed=seed)
+            results[name] = run_model(s, name, seed=seed)
         except DetenteError as exc:
             if models:  # a model asked for by name must run
                 raise
@@ -143,66 +140,16 @@ def collect(
 # -- alliances --------------------------------------------------------------------------
 
 
-def plain_alignment(scenario: Scenario) -> np.ndarray:
-    """Salience-weighted agreement of each pair of actors over the issues both take a stand on.
-
-    On each shared issue the pair scores ``1 - 2 |x_i - x_j| / (high - low)`` (1: same
-    position, -1: opposite ends of the scale), weighted by ``sqrt(s_i s_j)``; the matrix is
-    symmetric with ones on the diagonal and NaN where two actors share no issue.
-
-    >>> from detente.scenario import build_scenario
-    >>> s = build_scenario({"actors": [{"id": a, "capability": 1} for a in "abc"],
-    ...     "issues": [{"id": "x"}], "stances": [
-    ...     {"actor": "a", "issue": "x", "position": 0, "salience": 50},
-    ...     {"actor": "b", "issue": "x", "position": 100, "salience": 50},
-    ...     {"actor": "c", "issue": "x", "position": 0, "salience": 80}]})
-    >>> plain_alignment(s).round(2).tolist()
-    [[1.0, -1.0, 1.0], [-1.0, 1.0, -1.0], [1.0, -1.0, 1.0]]
-    """
-    a = scenario.to_arrays()
-    x = np.where(a.mask, (a.position - a.low) / (a.high - a.low), 0.0)  # (n, d) on 0..1
-    s = np.where(a.mask, a.salience, 0.0)
-    shared = a.mask[:, None, :] & a.mask[None, :, :]  # (n, n, d)
-    agree = np.where(shared, 1.0 - 2.0 * np.abs(x[:, None, :] - x[None, :, :]), 0.0)
-    w = np.sqrt(s[:, None, :] * s[None, :, :]) * shared
-    total = w.sum(axis=2)
-    count = shared.sum(axis=2)
-    weighted = (agree * w).sum(axis=2) / np.where(total > 0, total, 1.0)
-    # Pairs that share issues but care about none of them: the unweighted agreement.
-    unweighted = agree.sum(axis=2) / np.maximum(count, 1)
-    m = np.where(total > 0, weighted, np.where(count > 0, unweighted, np.nan))
-    np.fill_diagonal(m, 1.0)
-    return m
-
-
-def _alliance_module():
-    if importlib.util.find_spec("detente.analysis") is None:
-        return None
-    if importlib.util.find_spec("detente.analysis.alliances") is None:
-        return None
-    return importlib.import_module("detente.analysis.alliances")
-
-
 def alliances_for(scenario: Scenario) -> Alliances | None:
-    """The alliance map's data: from :mod:`detente.analysis.alliances` when it is present,
-    else :func:`plain_alignment`."""
-    a = scenario.to_arrays()
-    labels = [act.label for act in scenario.actors]
+    """The alliance map's data: the signed alignment of
+    :func:`detente.analysis.alliances.alignment` and its closest and furthest pairs (None for a
+    scenario of fewer than two actors)."""
     if len(scenario.actors) < 2:
         return None
-    mod = _alliance_module()
-    if mod is not None:
-        got = _from_module(mod, scenario)
-        if got is not None:
-            matrix, method, extra = got
-            return Alliances(list(a.actors), labels, a.capability, matrix, method, extra)
-    return Alliances(
-        list(a.actors),
-        labels,
-        a.capability,
-        plain_alignment(scenario),
-        "salience-weighted agreement of positions (detente.report)",
-    )
+    a = scenario.to_arrays()
+    labels = [act.label for act in scenario.actors]
+    matrix, method, extra = _alignment(scenario)
+    return Alliances(list(a.actors), labels, a.capability, matrix, method, extra)
 
 
 PAIR_COLUMNS = [
@@ -217,27 +164,22 @@ PAIR_COLUMNS = [
 PAIRS_SHOWN = 12
 
 
-def _from_module(mod: Any, scenario: Scenario) -> tuple[np.ndarray, str, dict] | None:
-    """The alliance analysis's signed alignment (-1..1) and its pair table, or None when the
-    module offers no function this report knows."""
-    fn = getattr(mod, "alignment", None)
-    if fn is None:
-        return None
-    al = fn(scenario, signed=True)
+def _alignment(scenario: Scenario) -> tuple[np.ndarray, str, dict]:
+    """The alliance analysis's signed alignment (-1..1), a description and its pair table."""
+    from detente.analysis.alliances import alignment
+
+    al = alignment(scenario, signed=True)
     m = np.asarray(al.overall, dtype=float)
-    n = len(scenario.actors)
-    if m.shape != (n, n):
-        return None
     method = (
-        f"{mod.__name__}.alignment (salience-weighted, {al.weighting} weights, signed to −1..1)"
+        "detente.analysis.alliances.alignment (salience-weighted, "
+        f"{al.weighting} weights, signed to −1..1)"
     )
-    if getattr(al, "excluded", ()):
+    if al.excluded:
         method += f"; settled issues left out: {', '.join(al.excluded)}"
     extra: dict[str, pd.DataFrame] = {}
     pairs = al.pairs_frame()
     if not pairs.empty:
-        cols = [c for c in PAIR_COLUMNS if c in pairs.columns]
-        pairs = pairs[cols]
+        pairs = pairs[[c for c in PAIR_COLUMNS if c in pairs.columns]]
         shown = pairs.head(PAIRS_SHOWN)
         if len(pairs) > PAIRS_SHOWN:
             shown = pd.concat([shown, pairs.tail(min(PAIRS_SHOWN // 2, len(pairs) - PAIRS_SHOWN))])

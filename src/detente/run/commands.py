@@ -16,8 +16,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from detente.api import parse_model_params
 from detente.errors import ParameterError
+from detente.models.runner import check_models, default_models, parse_model_params
 
 _out = Console(
     highlight=False, emoji=False, soft_wrap=False, width=None if sys.stdout.isatty() else 160
@@ -39,24 +39,14 @@ def _fmt(v: object, digits: int = 2) -> str:
 
 
 def _models_and_params(scenario, model: list[str] | None, param: list[str] | None):
-    from detente import api
-
-    names = api.check_models(model) if model else api.default_models(scenario)
+    names = check_models(model) if model else default_models(scenario)
     return names, parse_model_params(param, names)
-
-
-def _whatif_available() -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec("detente.analysis.whatif") is not None
 
 
 def _apply_what_if(scenario, path: Path | None):
     """The patched scenario and the patch file's SHA-256 (``None`` without a patch)."""
     if path is None:
         return scenario, None
-    if not _whatif_available():  # pragma: no cover - depends on the what-if module existing
-        raise ParameterError("--what-if needs detente.analysis.whatif, which is not installed")
     from detente.analysis.whatif import apply_patch, load_patch
 
     digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()

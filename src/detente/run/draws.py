@@ -34,12 +34,12 @@ so a run's draws depend on ``S`` and ``r`` only, never on chunking, executors or
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
 from detente.errors import ParameterError
-from detente.scenario.arrays import ScenarioArrays
+from detente.scenario.arrays import DrawBatch, ScenarioArrays
 from detente.scenario.model import Scenario, Value
 
 DISTRIBUTIONS = ("pert", "triangular", "uniform")
@@ -217,44 +217,6 @@ def run_seed(seed: int, run: int, stream: int) -> np.random.SeedSequence:
 def run_generator(seed: int, run: int, stream: int) -> np.random.Generator:
     """A generator for one stream of one run (see :func:`run_seed`)."""
     return np.random.default_rng(run_seed(seed, run, stream))
-
-
-@dataclass(frozen=True, eq=False)
-class DrawBatch:
-    """A batch of ``B`` drawn scenarios sharing one structure (actors, issues, mask, scales).
-
-    Attributes
-    ----------
-    base:
-        The scenario's arrays (the values every draw starts from).
-    capability:
-        ``(B, n)``.
-    position:
-        ``(B, n, d)``; NaN where there is no stance.
-    salience:
-        ``(B, n, d)`` as a fraction 0..1; NaN where there is no stance.
-    status_quo:
-        ``(B, d)``; NaN where the issue has none.
-    """
-
-    base: ScenarioArrays
-    capability: np.ndarray
-    position: np.ndarray
-    salience: np.ndarray
-    status_quo: np.ndarray
-
-    def __len__(self) -> int:
-        return int(self.capability.shape[0])
-
-    def arrays(self, b: int) -> ScenarioArrays:
-        """The arrays of draw ``b``, as a model sees them."""
-        return replace(
-            self.base,
-            capability=self.capability[b],
-            position=self.position[b],
-            salience=self.salience[b],
-            status_quo=self.status_quo[b],
-        )
 
 
 def apply_inputs(base: ScenarioArrays, inputs: Sequence[Input], values: np.ndarray) -> DrawBatch:

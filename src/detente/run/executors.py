@@ -76,7 +76,7 @@ class ProcessPool(Executor):
 
     def __init__(self, workers: int = 2) -> None:
         if workers < 1:
-            raise ParameterError(f"--workers must be at least 1, got {workers}")
+            raise ParameterError(f"workers must be at least 1, got {workers}", param="workers")
         self.workers = workers
         self._pool: ProcessPoolExecutor | None = None
 
@@ -159,7 +159,7 @@ class Dask(Executor):
         self, address: str | None = None, workers: int = 2, processes: bool = True
     ) -> None:
         if workers < 1:
-            raise ParameterError(f"--workers must be at least 1, got {workers}")
+            raise ParameterError(f"workers must be at least 1, got {workers}", param="workers")
         self.address = address
         self.workers = workers
         self.processes = processes
@@ -234,9 +234,9 @@ def make_executor(kind: str = "auto", workers: int = 1, scheduler: str | None = 
     if kind not in EXECUTORS:
         raise ParameterError(f"unknown executor {kind!r} (known: {', '.join(EXECUTORS)})")
     if workers < 1:
-        raise ParameterError(f"--workers must be at least 1, got {workers}")
+        raise ParameterError(f"workers must be at least 1, got {workers}", param="workers")
     if scheduler and kind not in ("auto", "dask"):
-        raise ParameterError(f"--scheduler needs the dask executor, not {kind!r}")
+        raise ParameterError(f"scheduler needs the dask executor, not {kind!r}", param="scheduler")
     if kind == "auto":
         kind = "dask" if scheduler else ("inprocess" if workers == 1 else "processes")
     if kind == "inprocess":

@@ -128,17 +128,17 @@ def resolve_models(
     params: Mapping[str, ModelParams | Mapping[str, str]] | None,
 ) -> tuple[tuple[str, ...], tuple[ModelParams, ...]]:
     """Model names (default: every model applicable to ``scenario``) and their parameters."""
-    from detente import api
     from detente.errors import DetenteError
+    from detente.models.runner import applicable, check_models, default_models
 
-    names = tuple(api.check_models(models)) if models else tuple(api.default_models(scenario))
+    names = tuple(check_models(models)) if models else tuple(default_models(scenario))
     params = dict(params or {})
     for key in params:
         if key not in names:
             raise ParameterError(f"parameters given for model {key!r}, which is not run")
     out = []
     for name in names:
-        why = api.applicable(name, scenario)
+        why = applicable(name, scenario)
         if why is not None:
             raise DetenteError(f"model {name!r} cannot run on scenario {scenario.id!r}: {why}")
         p = params.get(name)

@@ -301,16 +301,16 @@ def run_sweep(
     t_start = time.perf_counter()
     out = Path(out)
     if runs < 1:
-        raise ParameterError(f"--runs must be at least 1, got {runs}")
+        raise ParameterError(f"runs must be at least 1, got {runs}", param="runs")
     if seed < 0:
-        raise ParameterError(f"--seed must be a non-negative integer, got {seed}")
+        raise ParameterError(f"seed must be a non-negative integer, got {seed}", param="seed")
     chunk_size = DEFAULT_CHUNK_SIZE if chunk_size is None else chunk_size
     if chunk_size < 1:
-        raise ParameterError(f"--chunk-size must be at least 1, got {chunk_size}")
+        raise ParameterError(f"chunk_size must be at least 1, got {chunk_size}", param="chunk_size")
     if within < 0:
-        raise ParameterError(f"--within must be non-negative, got {within}")
+        raise ParameterError(f"within must be non-negative, got {within}", param="within")
     if bins < 1:
-        raise ParameterError(f"--bins must be at least 1, got {bins}")
+        raise ParameterError(f"bins must be at least 1, got {bins}", param="bins")
     check_distribution(distribution)
     names, plist = resolve_models(scenario, models, params)
     inputs = scenario_inputs(scenario)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from detente.scenario.arrays import ScenarioArrays
+from detente.scenario.arrays import DrawBatch, ScenarioArrays
 from detente.scenario.embedded import DEFAULT_SCENARIO, embedded_names, load_embedded
 from detente.scenario.io import FORMATS, WRITABLE, read_scenario, write_scenario
 from detente.scenario.model import (
@@ -29,11 +29,27 @@ def load(
 ) -> Scenario:
     """Load a scenario: an embedded name, a file path (any supported format) or a Scenario.
 
-    With no argument, the default embedded scenario (``syria-astana-2017``).
+    Parameters
+    ----------
+    source:
+        An embedded scenario's name (see :func:`embedded_names`), a file path (see
+        :func:`read_scenario`; ``FILE#ISSUE`` picks a DEU row) or a :class:`Scenario`
+        (returned as it is); ``None``: the default embedded scenario (``syria-astana-2017``).
+    format, **options:
+        Passed to :func:`read_scenario` for a file.
 
+    Returns
+    -------
+    Scenario
+        Validated and immutable.
+
+    Examples
+    --------
     >>> import detente
     >>> s = detente.load("syria-astana-2017")
     >>> "russia" in s.actor_ids
+    True
+    >>> detente.load() == s and detente.load(s) is s
     True
     """
     if isinstance(source, Scenario):
@@ -58,6 +74,7 @@ __all__ = [
     "Basis",
     "Decision",
     "DecisionRule",
+    "DrawBatch",
     "Evidence",
     "Issue",
     "Scale",

@@ -3,6 +3,11 @@
 Models never see YAML, pandas or strings beyond the id tuples kept here for
 labelling results. Missing stances are NaN in ``position`` and ``salience`` and
 False in ``mask``.
+
+:class:`ScenarioArrays` holds one scenario; :class:`DrawBatch` holds ``B`` scenarios of one
+structure (same actors, issues, stances and scales) with the numbers on a leading axis, as a
+Monte Carlo sweep draws them. A model's batched form takes a :class:`DrawBatch`; a single run
+is a batch of one (:meth:`ScenarioArrays.as_batch`).
 """
 
 from __future__ import annotations
@@ -170,6 +175,39 @@ class ScenarioArrays:
         c = self.capability if capability is None else np.asarray(capability)
         return np.where(np.isnan(self.vote_weight), c[..., :, None], self.vote_weight)
 
+    def with_numbers(
+        self, *, capability=None, position=None, salience=None, status_quo=None
+    ) -> ScenarioArrays:
+        """The same scenario with some numbers replaced (salience as fractions); positions and
+        saliences stay NaN where there is no stance."""
+
+        def arr(v, old):
+            return old if v is None else np.asarray(v, dtype=float).reshape(old.shape)
+
+        return replace(
+            self,
+            capability=arr(capability, self.capability),
+            position=np.where(self.mask, arr(position, self.position), np.nan),
+            salience=np.where(self.mask, arr(salience, self.salience), np.nan),
+            status_quo=arr(status_quo, self.status_quo),
+        )
+
+    def as_batch(self) -> DrawBatch:
+        """This scenario as a batch of one draw.
+
+        >>> a = ScenarioArrays.from_arrays([1, 2], [0, 100], [50, 50])
+        >>> b = a.as_batch()
+        >>> len(b), b.position.shape
+        (1, (1, 2, 1))
+        """
+        return DrawBatch(
+            base=self,
+            capability=self.capability[None],
+            position=self.position[None],
+            salience=self.salience[None],
+            status_quo=self.status_quo[None],
+        )
+
     @classmethod
     def from_arrays(
         cls,
@@ -253,4 +291,107 @@ class ScenarioArrays:
             controller=per_issue(controller, np.int64),
             setter=per_issue(setter, np.int64),
             must_decide=per_issue(must_decide, bool),
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class DrawBatch:
+    """``B`` scenarios sharing one structure (actors, issues, stances, scales), their numbers on
+    a leading axis: what a model's batched form takes.
+
+    Attributes
+    ----------
+    base:
+        The scenario the draws vary (ids, ``mask``, ``low``, ``high``; its numbers are those
+        every draw starts from).
+    capability:
+        ``(B, n)`` positive floats.
+    position:
+        ``(B, n, d)`` on each issue's scale; NaN where ``base.mask`` is False.
+    salience:
+        ``(B, n, d)`` fractions 0..1; NaN where ``base.mask`` is False.
+    status_quo:
+        ``(B, d)``; NaN where the issue has none.
+
+    Examples
+    --------
+    >>> a = ScenarioArrays.from_arrays([1, 3], [0, 100], [100, 100])
+    >>> batch = DrawBatch.stack([a, a.with_numbers(capability=[3, 1])])
+    >>> len(batch), batch.capability.tolist()
+    (2, [[1.0, 3.0], [3.0, 1.0]])
+    >>> batch.arrays(1).capability.tolist()
+    [3.0, 1.0]
+    """
+
+    base: ScenarioArrays
+    capability: np.ndarray
+    position: np.ndarray
+    salience: np.ndarray
+    status_quo: np.ndarray
+
+    def __post_init__(self) -> None:
+        nb = self.capability.shape[0] if np.ndim(self.capability) == 2 else -1
+        n, d = self.base.n_actors, self.base.n_issues
+        shapes = {
+            "capability": (np.shape(self.capability), (nb, n)),
+            "position": (np.shape(self.position), (nb, n, d)),
+            "salience": (np.shape(self.salience), (nb, n, d)),
+            "status_quo": (np.shape(self.status_quo), (nb, d)),
+        }
+        for name, (got, want) in shapes.items():
+            if got != want:
+                raise ValueError(f"DrawBatch.{name} must have shape {want}, got {got}")
+
+    def __len__(self) -> int:
+        return int(self.capability.shape[0])
+
+    @property
+    def n_actors(self) -> int:
+        return self.base.n_actors
+
+    @property
+    def n_issues(self) -> int:
+        return self.base.n_issues
+
+    def arrays(self, b: int) -> ScenarioArrays:
+        """The arrays of draw ``b``, as a model sees them."""
+        return replace(
+            self.base,
+            capability=self.capability[b],
+            position=self.position[b],
+            salience=self.salience[b],
+            status_quo=self.status_quo[b],
+        )
+
+    def take(self, rows) -> DrawBatch:
+        """The batch of some draws (``rows``: an index array, slice or bool mask)."""
+        return DrawBatch(
+            base=self.base,
+            capability=self.capability[rows],
+            position=self.position[rows],
+            salience=self.salience[rows],
+            status_quo=self.status_quo[rows],
+        )
+
+    @classmethod
+    def stack(cls, draws: list[ScenarioArrays]) -> DrawBatch:
+        """The batch of scenarios of one structure (the first one is the base)."""
+        if not draws:
+            raise ValueError("DrawBatch.stack needs at least one scenario")
+        base = draws[0]
+        for a in draws[1:]:
+            if (
+                a.actors != base.actors
+                or a.issues != base.issues
+                or not np.array_equal(a.mask, base.mask)
+            ):
+                raise ValueError(
+                    "DrawBatch.stack: the scenarios differ in actors, issues or stances"
+                )
+        return cls(
+            base=base,
+            capability=np.stack([a.capability for a in draws]),
+            position=np.stack([a.position for a in draws]),
+            salience=np.stack([a.salience for a in draws]),
+            status_quo=np.stack([a.status_quo for a in draws]),
         )

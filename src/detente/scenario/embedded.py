@@ -15,7 +15,18 @@ def _folder():
 
 
 def embedded_names() -> list[str]:
-    """Names of the embedded scenarios, sorted."""
+    """Names of the scenarios that come with detente, sorted.
+
+    Returns
+    -------
+    list of str
+        Names :func:`detente.load` accepts.
+
+    Examples
+    --------
+    >>> embedded_names()
+    ['syria-astana-2017', 'syria-geneva-2018']
+    """
     folder = _folder()
     return sorted(p.name[: -len(".yaml")] for p in folder.iterdir() if p.name.endswith(".yaml"))
 

@@ -34,16 +34,12 @@ from typing import Any
 
 import yaml
 
-from detente.errors import DetenteError, Problem, ScenarioError, UnknownNameError
+from detente.errors import DetenteError, FormatError, Problem, UnknownNameError
 from detente.scenario.model import Scenario
 from detente.scenario.validate import build_scenario
 
 FORMATS = ("yaml", "long-csv", "issue-csv", "ktab-csv", "ktab-xml", "deu")
 WRITABLE = ("yaml", "long-csv", "issue-csv", "ktab-csv", "deu")
-
-
-class FormatError(ScenarioError):
-    """A file that cannot be parsed in the format it claims."""
 
 
 def _fail(file: str, message: str, line: int | None = None, value: Any = ...) -> FormatError:
@@ -1122,7 +1118,38 @@ def _slug(text: str) -> str:
 
 
 def read_scenario(path: str | Path, format: str | None = None, **options: Any) -> Scenario:
-    """Read a scenario file in any supported format (``FILE#ISSUE`` picks a DEU row)."""
+    """Read a scenario file in any supported format.
+
+    Parameters
+    ----------
+    path:
+        The file; ``FILE#ISSUE`` picks one row (issue) of a DEU table.
+    format:
+        One of ``FORMATS`` (``yaml``, ``long-csv``, ``issue-csv``, ``ktab-csv``, ``ktab-xml``,
+        ``deu``); default: guessed from the extension and the content.
+    **options:
+        Options of the format's reader (``capability=`` for DEU tables, say).
+
+    Returns
+    -------
+    Scenario
+        The validated scenario.
+
+    Raises
+    ------
+    ScenarioError
+        The file cannot be read or its content is invalid (the message names the file, the
+        line where the format has lines, and the field).
+
+    Examples
+    --------
+    >>> import tempfile, os, detente
+    >>> path = os.path.join(tempfile.mkdtemp(), "astana.csv")
+    >>> write_scenario(detente.load("syria-astana-2017"), path, "long-csv")
+    'long-csv'
+    >>> read_scenario(path).actor_ids == detente.load("syria-astana-2017").actor_ids
+    True
+    """
     raw = str(path)
     selector = None
     if "#" in raw and not Path(raw).exists():
@@ -1219,7 +1246,32 @@ def atomic_write_bytes(path: str | Path, payload: bytes) -> None:
 
 
 def write_scenario(s: Scenario, path: str | Path, format: str | None = None) -> str:
-    """Write ``s`` to ``path``; returns the format used."""
+    """Write a scenario to a file, atomically (a failed write leaves any old file whole).
+
+    Parameters
+    ----------
+    s:
+        The scenario.
+    path:
+        The file to write.
+    format:
+        One of ``WRITABLE`` (``yaml``, ``long-csv``, ``issue-csv``, ``ktab-csv``, ``deu``);
+        default: from the extension (``.yaml``, ``.csv``: long CSV).
+
+    Returns
+    -------
+    str
+        The format written.
+
+    Examples
+    --------
+    >>> import tempfile, os, detente
+    >>> path = os.path.join(tempfile.mkdtemp(), "astana.yaml")
+    >>> write_scenario(detente.load("syria-astana-2017"), path)
+    'yaml'
+    >>> read_scenario(path) == detente.load("syria-astana-2017")
+    True
+    """
     fmt = format_for_output(path, format)
     text = scenario_to_text(s, fmt)  # build first: a failing writer never touches the file
     atomic_write_text(path, text)

@@ -38,10 +38,22 @@ from typing import Any
 
 import numpy as np
 
-from detente.errors import Problem
-from detente.scenario.io import FormatError
+from detente.errors import FormatError, Problem
 from detente.scenario.model import Scenario
 from detente.scenario.validate import build_scenario
+
+KTAB_NAMES = {
+    "VictoryProbModel": "victory_model",
+    "PCEModel": "pce_model",
+    "StateTransitions": "transitions",
+    "VotingRule": "voting_rule",
+    "BigRAdjust": "big_r_adjust",
+    "BigRRange": "big_r_range",
+    "ThirdPartyCommit": "third_party_commit",
+    "InterVecBrgn": "interpolation",
+    "BargnModel": "bargain_model",
+}
+"""KTAB's parameter names (XML ``ModelParameters`` elements, log lines) -> our field names."""
 
 PARAMETER_ELEMENTS = (
     "VictoryProbModel",
@@ -241,8 +253,6 @@ def parse_ktab_xml(text: str, file: str = "<string>") -> dict[str, Any]:
 
     parameters: dict[str, Any] = {}
     if params:
-        from detente.models.smp.params import KTAB_NAMES
-
         parameters = {KTAB_NAMES[k]: v for k, v in params.items()}
     if adjust:
         parameters["ideal_adjustment"] = tuple(adjust)

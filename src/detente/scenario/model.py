@@ -302,7 +302,21 @@ class Stance(_Frozen):
 
 
 class Scenario(_Frozen):
-    """A negotiation encoded as data."""
+    """A negotiation encoded as data: actors, issues and each actor's stance on each issue,
+    with the evidence and uncertainty range of every value. Validated once, immutable.
+
+    Build one with :func:`detente.load` (a name or a file) or
+    :func:`detente.scenario.build_scenario` (a mapping, as in a YAML file).
+
+    Examples
+    --------
+    >>> import detente
+    >>> s = detente.load("syria-astana-2017")
+    >>> s.actor_ids[:3], s.issue_ids[0]
+    (('russia', 'iran', 'turkey'), 'assad')
+    >>> s.to_arrays().position.shape == (len(s.actors), len(s.issues))
+    True
+    """
 
     id: str = "scenario"
     title: str | None = None

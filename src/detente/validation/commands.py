@@ -14,10 +14,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from detente.api import parse_model_params
 from detente.errors import DetenteError
 from detente.models import available_models, get_model
 from detente.models.base import ModelParams
+from detente.models.runner import parse_model_params
 from detente.scenario.io import DEU_CAPABILITY, atomic_write_text
 from detente.validation.dataset import load_dataset
 from detente.validation.distributions import HEADLINE, distribution_frames, score_distributions

@@ -365,13 +365,17 @@ def load_dataset(source: str | Path, capability: str | None = None) -> Dataset:
         if not files:
             raise DatasetError(f"{p}: no .yaml scenario in the folder")
         if capability not in (None, "scenario"):
-            raise DatasetError("--capability applies to DEU tables; scenarios carry their own")
+            raise DatasetError(
+                "capability applies to DEU tables; scenarios carry their own", param="capability"
+            )
         return load_scenarios(files, p.name)
     if not p.exists():
         raise DatasetError(f"{p}: no such file or folder")
     if p.suffix.lower() in (".yaml", ".yml"):
         if capability not in (None, "scenario"):
-            raise DatasetError("--capability applies to DEU tables; scenarios carry their own")
+            raise DatasetError(
+                "capability applies to DEU tables; scenarios carry their own", param="capability"
+            )
         return load_scenarios([p], p.stem)
     head = read_text(p).splitlines()[:1]
     cols = {

@@ -77,7 +77,7 @@ def member_forecast(ds: Dataset, name: str, run: ModelRun | None = None) -> np.n
     spec = get_model(name)
     if run is None:
         run = run_model(ds, name)
-    if not spec.dynamic or spec.issue_scope != "issue" or spec.stochastic:
+    if not spec.dynamic or spec.scope != "issue" or spec.stochastic:
         return run.forecast
     out = run.forecast.copy()
     for i, case in enumerate(ds.cases):

@@ -1,13 +1,12 @@
 """Run registered models over a data set and score them against the outcomes.
 
 How models see the data: a model forecasts each scored issue from that issue's one-issue
-arrays (the actors with a stance on it), unless its run function declares
-``issue_scope = "proposal"`` (the exchange model): then it runs once on the arrays of a
-whole group (all issues of a proposal together) and its forecasts of the scored issues are
-taken from that run.
+arrays (the actors with a stance on it), unless it is registered with ``scope="proposal"``
+(the exchange model): then it runs once on the arrays of a whole group (all issues of a
+proposal together) and its forecasts of the scored issues are taken from that run.
 
-A model may declare itself not applicable: its run function may carry an attribute
-``not_applicable(arrays) -> str | None`` giving the reason (checked on each input), and any
+A model may declare itself not applicable: it is registered with ``applicable=`` a function
+``(arrays) -> str | None`` giving the reason (checked on each input), and any
 :class:`~detente.errors.DetenteError` a model raises on an input is taken as the reason for
 that input. A model that is not applicable to any case is reported as skipped with the
 first reason.
@@ -44,11 +43,6 @@ class ModelRun:
     failures: dict[str, str] = field(default_factory=dict)
 
 
-def issue_scope(spec: ModelSpec) -> str:
-    """``"issue"`` or ``"proposal"``: what a model is given in validation."""
-    return spec.issue_scope
-
-
 def _why_not(spec: ModelSpec, arrays: ScenarioArrays) -> str | None:
     return spec.not_applicable(arrays)
 
@@ -67,7 +61,7 @@ def run_model(
     f = np.full(dataset.n_cases, np.nan)
     failures: dict[str, str] = {}
     t0 = time.perf_counter()
-    if issue_scope(spec) == "proposal":
+    if spec.scope == "proposal":
         index = {c.issue: i for i, c in enumerate(dataset.cases)}
         seqs = np.random.SeedSequence(seed).spawn(len(dataset.groups))
         for g, ss in zip(dataset.groups, seqs):

@@ -2,8 +2,10 @@
 
 - :mod:`~detente.models.smp.params`: :class:`SMPParams`, every KTAB option with KTAB's default;
 - :mod:`~detente.models.smp.kernels`: distances, utilities, votes, Condorcet elections;
-- :mod:`~detente.models.smp.engine`: the turn loop (challenges, bargains, queues, ideals);
-- :mod:`~detente.models.smp.model`: the registered ``run_smp`` and its checks.
+- :mod:`~detente.models.smp.engine`: the turn loop (challenges, bargains, queues, ideals), on
+  a leading axis of draws (a single run is a batch of one);
+- :mod:`~detente.models.smp.model`: the registered ``run_smp`` and ``run_smp_batched`` and
+  their input checks.
 
 See ``docs/smp.md``. Example: four actors on one issue settle in four rounds; the forecast
 is the most probable position of the last round.

@@ -19,6 +19,13 @@ The challenge step is the costly one: O(n^3) numbers per turn (every third party
 pair, from the challenger's perspective only, which is all a turn needs; KTAB evaluates every
 perspective, O(n^4)). It runs in blocks so that memory stays O(n^2 d) whatever n is, with a
 fast formula for all pairs and KTAB's exact arithmetic for the pairs that decide anything.
+
+One engine serves a single run and a Monte Carlo batch: every state carries a leading axis of
+draws, and a single run (``run_smp``) is a batch of one that also keeps its history. Each
+draw's numbers are computed by the same operations in the same order whatever the number of
+draws (sums over voters and third parties run over the first axis, see
+:mod:`~detente.models.smp.kernels`), so a draw's result does not depend on the others; a draw
+that stops leaves the batch.
 """
 
 from __future__ import annotations
@@ -57,17 +64,54 @@ CANDIDATE_TOL = 1e-9
 (the approximation is good to about 1e-13)."""
 
 
+BATCH_BUDGET = 1 << 17
+"""Numbers per temporary array (1 MiB) in the steps that carry the draw axis."""
+
+
 @dataclass
 class TurnState:
-    """Everything derived from one state's positions and ideals."""
+    """One state of every active draw (leading axis: draws, ``A`` of them)."""
 
-    pos: np.ndarray  # (n, d)
-    ideal: np.ndarray  # (n, d)
-    dist: np.ndarray  # (n, n): d[a, m], a's distance from its ideal to position m
-    risk: np.ndarray  # (n,): R_a
-    est: np.ndarray  # (n, n): est[h, a], h's estimate of R_a
-    own: np.ndarray  # (n, n): own[a, m] = u_a(a, m)
-    clip: bool  # some distance exceeds 1
+    pos: np.ndarray  # (A, n, d)
+    ideal: np.ndarray  # (A, n, d)
+    dist: np.ndarray  # (A, n, n): d[a, m], a's distance from its ideal to position m
+    risk: np.ndarray  # (A, n): R_a
+    est: np.ndarray  # (A, n, n): est[h, a], h's estimate of R_a
+    own: np.ndarray  # (A, n, n): own[a, m] = u_a(a, m)
+    clip: np.ndarray | None  # (A,) draws with a distance beyond 1; None if no draw has one
+
+    def take(self, rows: np.ndarray) -> TurnState:
+        """The state of some of the draws."""
+        return TurnState(
+            self.pos[rows],
+            self.ideal[rows],
+            self.dist[rows],
+            self.risk[rows],
+            self.est[rows],
+            self.own[rows],
+            None if self.clip is None or not self.clip[rows].any() else self.clip[rows],
+        )
+
+    def clip_at(self, draws: np.ndarray, extra_dims: int = 0) -> np.ndarray | None:
+        """Whether to clip, per entry of an array of draw indices (None: nowhere)."""
+        if self.clip is None:
+            return None
+        return self.clip[draws].reshape(self.clip[draws].shape + (1,) * extra_dims)
+
+    def draw(self, b: int) -> _Draw:
+        """Draw ``b``'s state alone (for the steps done draw by draw)."""
+        clip = self.clip is not None and bool(self.clip[b])
+        return _Draw(self.dist[b], self.est[b], self.own[b], clip)
+
+
+@dataclass
+class _Draw:
+    """One draw's distances, estimates and own utilities (see :class:`TurnState`)."""
+
+    dist: np.ndarray  # (n, n)
+    est: np.ndarray  # (n, n)
+    own: np.ndarray  # (n, n)
+    clip: bool
     _affine: tuple[np.ndarray, np.ndarray] | None = None
 
     def affine(self) -> tuple[np.ndarray, np.ndarray]:
@@ -83,30 +127,32 @@ class TurnState:
 
 @dataclass
 class Challenges:
-    """Each actor's chosen challenge (target -1: none)."""
+    """Each actor's chosen challenge in every active draw (target -1: none)."""
 
-    target: np.ndarray  # (n,) int
-    value: np.ndarray  # (n,) value of the chosen challenge (NaN: none)
-    phi: np.ndarray  # (n,) the challenger's estimate of its probability of winning
-    all_values: np.ndarray  # (n, n) every challenge value (approximate but for the best)
+    target: np.ndarray  # (A, n) int
+    value: np.ndarray  # (A, n) value of the chosen challenge (NaN: none)
+    phi: np.ndarray  # (A, n) the challenger's estimate of its probability of winning
+    all_values: np.ndarray  # (A, n, n) every challenge value (approximate but for the best)
 
 
 @dataclass
 class Bargains:
-    """The bargains proposed in one turn (one row each)."""
+    """The bargains proposed in one turn of every active draw, one row each, draw by draw
+    in the order of the challengers."""
 
-    init: np.ndarray  # (b,) initiator (challenger)
-    rcvr: np.ndarray  # (b,) receiver (target)
-    pos_init: np.ndarray  # (b, d) position proposed to the initiator
-    pos_rcvr: np.ndarray  # (b, d) position proposed to the receiver
-    value: np.ndarray  # (b,) value of the challenge to the challenger
-    prob: np.ndarray  # (b,) the probability of success the interpolation used
+    draw: np.ndarray  # (m,) index among the active draws
+    init: np.ndarray  # (m,) initiator (challenger)
+    rcvr: np.ndarray  # (m,) receiver (target)
+    pos_init: np.ndarray  # (m, d) position proposed to the initiator
+    pos_rcvr: np.ndarray  # (m, d) position proposed to the receiver
+    value: np.ndarray  # (m,) value of the challenge to the challenger
+    prob: np.ndarray  # (m,) the probability of success the interpolation used
     view: list[str]  # whose interpolation: challenger, target, compromise
 
 
 @dataclass
 class SMPRun:
-    """What :meth:`Engine.run` returns (positions on 0..1)."""
+    """The history of one draw's run (positions on 0..1), kept by ``Engine.run(history=True)``."""
 
     positions: list[np.ndarray] = field(default_factory=list)  # T + 1 arrays (n, d)
     probability: list[np.ndarray] = field(default_factory=list)  # T + 1 arrays (n,)
@@ -118,8 +164,33 @@ class SMPRun:
     ratios: list[float] = field(default_factory=list)
 
 
+def _utility(dist: np.ndarray, risk, clip: np.ndarray | None) -> np.ndarray:
+    """:func:`kernels.utility` with the clipping of distances beyond 1 decided per draw:
+    ``clip`` (broadcasting against ``dist``) marks the draws whose state has such a distance
+    (None: none has)."""
+    out = K.utility(dist, risk, clip=False)
+    if clip is not None:
+        far = (1.0 - dist) * (1.0 + np.broadcast_to(risk, out.shape))
+        out = np.where(clip & ~(dist <= 1.0), far, out)
+    return out
+
+
 class Engine:
-    """The SMP for one scenario: capabilities ``c`` (n,), saliences ``s`` (n, d) on 0..1."""
+    """The SMP turn loop for ``B`` draws of one scenario (a single run is a batch of one).
+
+    Parameters
+    ----------
+    c:
+        ``(B, n)`` capabilities.
+    s:
+        ``(B, n, d)`` saliences on 0..1.
+    params:
+        The model's parameters.
+    accommodation:
+        KTAB's ``(n, n)`` accommodation matrix, or None for the identity (ideal = position).
+    rngs:
+        One generator per draw (stochastic transitions only).
+    """
 
     def __init__(
         self,
@@ -127,90 +198,124 @@ class Engine:
         s: np.ndarray,
         params: SMPParams,
         accommodation: np.ndarray | None = None,
-        rng: np.random.Generator | None = None,
+        rngs: list[np.random.Generator | None] | None = None,
     ) -> None:
         self.c = np.asarray(c, dtype=float)
         self.s = np.asarray(s, dtype=float)
-        self.n, self.d = self.s.shape
         self.p = params
-        self.rng = rng
         self.vote = K.make_vote(params.voting_rule)
-        # S_i = sum_k s_ik, added in dimension order; weight of an actor in a contest
-        acc = np.zeros(self.n)
-        for k in range(self.d):
-            acc = acc + self.s[:, k]
+        acc = np.zeros(self.c.shape)
+        for k in range(self.s.shape[-1]):  # S_i = sum_k s_ik, added in dimension order
+            acc = acc + self.s[:, :, k]
         self.S = acc
-        self.wsal = self.S * self.c
-        self.accommodation = accommodation  # None = identity
+        self.wsal = self.S * self.c  # weight of an actor in a contest
+        self.accommodation = accommodation
+        self.rngs = list(rngs) if rngs is not None else [None] * len(self.c)
+
+    def take(self, rows: np.ndarray) -> Engine:
+        """The engine of some of the draws."""
+        out = object.__new__(Engine)
+        out.p, out.vote, out.accommodation = self.p, self.vote, self.accommodation
+        out.c, out.s, out.S, out.wsal = self.c[rows], self.s[rows], self.S[rows], self.wsal[rows]
+        out.rngs = [self.rngs[r] for r in np.asarray(rows).tolist()]
+        return out
+
+    @property
+    def n(self) -> int:
+        return self.c.shape[1]
+
+    def _election(self, u: np.ndarray, w: np.ndarray, valid: np.ndarray | None = None):
+        p = self.p
+        return K.election(u, w, self.vote, p.victory_model, p.pce_model, valid=valid)
 
     # -- utilities --------------------------------------------------------------------
 
     def setup(self, pos: np.ndarray, ideal: np.ndarray) -> TurnState:
-        """Distances, risk attitudes and utilities of a state."""
+        """Distances, risk attitudes and utilities of each draw's state."""
         p = self.p
         dist = K.salience_distance(ideal, pos, self.s)
-        clip = bool(np.any(dist > 1.0))
-        neutral = K.utility(dist, 0.0, clip=clip)
-        prob = self._position_election(pos, neutral)
+        over = np.any(dist > 1.0, axis=(1, 2))
+        clip = over if over.any() else None
+        c3 = None if clip is None else clip[:, None, None]
+        prob = self._position_election(pos, _utility(dist, 0.0, c3))
         risk = K.risk_from_probability(prob, p.big_r_range)
-        est = K.estimate_risk(risk[:, None], risk[None, :], p.big_r_adjust)
-        own = K.utility(dist, np.diag(est)[:, None], clip=clip)
+        est = K.estimate_risk(risk[:, :, None], risk[:, None, :], p.big_r_adjust)
+        own = _utility(dist, np.diagonal(est, axis1=1, axis2=2)[:, :, None], c3)
         return TurnState(pos=pos, ideal=ideal, dist=dist, risk=risk, est=est, own=own, clip=clip)
 
     def _position_election(self, pos: np.ndarray, u: np.ndarray) -> np.ndarray:
-        """The Condorcet election over every actor's position behind the risk attitudes.
+        """The risk-neutral Condorcet election over every actor's position, (A, n).
 
-        Actors at exactly the same position give identical columns of coalition strengths,
-        so the strengths (the O(n^3) part) are computed once per distinct position and
-        spread back; the election itself then runs over all n positions, as in KTAB.
+        In a single draw, actors at exactly the same position give identical columns of
+        coalition strengths, so the strengths (the O(n^3) part) are computed once per distinct
+        position and spread back (the numbers are the same); the election itself then runs
+        over all n positions, as in KTAB.
         """
-        p = self.p
-        if not getattr(self.vote, "antisymmetric", True):
-            return K.election(u, self.c, self.vote, p.victory_model, p.pce_model)
-        _, first, inv = np.unique(pos, axis=0, return_index=True, return_inverse=True)
-        if len(first) == self.n:
-            return K.election(u, self.c, self.vote, p.victory_model, p.pce_model)
-        inv = inv.reshape(-1)
-        c = K.coalitions(u[:, first], self.c, self.vote)[np.ix_(inv, inv)]
-        return K.pce(c, K.victory_probability(c, p.victory_model), p.pce_model)
+        if len(pos) == 1 and self.vote.antisymmetric:
+            _, first, inv = np.unique(pos[0], axis=0, return_index=True, return_inverse=True)
+            if len(first) < self.n:
+                p = self.p
+                inv = inv.reshape(-1)
+                c = K.coalitions(u[0][:, first], self.c[0], self.vote)[np.ix_(inv, inv)]
+                return K.pce(c, K.victory_probability(c, p.victory_model), p.pce_model)[None]
+        return self._election(u, self.c)
 
-    def probabilities(self, st: TurnState) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """KTAB's reported probabilities of a state.
+    def probabilities(
+        self, pos: np.ndarray, own: np.ndarray
+    ) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]:
+        """KTAB's reported probabilities of each draw's state (``pos`` (A, n, d), ``own``
+        (A, n, n), the engine's first A draws).
 
         The positions are merged greedily in actor order into distinct positions (an actor
         joins the first earlier distinct position closer than the tolerance); a Condorcet
         election among the actors (capability weights, own utilities) gives each distinct
         position a probability; each actor reports that of the *last* distinct position
-        within tolerance of it. Returns the per-actor probabilities, the actors holding the
-        distinct positions and those positions' probabilities.
+        within tolerance of it. Returns the per-actor probabilities (A, n) and, per draw, the
+        actors holding the distinct positions and those positions' probabilities.
         """
-        pos = st.pos
-        gap = K.seq_norm_rows(pos[:, None, :] - pos[None, :, :])
+        na, n, _ = pos.shape
+        gap = K.seq_norm_rows(pos[:, :, None, :] - pos[:, None, :, :])
         close = gap < self.p.position_tolerance
-        uniq: list[int] = []
-        for i in range(self.n):
-            if not uniq or not close[i, uniq].any():
-                uniq.append(i)
-        u = np.asarray(uniq)
-        prob = K.election(st.own[:, u], self.c, self.vote, self.p.victory_model, self.p.pce_model)
-        near = close[:, u]
-        last = near.shape[1] - 1 - np.argmax(near[:, ::-1], axis=1)
-        return prob[last], u, prob
+        if na == 1:  # the same steps for one draw, with fewer numpy calls
+            near0 = close[0]
+            uniq: list[int] = [0]
+            for i in range(1, n):
+                if not near0[i, uniq].any():
+                    uniq.append(i)
+            u = np.asarray(uniq)
+            prob = self._election(own[0][:, u], self.c[0])
+            last = len(u) - 1 - np.argmax(near0[:, u][:, ::-1], axis=1)
+            return prob[last][None], [u], [prob]
+        distinct = np.zeros((na, n), dtype=bool)
+        distinct[:, 0] = True
+        for i in range(1, n):
+            distinct[:, i] = ~(close[:, i, :i] & distinct[:, :i]).any(axis=1)
+        count = distinct.sum(axis=1)
+        per_actor = np.empty((na, n))
+        holders: list[np.ndarray] = [np.empty(0, dtype=int)] * na
+        p_distinct: list[np.ndarray] = [np.empty(0)] * na
+        for m in np.unique(count).tolist():
+            rows = np.flatnonzero(count == m)
+            cols = np.nonzero(distinct[rows])[1].reshape(len(rows), m)
+            prob = self._election(
+                np.take_along_axis(own[rows], cols[:, None, :], axis=2), self.c[rows]
+            )
+            near = np.take_along_axis(close[rows], cols[:, None, :], axis=2)  # (g, n, m)
+            last = m - 1 - np.argmax(near[:, :, ::-1], axis=2)
+            per_actor[rows] = np.take_along_axis(prob, last, axis=1)
+            for g, r in enumerate(rows.tolist()):
+                holders[r], p_distinct[r] = cols[g], prob[g]
+        return per_actor, holders, p_distinct
+
+    def most_probable(self, pos: np.ndarray, own: np.ndarray) -> np.ndarray:
+        """The actor holding the most probable distinct position of each draw's state (A,)."""
+        _, holders, p_distinct = self.probabilities(pos, own)
+        return np.array([h[int(np.argmax(p))] for h, p in zip(holders, p_distinct)], dtype=int)
 
     # -- challenges -------------------------------------------------------------------
 
-    def _third_parties(self, uni, unj, unn, c_ij0, c_ji0):
-        """Votes of third parties n in contests (i : j), first axis n
-        (:func:`third_party_votes` with this scenario's weights)."""
-        wn = self.wsal.reshape((self.n,) + (1,) * (np.ndim(unj) - 1))
-        return third_party_votes(self.vote, wn, uni, unj, unn, c_ij0, c_ji0)
-
-    def _principals(self, uii, uij, uji, ujj, w_i, w_j):
-        """Coalitions for i and for j from the principals' own votes."""
-        return principal_coalitions(self.vote, uii, uij, uji, ujj, w_i, w_j)
-
-    def challenges(self, st: TurnState) -> Challenges:
-        """Each actor's most valuable challenge (KTAB ``bestChallenge``).
+    def challenges(self, st: TurnState, full: bool = False) -> Challenges:
+        """Each actor's most valuable challenge (KTAB ``bestChallenge``) in every draw.
 
         ``value[i, j]``, i's estimate of what challenging j is worth to i, is
         ``(1 - S_j) 2 u_ii + S_j (phi 2 u_ii + (1 - phi) 2 u_ij) - (u_ii + u_ij)``, with
@@ -218,115 +323,123 @@ class Engine:
         An actor challenges the target of highest value if that exceeds 1e-5 (the first
         such target on ties).
 
-        Under semi-commitment every third party of every pair votes: O(n^3) numbers. They
-        are computed with a cheap formula (:meth:`_approx_core`) that is exact up to
-        rounding; the few targets within 1e-9 of an actor's best are then evaluated again
-        exactly as KTAB does (:meth:`contest`), so that the choice, ties included, and the
-        probability used for the bargain are KTAB's to the last bit. Under full or no
-        commitment a third party is indifferent between the two sides (KTAB computes two
-        identical utilities), so only the principals count. The binary voting rules turn a
-        difference of one rounding error into a vote (they divide by 1e-8), so with them
-        every pair is evaluated exactly.
+        Under semi-commitment every third party of every pair votes: O(n^3) numbers per
+        draw. They are computed with a cheap formula that is exact up to rounding (all draws
+        at once for small scenarios, :meth:`_approx_values`; draw by draw in blocks of
+        challengers for larger ones, :meth:`_approx_block`, skipping hopeless targets from
+        ``PRUNE_MIN_ACTORS`` actors on unless ``full``); the few targets within 1e-9 of an
+        actor's best are then evaluated again exactly as KTAB does (:meth:`contest`), so
+        that the choice, ties included, and the probability used for the bargain are KTAB's
+        to the last bit. Under full or no commitment a third party is indifferent between
+        the two sides (KTAB computes two identical utilities), so only the principals count.
+        The binary voting rules turn a difference of one rounding error into a vote (they
+        divide by 1e-8), so with them every pair is evaluated exactly.
         """
-        n = self.n
+        na, n = self.c.shape
         idx = np.arange(n)
-        phi_all = None
         if self.p.third_party_commit == "SemiCommit" and self.p.voting_rule in SMOOTH_RULES:
-            if n >= PRUNE_MIN_ACTORS and self.p.record != "full":
-                value = self._pruned_values(st)
+            if n >= PRUNE_MIN_ACTORS and not full:
+                parts = [self._pruned_values(st.draw(b), b) for b in range(na)]
+                value = parts[0][None] if na == 1 else np.stack(parts)
+            elif n**3 <= BLOCK_BUDGET:
+                value = np.empty((na, n, n))
+                step = max(1, BATCH_BUDGET // n**3)
+                for lo in range(0, na, step):
+                    value[lo : lo + step] = self._approx_values(st, slice(lo, lo + step))
             else:
-                value = np.empty((n, n))
+                value = np.empty((na, n, n))
                 block = max(1, min(n, BLOCK_BUDGET // (n * n)))
-                for lo in range(0, n, block):
-                    h = np.arange(lo, min(n, lo + block))
-                    value[h] = self._approx_block(st, h)
-        else:
-            ii, jj = np.repeat(idx, n), np.tile(idx, n)
-            value, phi_all = (a.reshape(n, n) for a in self._exact_pairs(st, ii, jj))
-            value[idx, idx] = -np.inf
-            exact = np.where(value > MIN_GAIN, value, -np.inf)
-        if phi_all is None:  # approximate values: evaluate the contenders exactly
-            value[idx, idx] = -np.inf
-            top = value.max(axis=1)
-            cand = (value >= top[:, None] - CANDIDATE_TOL) & (
-                top[:, None] > MIN_GAIN - CANDIDATE_TOL
-            )
-            ci, cj = np.nonzero(cand)
-            exact = np.full((n, n), -np.inf)
-            phi_all = np.full((n, n), np.nan)
-            if len(ci):
-                ev, ph = self._exact_pairs(st, ci, cj)
-                exact[ci, cj] = np.where(ev > MIN_GAIN, ev, -np.inf)
-                phi_all[ci, cj] = ph
-                value[ci, cj] = ev
-        target = np.argmax(exact, axis=1)
-        ok = np.isfinite(exact[idx, target])
-        target = np.where(ok, target, -1)
-        best = np.where(ok, exact[idx, np.maximum(target, 0)], np.nan)
-        phi = np.where(ok, phi_all[idx, np.maximum(target, 0)], np.nan)
-        return Challenges(target=target, value=best, phi=phi, all_values=value)
-
-    def _exact_pairs(
-        self, st: TurnState, i: np.ndarray, j: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """:meth:`exact_values` for many pairs, in chunks that keep memory O(n^2)."""
-        value, phi = np.empty(len(i)), np.empty(len(i))
-        step = max(1, BLOCK_BUDGET // self.n)
-        for lo in range(0, len(i), step):
+                for b in range(na):
+                    sb = st.draw(b)
+                    for lo in range(0, n, block):
+                        h = np.arange(lo, min(n, lo + block))
+                        value[b, h] = self._approx_block(sb, b, h)
+            value[:, idx, idx] = -np.inf
+            top = value.max(axis=2, keepdims=True)
+            cand = (value >= top - CANDIDATE_TOL) & (top > MIN_GAIN - CANDIDATE_TOL)
+        else:  # every pair exactly
+            value = np.full((na, n, n), -np.inf)
+            cand = np.ones((na, n, n), dtype=bool)
+            cand[:, idx, idx] = False
+        b, i, j = np.nonzero(cand)
+        exact = np.full((na, n, n), -np.inf)
+        phi_all = np.full((na, n, n), np.nan)
+        step = max(1, BLOCK_BUDGET // n)  # numbers per temporary: (n, step)
+        for lo in range(0, len(b), step):
             sl = slice(lo, lo + step)
-            value[sl], phi[sl] = self.exact_values(st, i[sl], j[sl])
-        return value, phi
-
-    def _pruned_values(self, st: TurnState) -> np.ndarray:
-        """Challenge values of the targets that can be an actor's best (-inf elsewhere).
-
-        A challenge is worth ``(u_ii - u_ij)(1 - 2 S_j (1 - phi))``, never more than
-        ``|u_ii - u_ij|``. Each actor's most promising targets (by the value the principals
-        alone would give) are evaluated first; their best value is a floor, and only the
-        targets whose bound reaches it are evaluated next (about a quarter of them in
-        practice). The result is the same as evaluating every pair.
-        """
-        n = self.n
-        idx = np.arange(n)
-        own = st.own
-        bound = np.abs(np.diag(own)[:, None] - own)
-        bound[idx, idx] = -np.inf
-        uii, uij, uji, ujj = self._principal_utilities(st, idx)
-        c_ij0, c_ji0 = self._principals(
-            uii[:, None], uij, uji, ujj, self.wsal[:, None], self.wsal[None, :]
+            ev, ph = self.exact_values(st, b[sl], i[sl], j[sl])
+            exact[b[sl], i[sl], j[sl]] = np.where(ev > MIN_GAIN, ev, -np.inf)
+            phi_all[b[sl], i[sl], j[sl]] = ph
+            value[b[sl], i[sl], j[sl]] = ev
+        target = np.argmax(exact, axis=2)[:, :, None]
+        best = np.take_along_axis(exact, target, axis=2)[:, :, 0]
+        phi = np.take_along_axis(phi_all, target, axis=2)[:, :, 0]
+        ok = np.isfinite(best)
+        return Challenges(
+            target=np.where(ok, target[:, :, 0], -1),
+            value=np.where(ok, best, np.nan),
+            phi=np.where(ok, phi, np.nan),
+            all_values=value,
         )
-        score = self._value(uii[:, None], uij, c_ij0, c_ji0, self.S[None, :])
-        score[idx, idx] = -np.inf
-        k = min(PRUNE_PROBES, n - 1)
-        probe = np.argpartition(-score, k - 1, axis=1)[:, :k]
-        value = np.full((n, n), -np.inf)
-        pi, pj = np.repeat(idx, k), probe.ravel()
-        value[pi, pj] = self._approx_pairs(st, pi, pj)
-        floor = np.maximum(value.max(axis=1), MIN_GAIN) - 2 * CANDIDATE_TOL
-        need = (bound >= floor[:, None]) & np.isneginf(value)
-        need[idx, idx] = False
-        ci, cj = np.nonzero(need)
-        if len(ci):
-            value[ci, cj] = self._approx_pairs(st, ci, cj)
-        return value
 
-    def _approx_core(self, uni, unj, unn, c_ij0, c_ji0, exclude):
-        """Coalitions with every third party's vote, to rounding error (first axis: n).
+    def _approx_values(self, st: TurnState, sl: slice) -> np.ndarray:
+        """Challenge values of every pair of the draws ``sl`` to rounding error, third
+        parties on axis 1: (draw, n, i, j)."""
+        dist, est, uij = st.dist[sl], st.est[sl], st.own[sl]  # own[i, j] = u_i(i, j)
+        wsal = self.wsal[sl]
+        clip = None if st.clip is None else st.clip[sl][:, None, None]
+        uii = np.diagonal(uij, axis1=1, axis2=2)
+        uji = _utility(np.swapaxes(dist, 1, 2), est, clip)  # u_i(j, i)
+        ujj = _utility(np.diagonal(dist, axis1=1, axis2=2)[:, None, :], est, clip)
+        c_ij0, c_ji0 = principal_coalitions(
+            self.vote, uii[:, :, None], uij, uji, ujj, wsal[:, :, None], wsal[:, None, :]
+        )
+        a = 1.0 - dist
+        slope = a * dist
+        if clip is not None:
+            slope = np.where(clip & ~(dist <= 1.0), a, slope)
+        # u_i(n, j) = a[n, j] + slope[n, j] r_in; u_i(n, i) and u_i(n, n) from uji, ujj
+        unj = slope[:, :, None, :] * np.swapaxes(est, 1, 2)[:, :, :, None]
+        unj += a[:, :, None, :]
+        uni = np.swapaxes(uji, 1, 2)[:, :, :, None]
+        unn = np.swapaxes(ujj, 1, 2)[:, :, :, None]
+        wn = wsal[:, :, None, None]
+        c0i, c0j = c_ij0[:, None], c_ji0[:, None]
+        prop = self.p.voting_rule == "Prop"
+        joining_difference(uni, unj, unn, c0i, c0j, wn, self.vote, prop)
+        idx = np.arange(self.n)
+        unj[:, idx, idx, :] = 0.0  # the challenger is no third party
+        unj[:, idx, :, idx] = 0.0  # nor is the target
+        na, n = wsal.shape
+        if prop:
+            flat = unj.reshape(na, n, n * n)
+            w = wsal[:, None, :]
+            net = np.matmul(w, flat).reshape(na, n, n)
+            np.maximum(flat, 0.0, out=flat)
+            gain = np.matmul(w, flat).reshape(na, n, n)
+            c_ij, c_ji = c_ij0 + gain, c_ji0 + (gain - net)
+        else:
+            vk = self.vote(wn, unj, 0.0)
+            c_ij = c_ij0 + np.maximum(vk, 0.0).sum(axis=1)
+            c_ji = c_ji0 - np.minimum(vk, 0.0).sum(axis=1)
+        return challenge_value(uii[:, :, None], uij, c_ij, c_ji, self.S[sl][:, None, :])
 
-        Uses the algebra of the semi-commitment model: a third party's utility difference
-        between joining i and joining j is ``pin (u_nn - u_ni) + (1 - pin)(u_nj - u_nn)``.
-        ``unj`` is overwritten; ``exclude(arr)`` zeroes the entries of the principals.
-        """
+    # one draw at a time, for large scenarios: memory O(n^2 d)
+
+    def _approx_core(self, b: int, uni, unj, unn, c_ij0, c_ji0, exclude):
+        """Coalitions with every third party's vote in draw ``b``, to rounding error (first
+        axis: n). ``unj`` is overwritten; ``exclude(arr)`` zeroes the principals' entries."""
         n = self.n
-        wn = self.wsal.reshape((n,) + (1,) * (unj.ndim - 1))
+        wsal = self.wsal[b]
+        wn = wsal.reshape((n,) + (1,) * (unj.ndim - 1))
         prop = self.p.voting_rule == "Prop"
         joining_difference(uni, unj, unn, c_ij0, c_ji0, wn, self.vote, prop)
         exclude(unj)
         if prop:
             flat = unj.reshape(n, -1)
-            net = (self.wsal @ flat).reshape(unj.shape[1:])
+            net = (wsal @ flat).reshape(unj.shape[1:])
             np.maximum(flat, 0.0, out=flat)
-            gain = (self.wsal @ flat).reshape(unj.shape[1:])
+            gain = (wsal @ flat).reshape(unj.shape[1:])
             return c_ij0[0] + gain, c_ji0[0] + (gain - net)
         vk = self.vote(wn, unj, 0.0)
         return (
@@ -334,37 +447,50 @@ class Engine:
             c_ji0[0] - np.minimum(vk, 0.0).sum(axis=0),
         )
 
-    def _approx_block(self, st: TurnState, h: np.ndarray) -> np.ndarray:
-        """Challenge values of challengers ``h`` against every target, to rounding error;
-        third parties laid out (n, b, j)."""
-        n, b = self.n, len(h)
-        uii, uij, uji, ujj = self._principal_utilities(st, h)
-        c_ij0, c_ji0 = self._principals(
-            uii[:, None], uij, uji, ujj, self.wsal[h][:, None], self.wsal[None, :]
+    def _principal_utilities(self, sb: _Draw, h: np.ndarray):
+        """u_h(h, h), u_h(h, j), u_h(j, h), u_h(j, j) for challengers h and every j."""
+        dist, est, clip = sb.dist, sb.est, sb.clip
+        r_hh = est[h, h]
+        r_h = est[h]
+        uii = K.utility(dist[h, h], r_hh, clip=clip)
+        uij = K.utility(dist[h], r_hh[:, None], clip=clip)
+        uji = K.utility(dist[:, h].T, r_h, clip=clip)
+        ujj = K.utility(np.diag(dist)[None, :], r_h, clip=clip)
+        return uii, uij, uji, ujj
+
+    def _approx_block(self, sb: _Draw, b: int, h: np.ndarray) -> np.ndarray:
+        """Challenge values of challengers ``h`` against every target in draw ``b``, to
+        rounding error; third parties laid out (n, h, j)."""
+        n, nh = self.n, len(h)
+        wsal = self.wsal[b]
+        uii, uij, uji, ujj = self._principal_utilities(sb, h)
+        c_ij0, c_ji0 = principal_coalitions(
+            self.vote, uii[:, None], uij, uji, ujj, wsal[h][:, None], wsal[None, :]
         )
-        a, slope = st.affine()
-        unj = slope[:, None, :] * st.est[h].T[:, :, None]  # u_h(n, j) = a + slope r_hn
+        a, slope = sb.affine()
+        unj = slope[:, None, :] * sb.est[h].T[:, :, None]  # u_h(n, j) = a + slope r_hn
         unj += a[:, None, :]
         idx = np.arange(n)
 
         def exclude(arr: np.ndarray) -> None:
-            arr[h, np.arange(b), :] = 0.0  # the challenger is no third party
+            arr[h, np.arange(nh), :] = 0.0  # the challenger is no third party
             arr[idx, :, idx] = 0.0  # nor is the target
 
         c_ij, c_ji = self._approx_core(
-            uji.T[:, :, None], unj, ujj.T[:, :, None], c_ij0[None], c_ji0[None], exclude
+            b, uji.T[:, :, None], unj, ujj.T[:, :, None], c_ij0[None], c_ji0[None], exclude
         )
-        return self._value(uii[:, None], uij, c_ij, c_ji, self.S[None, :])
+        return challenge_value(uii[:, None], uij, c_ij, c_ji, self.S[b][None, :])
 
-    def _approx_pairs(self, st: TurnState, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-        """Challenge values for pairs (i challenges j), to rounding error; third parties
-        laid out (n, pair), in chunks of pairs."""
+    def _approx_pairs(self, sb: _Draw, b: int, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """Challenge values for pairs (i challenges j) in draw ``b``, to rounding error;
+        third parties laid out (n, pair), in chunks of pairs."""
         n = self.n
+        wsal, S = self.wsal[b], self.S[b]
         out = np.empty(len(i))
         step = max(1, BLOCK_BUDGET // n)
-        a, slope = st.affine()
+        a, slope = sb.affine()
         a_nn, s_nn = np.diag(a)[:, None], np.diag(slope)[:, None]
-        dist, est, clip = st.dist, st.est, st.clip
+        dist, est, clip = sb.dist, sb.est, sb.clip
         for lo in range(0, len(i), step):
             ci, cj = i[lo : lo + step], j[lo : lo + step]
             r_hi, r_hj = est[ci, ci], est[ci, cj]
@@ -372,7 +498,7 @@ class Engine:
             uij = K.utility(dist[ci, cj], r_hi, clip=clip)
             uji = K.utility(dist[cj, ci], r_hj, clip=clip)
             ujj = K.utility(dist[cj, cj], r_hj, clip=clip)
-            c_ij0, c_ji0 = self._principals(uii, uij, uji, ujj, self.wsal[ci], self.wsal[cj])
+            c_ij0, c_ji0 = principal_coalitions(self.vote, uii, uij, uji, ujj, wsal[ci], wsal[cj])
             r_hn = est[ci].T  # (n, P)
             unj = slope[:, cj] * r_hn
             unj += a[:, cj]
@@ -386,196 +512,228 @@ class Engine:
                 arr[ci, cols] = 0.0
                 arr[cj, cols] = 0.0
 
-            c_ij, c_ji = self._approx_core(uni, unj, unn, c_ij0[None], c_ji0[None], exclude)
-            out[lo : lo + step] = self._value(uii, uij, c_ij, c_ji, self.S[cj])
+            c_ij, c_ji = self._approx_core(b, uni, unj, unn, c_ij0[None], c_ji0[None], exclude)
+            out[lo : lo + step] = challenge_value(uii, uij, c_ij, c_ji, S[cj])
         return out
 
-    @staticmethod
-    def _value(uii, uij, c_ij, c_ji, sj):
-        """The value of a challenge to the challenger (:func:`challenge_value`)."""
-        return challenge_value(uii, uij, c_ij, c_ji, sj)
+    def _pruned_values(self, sb: _Draw, b: int) -> np.ndarray:
+        """Challenge values in draw ``b`` of the targets that can be an actor's best (-inf
+        elsewhere).
 
-    def _principal_utilities(self, st: TurnState, h: np.ndarray):
-        """u_h(h, h), u_h(h, j), u_h(j, h), u_h(j, j) for challengers h and every j."""
-        dist, est, clip = st.dist, st.est, st.clip
-        r_hh = est[h, h]
-        r_h = est[h]
-        uii = K.utility(dist[h, h], r_hh, clip=clip)
-        uij = K.utility(dist[h], r_hh[:, None], clip=clip)
-        uji = K.utility(dist[:, h].T, r_h, clip=clip)
-        ujj = K.utility(np.diag(dist)[None, :], r_h, clip=clip)
-        return uii, uij, uji, ujj
+        A challenge is worth ``(u_ii - u_ij)(1 - 2 S_j (1 - phi))``, never more than
+        ``|u_ii - u_ij|``. Each actor's most promising targets (by the value the principals
+        alone would give) are evaluated first; their best value is a floor, and only the
+        targets whose bound reaches it are evaluated next (about a quarter of them in
+        practice). The result is the same as evaluating every pair.
+        """
+        n = self.n
+        wsal, S = self.wsal[b], self.S[b]
+        idx = np.arange(n)
+        own = sb.own
+        bound = np.abs(np.diag(own)[:, None] - own)
+        bound[idx, idx] = -np.inf
+        uii, uij, uji, ujj = self._principal_utilities(sb, idx)
+        c_ij0, c_ji0 = principal_coalitions(
+            self.vote, uii[:, None], uij, uji, ujj, wsal[:, None], wsal[None, :]
+        )
+        score = challenge_value(uii[:, None], uij, c_ij0, c_ji0, S[None, :])
+        score[idx, idx] = -np.inf
+        k = min(PRUNE_PROBES, n - 1)
+        probe = np.argpartition(-score, k - 1, axis=1)[:, :k]
+        value = np.full((n, n), -np.inf)
+        pi, pj = np.repeat(idx, k), probe.ravel()
+        value[pi, pj] = self._approx_pairs(sb, b, pi, pj)
+        floor = np.maximum(value.max(axis=1), MIN_GAIN) - 2 * CANDIDATE_TOL
+        need = (bound >= floor[:, None]) & np.isneginf(value)
+        need[idx, idx] = False
+        ci, cj = np.nonzero(need)
+        if len(ci):
+            value[ci, cj] = self._approx_pairs(sb, b, ci, cj)
+        return value
 
-    def contest(self, st: TurnState, h: np.ndarray, i: np.ndarray, j: np.ndarray):
-        """h's estimate of the contest i against j, for arrays of triples, exactly as KTAB's
-        ``probEduChlg`` computes it (same operations in the same order).
+    # exactly, as KTAB computes it
+
+    def contest(self, st: TurnState, b: np.ndarray, h: np.ndarray, i: np.ndarray, j: np.ndarray):
+        """h's estimate of the contest i against j in draw b, for arrays of (b, h, i, j),
+        exactly as KTAB's ``probEduChlg`` computes it (same operations in the same order);
+        third parties on the first axis.
 
         Returns the coalitions for i and for j and h's utilities u_h(i, i), u_h(i, j).
         """
-        dist, est, clip = st.dist, st.est, st.clip
-        r_hi = est[h, i]
-        r_hj = est[h, j]
-        uii = K.utility(dist[i, i], r_hi, clip=clip)
-        uij = K.utility(dist[i, j], r_hi, clip=clip)
-        uji = K.utility(dist[j, i], r_hj, clip=clip)
-        ujj = K.utility(dist[j, j], r_hj, clip=clip)
-        c_ij0, c_ji0 = self._principals(uii, uij, uji, ujj, self.wsal[i], self.wsal[j])
+        dist, est = st.dist, st.est
+        clip = st.clip_at(b)
+        r_hi = est[b, h, i]
+        r_hj = est[b, h, j]
+        uii = _utility(dist[b, i, i], r_hi, clip)
+        uij = _utility(dist[b, i, j], r_hi, clip)
+        uji = _utility(dist[b, j, i], r_hj, clip)
+        ujj = _utility(dist[b, j, j], r_hj, clip)
+        c_ij0, c_ji0 = principal_coalitions(
+            self.vote, uii, uij, uji, ujj, self.wsal[b, i], self.wsal[b, j]
+        )
         if self.p.third_party_commit != "SemiCommit":
             return c_ij0, c_ji0, uii, uij
-        r_hn = est[h].T  # (n, P): h's estimate of third party n's risk
-        uni = K.utility(dist[:, i], r_hn, clip=clip)
-        unj = K.utility(dist[:, j], r_hn, clip=clip)
-        unn = K.utility(np.diag(dist)[:, None], r_hn, clip=clip)
-        pos, neg = self._third_parties(uni, unj, unn, c_ij0[None], c_ji0[None])
-        cols = np.arange(len(i))
+        r_hn = est[b, h].T  # (n, P): h's estimate of third party n's risk
+        clip_n = None if clip is None else clip[None, :]
+        uni = _utility(dist[b, :, i].T, r_hn, clip_n)
+        unj = _utility(dist[b, :, j].T, r_hn, clip_n)
+        unn = _utility(np.diagonal(dist, axis1=1, axis2=2)[b].T, r_hn, clip_n)
+        pos, neg = third_party_votes(
+            self.vote, self.wsal[b].T, uni, unj, unn, c_ij0[None], c_ji0[None]
+        )
+        cols = np.arange(len(b))
         for arr in (pos, neg):
             arr[i, cols] = 0.0
             arr[j, cols] = 0.0
         return K.running_sum(c_ij0, pos), K.running_sum(c_ji0, neg), uii, uij
 
-    def exact_values(self, st: TurnState, i: np.ndarray, j: np.ndarray):
-        """i's exact estimate of the value of challenging j and of its probability of
-        winning, for arrays of pairs."""
-        c_ij, c_ji, uii, uij = self.contest(st, i, i, j)
-        return self._value(uii, uij, c_ij, c_ji, self.S[j]), c_ij / (c_ij + c_ji)
-
-    def contest_probability(
-        self, st: TurnState, h: np.ndarray, i: np.ndarray, j: np.ndarray
-    ) -> np.ndarray:
-        """h's estimate of the probability that i beats j, for arrays of triples."""
-        c_ij, c_ji, _, _ = self.contest(st, h, i, j)
-        return c_ij / (c_ij + c_ji)
+    def exact_values(self, st: TurnState, b: np.ndarray, i: np.ndarray, j: np.ndarray):
+        """i's exact value of challenging j and its probability of winning, in draws b."""
+        c_ij, c_ji, uii, uij = self.contest(st, b, i, i, j)
+        return challenge_value(uii, uij, c_ij, c_ji, self.S[b, j]), c_ij / (c_ij + c_ji)
 
     # -- bargains ---------------------------------------------------------------------
 
-    def interpolate(
-        self, x_i: np.ndarray, x_j: np.ndarray, s_i: np.ndarray, s_j: np.ndarray, p_i: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """The bargain positions for i and j (:func:`interpolate`)."""
-        return interpolate(self.p.interpolation, x_i, x_j, s_i, s_j, p_i)
-
     def bargains(self, st: TurnState, ch: Challenges) -> Bargains:
-        """The bargain(s) each challenge proposes."""
-        i = np.flatnonzero(ch.target >= 0)
-        j = ch.target[i]
-        val = ch.value[i]
-        p_ii = ch.phi[i]
-        x, s = st.pos, self.s
-        bi, bj = self.interpolate(x[i], x[j], s[i], s[j], p_ii)
+        """The bargain(s) each challenge proposes, draw by draw in the order of the
+        challengers."""
+        b, i = np.nonzero(ch.target >= 0)
+        j = ch.target[b, i]
+        val, p_ii = ch.value[b, i], ch.phi[b, i]
+        x_i, x_j, s_i, s_j = st.pos[b, i], st.pos[b, j], self.s[b, i], self.s[b, j]
+        mode = self.p.interpolation
+        bi, bj = interpolate(mode, x_i, x_j, s_i, s_j, p_ii)
         model = self.p.bargain_model
+        m = len(b)
         if model == "InitOnlyInterp":
-            return Bargains(i, j, bi, bj, val, p_ii, ["challenger"] * len(i))
-        p_ji = self.contest_probability(st, j, i, j)  # the target's view of i's chances
-        ci, cj = self.interpolate(x[i], x[j], s[i], s[j], p_ji)
-        if model == "InitRcvrInterp":
-            m = len(i)
-            order = np.arange(2 * m).reshape(2, m).T.ravel()  # challenger's, then target's
+            return Bargains(b, i, j, bi, bj, val, p_ii, ["challenger"] * m)
+        c_ij, c_ji, _, _ = self.contest(st, b, j, i, j)  # the target's view of i's chances
+        p_ji = c_ij / (c_ij + c_ji)
+        ci, cj = interpolate(mode, x_i, x_j, s_i, s_j, p_ji)
+        if model == "InitRcvrInterp":  # the challenger's bargain, then the target's
+            d = bi.shape[1]
             return Bargains(
-                np.concatenate([i, i])[order],
-                np.concatenate([j, j])[order],
-                np.concatenate([bi, ci])[order],
-                np.concatenate([bj, cj])[order],
-                np.concatenate([val, val])[order],
-                np.concatenate([p_ii, p_ji])[order],
+                np.repeat(b, 2),
+                np.repeat(i, 2),
+                np.repeat(j, 2),
+                np.stack([bi, ci], axis=1).reshape(-1, d),
+                np.stack([bj, cj], axis=1).reshape(-1, d),
+                np.repeat(val, 2),
+                np.stack([p_ii, p_ji], axis=1).reshape(-1),
                 ["challenger", "target"] * m,
             )
         # PWCompInterp: weights c_i S_i and, as KTAB computes it, c_i S_j
-        w_i = (self.c[i] * self.S[i])[:, None]
-        w_j = (self.c[i] * self.S[j])[:, None]
+        w_i = (self.c[b, i] * self.S[b, i])[:, None]
+        w_j = (self.c[b, i] * self.S[b, j])[:, None]
         return Bargains(
+            b,
             i,
             j,
             (w_i * bi + w_j * ci) / (w_i + w_j),
             (w_i * bj + w_j * cj) / (w_i + w_j),
             val,
             p_ii,
-            ["compromise"] * len(i),
+            ["compromise"] * m,
         )
 
     # -- queues -----------------------------------------------------------------------
 
-    def resolve(self, st: TurnState, bg: Bargains) -> tuple[np.ndarray, np.ndarray]:
-        """Each actor's choice in its own queue: returns the new positions and, per
-        bargain, whether its initiator and its receiver adopted it ((2, b) bools)."""
-        n = self.n
-        nb = len(bg.init)
-        new = st.pos.copy()
-        adopted = np.zeros((2, nb), dtype=bool)
-        draws = self.rng.random(n) if self.p.transitions == "Stochastic" else None
-        if nb == 0:
-            return new, adopted
-        u_brg, u_sq = self.bargain_utilities(st, bg)
-        # queues: the status quo, then the bargains involving k in the order proposed
-        member = (bg.init[None, :] == np.arange(n)[:, None]) | (
-            bg.rcvr[None, :] == np.arange(n)[:, None]
-        )  # (n, b)
-        sizes = member.sum(axis=1)
-        # Queues are resolved in batches of equal length; the conditional election allows
-        # padding, so there queues are batched by length up to the next power of 2.
-        padded = self.p.pce_model == "Conditional"
-        group = np.ceil(np.log2(np.maximum(sizes, 1))).astype(int) if padded else sizes
-        for key in np.unique(group[sizes > 0]):
-            ks = np.flatnonzero((group == key) & (sizes > 0))
-            size = int(sizes[ks].max())
-            order = np.argsort(~member[ks], axis=1, kind="stable")[:, :size]
-            valid = np.take_along_axis(member[ks], order, axis=1)
-            brg = np.where(valid, order, -1)  # (g, size): each queue's bargains, in order
-            uq = np.empty((len(ks), n, size + 1))
-            uq[:, :, 0] = u_sq[None, :]
-            uq[:, :, 1:] = np.transpose(u_brg[:, np.maximum(brg, 0)], (1, 0, 2))
-            ok = np.concatenate([np.ones((len(ks), 1), dtype=bool), valid], axis=1)
-            prob = K.election(
-                uq,
-                self.c,
-                self.vote,
-                self.p.victory_model,
-                self.p.pce_model,
-                valid=None if ok.all() else ok,
-            )
-            if draws is None:
-                pick = np.argmax(np.abs(prob), axis=1)
-            else:
-                cum = np.cumsum(prob, axis=1)
-                pick = np.minimum((cum <= draws[ks, None]).sum(axis=1), sizes[ks])
-            for k, choice, row in zip(ks.tolist(), pick.tolist(), brg):
-                if choice == 0:
-                    continue
-                beta = int(row[choice - 1])
-                if bg.init[beta] == k:
-                    new[k] = bg.pos_init[beta]
-                    adopted[0, beta] = True
-                else:
-                    new[k] = bg.pos_rcvr[beta]
-                    adopted[1, beta] = True
-        return new, adopted
-
     def bargain_utilities(self, st: TurnState, bg: Bargains) -> tuple[np.ndarray, np.ndarray]:
-        """Utility to every actor of the state after each bargain (n, b), and of the status
-        quo (n,): the mean over the actors' positions of its utility for each.
+        """Utility to every actor of its draw of the state after each bargain (m, n), and of
+        the status quo (A, n): the mean over the actors' positions of its utility for each.
 
         As in KTAB the two new positions come first and the unchanged ones are added in
         actor order, so that two bargains with the same outcome have bit-identical
         utilities (the binary voting rules would otherwise split them on a rounding error).
         """
-        n, nb = self.n, len(bg.init)
-        own = st.own
-        pts = np.concatenate([bg.pos_init, bg.pos_rcvr])
-        pu = K.utility(K.salience_distance(st.ideal, pts, self.s), st.risk[:, None], clip=st.clip)
-        u_brg = np.empty((n, nb))
-        step = max(1, BLOCK_BUDGET // (n * n))
-        terms = np.empty((n + 1, n, min(step, nb)))
-        for lo in range(0, nb, step):
-            hi = min(nb, lo + step)
-            buf = terms[:, :, : hi - lo]
-            buf[0] = pu[:, lo:hi] + pu[:, nb + lo : nb + hi]
-            buf[1:] = own.T[:, :, None]
-            cols = np.arange(hi - lo)
-            buf[1 + bg.init[lo:hi], :, cols] = 0.0
-            buf[1 + bg.rcvr[lo:hi], :, cols] = 0.0
-            u_brg[:, lo:hi] = np.add.reduce(buf, axis=0)
+        n, m = self.n, len(bg.draw)
+        one = len(self.c) == 1  # one draw: its utilities broadcast over the bargains
+        pts = np.stack([bg.pos_init, bg.pos_rcvr], axis=1)  # (m, 2, d)
+        if one:
+            dist = K.salience_distance(st.ideal[0], pts, self.s[0])  # (m, n, 2)
+            clip = None if st.clip is None else st.clip[:1, None, None]
+            pu = _utility(dist, st.risk[0][:, None], clip)
+        else:
+            dist = K.salience_distance(st.ideal[bg.draw], pts, self.s[bg.draw])
+            pu = _utility(dist, st.risk[bg.draw][:, :, None], st.clip_at(bg.draw, 2))
+        u_brg = np.empty((m, n))
+        step = max(1, BLOCK_BUDGET // (n * (n + 1)))
+        own_t = st.own[0].T[:, None, :] if one else None
+        for lo in range(0, m, step):
+            sl = slice(lo, lo + step)
+            bd, init, rcvr = bg.draw[sl], bg.init[sl], bg.rcvr[sl]
+            terms = np.empty((n + 1, len(bd), n))  # [term, bargain, actor]
+            terms[0] = pu[sl, :, 0] + pu[sl, :, 1]  # the two new positions first
+            # then the others in actor order
+            terms[1:] = own_t if own_t is not None else np.moveaxis(st.own[bd], 2, 0)
+            cols = np.arange(len(bd))
+            terms[1 + init, cols, :] = 0.0
+            terms[1 + rcvr, cols, :] = 0.0
+            u_brg[sl] = K.first_axis_sum(terms)
         u_brg /= n
-        u_sq = np.cumsum(own, axis=1)[:, -1] / n
+        u_sq = np.cumsum(st.own, axis=2)[:, :, -1] / n
         return u_brg, u_sq
+
+    def resolve(self, st: TurnState, bg: Bargains) -> tuple[np.ndarray, np.ndarray]:
+        """Each actor's choice in its own queue: the new positions (A, n, d) and, per
+        bargain, whether its initiator and its receiver adopted it ((2, m) bools).
+
+        A queue holds the status quo, then the bargains involving its actor in the order
+        proposed; the actor adopts the winner of a Condorcet election among all actors of
+        its draw (or, with stochastic transitions, an option drawn with the election's
+        probabilities from its draw's generator, which gives n numbers every turn).
+        """
+        n = self.n
+        new = st.pos.copy()
+        nb = len(bg.draw)
+        adopted = np.zeros((2, nb), dtype=bool)
+        draws = None
+        if self.p.transitions == "Stochastic":
+            draws = np.stack([rng.random(n) for rng in self.rngs])  # type: ignore[union-attr]
+        if nb == 0:
+            return new, adopted
+        u_brg, u_sq = self.bargain_utilities(st, bg)
+        q_of = np.concatenate([bg.draw * n + bg.init, bg.draw * n + bg.rcvr])
+        beta = np.concatenate([np.arange(nb), np.arange(nb)])
+        order = np.lexsort((beta, q_of))
+        q_of, beta = q_of[order], beta[order]
+        queues, start, sizes = np.unique(q_of, return_index=True, return_counts=True)
+        slot = np.arange(len(q_of)) - np.repeat(start, sizes)
+        table = np.full((len(queues), int(sizes.max())), -1)
+        table[np.repeat(np.arange(len(queues)), sizes), slot] = beta
+        q_draw, q_actor = queues // n, queues % n
+        # equal lengths together; the conditional election allows padding, so there queues
+        # are grouped by length up to the next power of 2 (padding changes no probability)
+        padded = self.p.pce_model == "Conditional"
+        group = np.ceil(np.log2(sizes)).astype(int) if padded else sizes
+        for key in np.unique(group):
+            qs = np.flatnonzero(group == key)
+            size = int(sizes[qs].max())
+            brg = table[qs, :size]
+            valid = brg >= 0
+            g = len(qs)
+            uq = np.empty((g, n, size + 1))
+            uq[:, :, 0] = u_sq[q_draw[qs]]
+            uq[:, :, 1:] = np.swapaxes(u_brg[np.maximum(brg, 0)], 1, 2)
+            ok = np.concatenate([np.ones((g, 1), dtype=bool), valid], axis=1)
+            w = self.c[0] if len(self.c) == 1 else self.c[q_draw[qs]]
+            prob = self._election(uq, w, valid=None if ok.all() else ok)
+            if draws is None:
+                pick = np.argmax(np.abs(prob), axis=1)
+            else:
+                cum = np.cumsum(prob, axis=1)
+                u = draws[q_draw[qs], q_actor[qs]]
+                pick = np.minimum((cum <= u[:, None]).sum(axis=1), sizes[qs])
+            moves = np.flatnonzero(pick > 0)
+            if not len(moves):
+                continue
+            chosen = brg[moves, pick[moves] - 1]
+            bd, k = q_draw[qs[moves]], q_actor[qs[moves]]
+            first = bg.init[chosen] == k
+            new[bd, k] = np.where(first[:, None], bg.pos_init[chosen], bg.pos_rcvr[chosen])
+            adopted[0, chosen[first]] = True
+            adopted[1, chosen[~first]] = True
+        return new, adopted
 
     def new_ideals(self, ideal: np.ndarray, pos: np.ndarray) -> np.ndarray:
         """Ideals after a turn: ``sum_j a_ij x_j + (1 - sum_j a_ij) ideal_i``."""
@@ -583,73 +741,116 @@ class Engine:
         if a is None:
             return pos.copy()
         lag = 1.0 - np.minimum(a.sum(axis=1), 1.0)
-        return a @ pos + lag[:, None] * ideal
+        return np.stack([a @ pos[b] + lag[:, None] * ideal[b] for b in range(len(pos))])
 
     # -- the run ----------------------------------------------------------------------
 
-    def run(self, x0: np.ndarray) -> SMPRun:
+    def run(
+        self, x0: np.ndarray, history: bool = False
+    ) -> tuple[np.ndarray, np.ndarray, list[SMPRun] | None]:
+        """Run every draw from positions ``x0`` (B, n, d) until its stop rule holds.
+
+        Returns each draw's last positions (B, n, d) and own utilities (B, n, n) and, with
+        ``history``, each draw's :class:`SMPRun` (positions, probabilities and risk per turn;
+        the bargains unless ``record="none"``; every challenge value with ``record="full"``).
+        """
         p = self.p
-        out = SMPRun()
+        nb, n, _ = x0.shape
+        final_pos = final_own = None  # allocated when the first draw stops
+        runs = [SMPRun() for _ in range(nb)] if history else None
+        full = history and p.record == "full"
+        active = np.arange(nb)
+        eng = self
         pos = np.array(x0, dtype=float)
-        ideal = pos.copy()
-        st = self.setup(pos, ideal)
-        self._record_state(out, st)
-        first_move = 0.0
+        st = eng.setup(pos, pos.copy())
+        if runs is not None:
+            eng._record_state(runs, active, st)
+        first_move = np.zeros(nb)
         t = 0
-        while True:
+        while len(active):
             t += 1
-            ch = self.challenges(st)
-            bg = self.bargains(st, ch)
-            new, adopted = self.resolve(st, bg)
-            if p.record != "none":
-                self._record_bargains(out, t, bg, adopted)
-            if p.record == "full":
-                out.challenge_values.append(
-                    np.where(np.isfinite(ch.all_values), ch.all_values, np.nan)
-                )
-            moved = K.sequential_total(K.seq_norm_rows(new - pos))
+            ch = eng.challenges(st, full)
+            bg = eng.bargains(st, ch)
+            new, adopted = eng.resolve(st, bg)
+            if runs is not None and p.record != "none":
+                eng._record_bargains(runs, active, t, bg, adopted)
+            if runs is not None and full:
+                for a, vals in zip(active.tolist(), ch.all_values):
+                    runs[a].challenge_values.append(np.where(np.isfinite(vals), vals, np.nan))
+            moved = np.cumsum(K.seq_norm_rows(new - st.pos), axis=1)[:, -1]
             if t == 1:
                 first_move = moved + MIN_SIG_DELTA
-            ideal = self.new_ideals(ideal, new)
-            pos = new
-            st = self.setup(pos, ideal)
-            self._record_state(out, st)
+            st = eng.setup(new, eng.new_ideals(st.ideal, new))
             ratio = moved / first_move
-            out.ratios.append(ratio)
+            if runs is not None:
+                eng._record_state(runs, active, st)
+                for a, r in zip(active.tolist(), ratio.tolist()):
+                    runs[a].ratios.append(r)
             if t >= p.rounds:
-                out.stop_reason = "max_rounds"
-                break
-            if t >= p.min_rounds and ratio < p.stop_ratio:
-                out.stop_reason = "converged"
-                break
-        return out
+                stop, reason = np.ones(len(active), dtype=bool), "max_rounds"
+            elif t >= p.min_rounds:
+                stop, reason = ratio < p.stop_ratio, "converged"
+            else:
+                stop, reason = np.zeros(len(active), dtype=bool), ""
+            if stop.any():
+                if final_pos is None or final_own is None:
+                    final_pos, final_own = np.empty(x0.shape), np.empty((nb, n, n))
+                final_pos[active[stop]] = st.pos[stop]
+                final_own[active[stop]] = st.own[stop]
+                if runs is not None:
+                    for a in active[stop].tolist():
+                        runs[a].stop_reason = reason
+                keep = np.flatnonzero(~stop)
+                active, first_move = active[keep], first_move[keep]
+                if len(keep):
+                    eng, st = eng.take(keep), st.take(keep)
+        if final_pos is None or final_own is None:  # no draw at all
+            final_pos, final_own = np.empty(x0.shape), np.empty((nb, n, n))
+        return final_pos, final_own, runs
 
-    def _record_state(self, out: SMPRun, st: TurnState) -> None:
-        prob, holders, p_distinct = self.probabilities(st)
-        out.positions.append(st.pos)
-        out.probability.append(prob)
-        out.risk.append(st.risk)
-        out.distinct.append((holders, p_distinct))
+    def _record_state(self, runs: list[SMPRun], active: np.ndarray, st: TurnState) -> None:
+        prob, holders, p_distinct = self.probabilities(st.pos, st.own)
+        for k, a in enumerate(active.tolist()):
+            out = runs[a]
+            out.positions.append(st.pos[k])
+            out.probability.append(prob[k])
+            out.risk.append(st.risk[k])
+            out.distinct.append((holders[k], p_distinct[k]))
 
-    def _record_bargains(self, out: SMPRun, t: int, bg: Bargains, adopted: np.ndarray) -> None:
-        for b in range(len(bg.init)):
-            out.events.append(
+    def _record_bargains(
+        self, runs: list[SMPRun], active: np.ndarray, t: int, bg: Bargains, adopted: np.ndarray
+    ) -> None:
+        act = active.tolist()
+        rows = zip(
+            bg.draw.tolist(),
+            bg.init.tolist(),
+            bg.rcvr.tolist(),
+            bg.value.tolist(),
+            bg.prob.tolist(),
+            bg.view,
+            bg.pos_init,
+            bg.pos_rcvr,
+            adopted[0].tolist(),
+            adopted[1].tolist(),
+        )
+        for draw, init, rcvr, value, prob, view, pos_init, pos_rcvr, by_init, by_rcvr in rows:
+            runs[act[draw]].events.append(
                 {
                     "round": t,
-                    "challenger": int(bg.init[b]),
-                    "target": int(bg.rcvr[b]),
-                    "value": float(bg.value[b]),
-                    "probability": float(bg.prob[b]),
-                    "view": bg.view[b],
-                    "pos_challenger": bg.pos_init[b],
-                    "pos_target": bg.pos_rcvr[b],
-                    "challenger_adopted": bool(adopted[0, b]),
-                    "target_adopted": bool(adopted[1, b]),
+                    "challenger": init,
+                    "target": rcvr,
+                    "value": value,
+                    "probability": prob,
+                    "view": view,
+                    "pos_challenger": pos_init,
+                    "pos_target": pos_rcvr,
+                    "challenger_adopted": by_init,
+                    "target_adopted": by_rcvr,
                 }
             )
 
 
-# -- KTAB's arithmetic, shared with the batched engine (detente.models.smp.batched) -----------
+# -- KTAB's arithmetic ---------------------------------------------------------------------------
 
 
 def principal_coalitions(vote: K.Vote, uii, uij, uji, ujj, w_i, w_j):

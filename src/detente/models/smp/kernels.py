@@ -28,6 +28,7 @@ option ``m``; ``w`` are voting weights.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -45,7 +46,24 @@ BINARY_VOTE_STEP = 1e-8
 MARKOV_MAX_ITER = 2_000_000
 """Iterations allowed to the Markov elections (KTAB sets no limit; slow cases take 1e5)."""
 
-Vote = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+VoteFn = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Vote:
+    """A voting rule: ``vote(w, u_i, u_j)`` is weight ``w``'s vote for option i over j.
+
+    ``antisymmetric``: ``vote(w, b, a) == -vote(w, a, b)`` exactly (every rule but
+    ``ASymProsp``); ``proportional``: the rule is ``w (u_i - u_j)`` (``Prop``).
+    """
+
+    rule: str
+    fn: VoteFn
+    antisymmetric: bool
+    proportional: bool
+
+    def __call__(self, w, ui, uj):
+        return self.fn(w, ui, uj)
 
 
 class PCEConvergenceError(DetenteError):
@@ -224,10 +242,7 @@ def make_vote(rule: str) -> Vote:
             return np.where(du < 0.0, w * du, np.where(du > 0.0, (2.0 * w * du) / 3.0, 0.0))
     else:
         raise ValueError(f"unknown voting rule {rule!r}")
-    # vote(w, b, a) == -vote(w, a, b) exactly for every rule but the asymmetric one
-    vote.antisymmetric = rule != "ASymProsp"  # type: ignore[attr-defined]
-    vote.proportional = rule == "Prop"  # type: ignore[attr-defined]
-    return vote
+    return Vote(rule, vote, antisymmetric=rule != "ASymProsp", proportional=rule == "Prop")
 
 
 # -- elections --------------------------------------------------------------------------
@@ -254,8 +269,7 @@ def coalitions(u: np.ndarray, w: np.ndarray, vote: Vote, *, budget: int = 1 << 1
     out = np.empty(tuple(batch) + (m, m))
     per_row = max(1, int(np.prod(batch, dtype=int)) * m * (nv + 1))
     step = max(1, budget // per_row)
-    antisymmetric = getattr(vote, "antisymmetric", True)
-    proportional = getattr(vote, "proportional", False)
+    antisymmetric, proportional = vote.antisymmetric, vote.proportional
     if not antisymmetric:
         against = np.empty_like(out)
     for lo in range(0, m, step):

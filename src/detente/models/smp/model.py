@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -11,7 +12,7 @@ from detente.errors import DetenteError
 from detente.models.base import ModelResult, register
 from detente.models.smp.engine import Engine, SMPRun
 from detente.models.smp.params import SMPParams
-from detente.scenario.arrays import ScenarioArrays
+from detente.scenario.arrays import DrawBatch, ScenarioArrays
 
 
 class SMPInputError(DetenteError):
@@ -109,7 +110,6 @@ def accommodation_matrix(arrays: ScenarioArrays, params: SMPParams) -> np.ndarra
     return a
 
 
-@register("smp", SMPParams, title="Spatial Model of Politics (KTAB)", dynamic=True, stochastic=True)
 def run_smp(
     arrays: ScenarioArrays, params: SMPParams, rng: np.random.Generator | None = None
 ) -> ModelResult:
@@ -130,17 +130,16 @@ def run_smp(
     check_inputs(arrays)
     if params.transitions == "Stochastic" and rng is None:
         rng = np.random.default_rng(0)
-    low, span = arrays.low, arrays.span
-    unit = (arrays.position - low) / span
+    unit = (arrays.position - arrays.low) / arrays.span
     engine = Engine(
-        arrays.capability,
-        arrays.salience,
+        arrays.capability[None],
+        arrays.salience[None],
         params,
         accommodation=accommodation_matrix(arrays, params),
-        rng=rng,
+        rngs=[rng],
     )
-    run = engine.run(unit)
-    result = _result(arrays, params, run, unit)
+    _, _, runs = engine.run(unit[None], history=True)
+    result = _result(arrays, params, runs[0], unit)  # type: ignore[index]
     if notes:
         result.extras["adapted_inputs"] = notes
         # the history keeps "no stance" as missing, not as the imputed value
@@ -207,7 +206,7 @@ def _result(
     )
 
 
-def _not_applicable(arrays: ScenarioArrays) -> str | None:
+def why_not_applicable(arrays: ScenarioArrays) -> str | None:
     """Why the SMP cannot run on ``arrays`` (None if it can)."""
     try:
         check_inputs(adapt_inputs(arrays)[0])
@@ -216,16 +215,65 @@ def _not_applicable(arrays: ScenarioArrays) -> str | None:
     return None
 
 
-run_smp.not_applicable = _not_applicable  # type: ignore[attr-defined]
+MAX_DRAWS = 1000
+"""Draws run together at most (larger batches run in slices of this many; the numbers are the
+same, memory stays bounded)."""
 
 
-def _run_smp_batched(batch, params: SMPParams, rngs: Any = None) -> np.ndarray:
-    """``(B, d)`` forecasts on a :class:`~detente.run.draws.DrawBatch`, all draws at once
-    (:mod:`detente.models.smp.batched`); row b equals ``run_smp(batch.arrays(b), params,
-    rngs[b]).forecast``."""
-    from detente.models.smp.batched import run_smp_batched
+def run_smp_batched(
+    batch: DrawBatch,
+    params: SMPParams,
+    rngs: Sequence[np.random.Generator | None] | None = None,
+) -> np.ndarray:
+    """``(B, d)`` forecasts on every draw of a :class:`~detente.scenario.arrays.DrawBatch`,
+    all draws at once in one :class:`~detente.models.smp.engine.Engine` (a single run is a
+    batch of one): row b equals ``run_smp(batch.arrays(b), params, rngs[b]).forecast``.
 
-    return run_smp_batched(batch, params, rngs)
+    Each draw is adapted (``inputs="adapt"``) and checked as a single run adapts and checks
+    it; raises what the first draw that ``run_smp`` cannot run on raises. ``rngs`` (one
+    generator per draw) serves stochastic transitions; a draw without one uses seed 0, as
+    ``run_smp`` does.
+    """
+    base = batch.base
+    nb, n, d = len(batch), base.n_actors, base.n_issues
+    if nb == 0:
+        return np.empty((0, d))
+    cap, pos, sal = np.empty((nb, n)), np.empty((nb, n, d)), np.empty((nb, n, d))
+    for b in range(nb):
+        arrays = batch.arrays(b)
+        if params.inputs == "adapt":
+            arrays, _ = adapt_inputs(arrays)
+        check_inputs(arrays)
+        cap[b], pos[b], sal[b] = arrays.capability, arrays.position, arrays.salience
+    accommodation = accommodation_matrix(base, params)
+    gens: list[np.random.Generator | None] = [None] * nb
+    if params.transitions == "Stochastic":
+        gens = [
+            (rngs[b] if rngs is not None else None) or np.random.default_rng(0) for b in range(nb)
+        ]
+    unit0 = (pos - base.low) / base.span
+    out = np.empty((nb, d))
+    for lo in range(0, nb, MAX_DRAWS):
+        sl = slice(lo, lo + MAX_DRAWS)
+        engine = Engine(cap[sl], sal[sl], params, accommodation, gens[sl])
+        final_pos, final_own, _ = engine.run(unit0[sl])
+        holder = engine.most_probable(final_pos, final_own)
+        rows = np.arange(len(holder))
+        unit = final_pos[rows, holder]
+        # actors that never moved keep their input value exactly (as run_smp reports them)
+        out[sl] = np.where(
+            unit == unit0[sl][rows, holder], pos[sl][rows, holder], base.low + unit * base.span
+        )
+    return out
 
 
-run_smp.batched = _run_smp_batched  # type: ignore[attr-defined]
+register(
+    "smp",
+    SMPParams,
+    run=run_smp,
+    batched=run_smp_batched,
+    applicable=why_not_applicable,
+    title="Spatial Model of Politics (KTAB)",
+    dynamic=True,
+    stochastic=True,
+)

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from detente.models.base import ModelParams
+from detente.scenario.ktab_xml import KTAB_NAMES
 
 VictoryModel = Literal["Linear", "Square", "Quartic", "Octic", "Binary"]
 PCEModel = Literal["Conditional", "MarkovIncentive", "MarkovUniform"]
@@ -42,19 +43,6 @@ _ALIASES: dict[str, dict[str, str]] = {
         "pwcompinterpsmpbm": "PWCompInterp",
     },
 }
-
-KTAB_NAMES = {
-    "VictoryProbModel": "victory_model",
-    "PCEModel": "pce_model",
-    "StateTransitions": "transitions",
-    "VotingRule": "voting_rule",
-    "BigRAdjust": "big_r_adjust",
-    "BigRRange": "big_r_range",
-    "ThirdPartyCommit": "third_party_commit",
-    "InterVecBrgn": "interpolation",
-    "BargnModel": "bargain_model",
-}
-"""KTAB's parameter names (XML ``ModelParameters`` elements, log lines) -> our field names."""
 
 
 class SMPParams(ModelParams):
