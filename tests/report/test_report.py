@@ -92,12 +92,7 @@ def test_pdf_report_is_deterministic_and_dateless(demo_report):
     assert one.startswith(b"%PDF-") and one.rstrip().endswith(b"%%EOF")
     assert one == two
     assert b"CreationDate" not in one and b"ModDate" not in one
-    assert (
-        one.count(b"/Type /Page\n")
-        + one.count(b"/Type /Page ")
-        + len(re.findall(rb"/Type\s*/Page[^s]", one))
-        >= 8
-    )
+    # pages, their size and their text are measured in test_layout.py
 
 
 # -- content -----------------------------------------------------------------------------
@@ -106,7 +101,7 @@ def test_pdf_report_is_deterministic_and_dateless(demo_report):
 def test_report_holds_every_section_that_applies(demo_report):
     demo, data, text = demo_report
     p = _parse(text)
-    expected = ["forecasts", "scenario", "positions"]
+    expected = ["summary", "forecasts", "scenario", "positions"]
     if any(detente.get_model(m).dynamic for m in data.models):
         expected.append("trajectories")
     expected += ["alliances", "notes"]

@@ -19,14 +19,29 @@ import pandas as pd
 from detente import api
 from detente.errors import DetenteError
 from detente.models import ModelResult, get_model
+from detente.report.summary import Summary, blocs, model_headline, uncertain_points
 from detente.report.sweep import SweepData, read_sweep
 from detente.report.validation import ValidationData, read_validation
 from detente.scenario import Scenario, load
 
+#: The one definition of alignment that the report, the page and the CLI use.
+ALIGNMENT_EXPLAINED = (
+    "Alignment runs from −1 to 1: 1 means two actors take the same positions on the issues "
+    "they share, −1 that they stand at opposite ends of every scale, 0 that they are half a "
+    "scale apart on average; each issue counts by how much both care about it (salience)."
+)
+
+#: The same in a few words, for captions.
+ALIGNMENT_SHORT = "alignment runs from −1 (opposite ends of every scale) to 1 (the same positions)"
+
 
 @dataclass
 class Alliances:
-    """A pairwise alignment matrix between actors and where it came from."""
+    """A pairwise alignment matrix between actors and where it came from.
+
+    ``order`` lists the actors' indices so that close allies sit next to each other (see
+    :func:`alliance_order`); figures and the page draw the matrix in that order.
+    """
 
     actors: list[str]
     labels: list[str]
@@ -34,6 +49,11 @@ class Alliances:
     matrix: np.ndarray
     method: str
     extra: dict[str, pd.DataFrame] = field(default_factory=dict)
+    order: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.order:
+            self.order = alliance_order(self.matrix)
 
 
 @dataclass
@@ -52,6 +72,7 @@ class ReportData:
     seed: int = 0
     inputs: dict[str, str] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
+    summary: Summary | None = None
 
     @property
     def dynamic(self) -> list[str]:
@@ -124,6 +145,15 @@ def collect(
     val_data = [read_validation(p) for p in val_paths]
     if val_paths:
         inputs["validation"] = ", ".join(p.name for p in val_paths)
+    alliances = alliances_for(s)
+    headline = model_headline(s, {n: results[n].forecast for n in names})
+    summary = Summary(
+        rows=headline,
+        source=f"the median of {len(names)} models' forecasts" if names else "",
+        uncertain=uncertain_points(s, headline),
+    )
+    if alliances is not None:
+        summary.blocs, summary.opposed = blocs(alliances.labels, alliances.matrix)
     return ReportData(
         scenario=s,
         models=names,
@@ -131,12 +161,13 @@ def collect(
         descriptions={n: get_model(n).description for n in names},
         results=results,
         forecasts=pd.DataFrame(rows),
-        alliances=alliances_for(s),
+        alliances=alliances,
         sweep=sweep_data,
         validation=val_data,
         seed=seed,
         inputs=inputs,
         skipped=skipped,
+        summary=summary,
     )
 
 
@@ -173,6 +204,33 @@ def plain_alignment(scenario: Scenario) -> np.ndarray:
     m = np.where(total > 0, weighted, np.where(count > 0, unweighted, np.nan))
     np.fill_diagonal(m, 1.0)
     return m
+
+
+def alliance_order(matrix: np.ndarray) -> list[int]:
+    """An order of the actors that puts close allies next to each other.
+
+    Spectral seriation (Atkins, Boman and Hendrickson, *SIAM J. Comput.* 28, 1998): the
+    actors are sorted by the Fiedler vector of the Laplacian of the similarity
+    ``(1 + alignment) / 2`` (a missing pair counts as 0.5). The vector's sign is fixed so
+    that the first actor in scenario order scores at most 0, and ties keep scenario order,
+    so the order does not depend on the eigen-solver.
+
+    >>> m = np.array([[1, -1, .9], [-1, 1, -.8], [.9, -.8, 1]])
+    >>> alliance_order(m)
+    [0, 2, 1]
+    """
+    a = np.nan_to_num(np.asarray(matrix, dtype=float), nan=0.0)
+    n = a.shape[0]
+    if n < 3:
+        return list(range(n))
+    sim = (1.0 + (a + a.T) / 2) / 2
+    np.fill_diagonal(sim, 0.0)
+    lap = np.diag(sim.sum(axis=1)) - sim
+    _, vecs = np.linalg.eigh(lap)
+    v = vecs[:, 1]
+    if v[0] > 0:
+        v = -v
+    return [int(i) for i in np.lexsort((np.arange(n), np.round(v, 12)))]
 
 
 def _alliance_module():
