@@ -222,3 +222,56 @@ class LiveServer:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/"
+
+
+# Run in the page: one record per table and per overlapping or clipped chart text.
+LAYOUT_SCRIPT = r"""
+(() => {
+  const out = { tables: [], overlaps: [], clipped: [], page: {} };
+  const vw = document.documentElement.clientWidth;
+  out.page = { width: vw, scrollWidth: document.documentElement.scrollWidth };
+  for (const t of document.querySelectorAll("table")) {
+    const box = t.closest(".scroll") || t.parentElement;
+    const style = getComputedStyle(box);
+    const scrolls = style.overflowX === "auto" || style.overflowX === "scroll";
+    const r = box.getBoundingClientRect();
+    out.tables.push({
+      id: t.id || (t.closest("[id]") || {}).id || "",
+      tableWidth: t.scrollWidth, boxWidth: box.clientWidth, scrolls,
+      boxRight: r.right, boxLeft: r.left, viewport: vw,
+    });
+  }
+  const rect = (e) => e.getBoundingClientRect();
+  for (const s of document.querySelectorAll(SVGS)) {
+    const texts = [...s.querySelectorAll("text")].filter((e) => e.textContent.trim());
+    const sr = rect(s);
+    const boxes = texts.map((e) => [e, rect(e)]);
+    for (const [e, b] of boxes) {
+      if (b.left < sr.left - 0.5 || b.right > sr.right + 0.5 || b.top < sr.top - 0.5 ||
+          b.bottom > sr.bottom + 0.5) {
+        out.clipped.push({ chart: s.id || s.getAttribute("aria-label"), text: e.textContent });
+      }
+    }
+    for (let i = 0; i < boxes.length; i++) {
+      for (let j = i + 1; j < boxes.length; j++) {
+        const a = boxes[i][1], b = boxes[j][1];
+        // a box spans the font's whole ascent and descent: shrink it by a fifth of its height
+        const da = 0.2 * a.height, db = 0.2 * b.height;
+        if (a.left + 0.5 < b.right - 0.5 && b.left + 0.5 < a.right - 0.5 &&
+            a.top + da < b.bottom - db && b.top + db < a.bottom - da) {
+          out.overlaps.push({ chart: s.id || s.getAttribute("aria-label"),
+                              a: boxes[i][0].textContent, b: boxes[j][0].textContent });
+        }
+      }
+    }
+  }
+  return JSON.stringify(out);
+})()
+"""
+
+
+def measure_layout(browser: Browser, svgs: str = ".chart svg") -> dict:
+    """Tables against their boxes, and overlapping or clipped text in the SVGs matching the
+    CSS selector ``svgs``, measured in the page (see LAYOUT_SCRIPT)."""
+    script = LAYOUT_SCRIPT.replace("SVGS", json.dumps(svgs))
+    return json.loads(browser.eval(script))

@@ -11,52 +11,7 @@ import json
 import time
 
 import pytest
-from chromium import ARTIFACTS, Browser, LiveServer, find_chromium
-
-# Run in the page: one record per table and per overlapping or clipped chart text.
-MEASURE = r"""
-(() => {
-  const out = { tables: [], overlaps: [], clipped: [], page: {} };
-  const vw = document.documentElement.clientWidth;
-  out.page = { width: vw, scrollWidth: document.documentElement.scrollWidth };
-  for (const t of document.querySelectorAll("table")) {
-    const box = t.closest(".scroll") || t.parentElement;
-    const style = getComputedStyle(box);
-    const scrolls = style.overflowX === "auto" || style.overflowX === "scroll";
-    const r = box.getBoundingClientRect();
-    out.tables.push({
-      id: t.id || (t.closest("[id]") || {}).id || "",
-      tableWidth: t.scrollWidth, boxWidth: box.clientWidth, scrolls,
-      boxRight: r.right, boxLeft: r.left, viewport: vw,
-    });
-  }
-  const rect = (e) => e.getBoundingClientRect();
-  for (const s of document.querySelectorAll(".chart svg")) {
-    const texts = [...s.querySelectorAll("text")].filter((e) => e.textContent.trim());
-    const sr = rect(s);
-    const boxes = texts.map((e) => [e, rect(e)]);
-    for (const [e, b] of boxes) {
-      if (b.left < sr.left - 0.5 || b.right > sr.right + 0.5 || b.top < sr.top - 0.5 ||
-          b.bottom > sr.bottom + 0.5) {
-        out.clipped.push({ chart: s.id || s.getAttribute("aria-label"), text: e.textContent });
-      }
-    }
-    for (let i = 0; i < boxes.length; i++) {
-      for (let j = i + 1; j < boxes.length; j++) {
-        const a = boxes[i][1], b = boxes[j][1];
-        // a box spans the font's whole ascent and descent: shrink it by a fifth of its height
-        const da = 0.2 * a.height, db = 0.2 * b.height;
-        if (a.left + 0.5 < b.right - 0.5 && b.left + 0.5 < a.right - 0.5 &&
-            a.top + da < b.bottom - db && b.top + db < a.bottom - da) {
-          out.overlaps.push({ chart: s.id || s.getAttribute("aria-label"),
-                              a: boxes[i][0].textContent, b: boxes[j][0].textContent });
-        }
-      }
-    }
-  }
-  return JSON.stringify(out);
-})()
-"""
+from chromium import ARTIFACTS, Browser, LiveServer, find_chromium, measure_layout
 
 
 @pytest.fixture
@@ -85,7 +40,7 @@ def test_tables_fit_or_scroll_in_their_box_and_chart_text_never_overlaps(browser
         time.sleep(0.3)  # the resize lays the page out again
         # charts measure text as they draw: draw them again at this width
         browser.eval("(() => { renderForecasts(); return 1; })()")
-        m = json.loads(browser.eval(MEASURE))
+        m = measure_layout(browser)
         ARTIFACTS.mkdir(exist_ok=True)
         shot = ARTIFACTS / f"web-{width}.png"
         browser.screenshot(shot)

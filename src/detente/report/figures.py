@@ -309,6 +309,7 @@ def trajectories_figure(
                 linestyle=st["linestyle"],
                 marker=st["marker"],
                 markersize=3.5,
+                markevery=max(1, t1 // 5),  # a few markers a line: enough to tell them apart
                 linewidth=1.3,
                 label=None if actor.id in seen else _wrap(actor.label, 24),
             )
@@ -375,7 +376,8 @@ def alignment_figure(
     two_lines = sum(1 for s in names if "\n" in s)
     fig = Figure(figsize=(WIDTH, 1.3 + 0.34 * n + 0.08 * two_lines), dpi=DPI)
     ax = fig.add_subplot()
-    cmap = ALIGNMENT_CMAP.with_extremes(bad="#FFFFFF")
+    # 64 steps: no visible banding, and a colour bar of 64 shapes rather than 256
+    cmap = ALIGNMENT_CMAP.resampled(64).with_extremes(bad="#FFFFFF")
     edges = np.arange(n + 1) - 0.5
     im = ax.pcolormesh(  # vector cells: sharp in the PDF, no embedded bitmap
         edges,

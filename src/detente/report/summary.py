@@ -12,6 +12,8 @@ show it without other change.
 'close to “all”'
 >>> in_words(50.0, Scale(low=0, high=100, low_label="none", high_label="all"))
 'midway between “none” and “all”'
+>>> in_words(5.0, Scale(low=0, high=10))
+'in the middle of the 0–10 scale'
 """
 
 from __future__ import annotations
@@ -69,9 +71,17 @@ def in_words(value: float, scale: Scale) -> str:
     """Where ``value`` lies on ``scale``, in the words of the scale's ends."""
     if not np.isfinite(value):
         return "no forecast"
+    f = (value - scale.low) / (scale.high - scale.low)
+    if not (scale.low_label or scale.high_label):  # a bare scale: say where on it
+        where = "low" if f <= 0.15 else "high" if f >= 0.85 else "middle" if 0.4 <= f <= 0.6 else ""
+        span = f"the {scale.low:g}–{scale.high:g} scale"
+        return (
+            f"at the {where} end of {span}"
+            if where in ("low", "high")
+            else (f"in the middle of {span}" if where else f"at {value:.0f} on {span}")
+        )
     lo = quote(scale.low_label or f"{scale.low:g}")
     hi = quote(scale.high_label or f"{scale.high:g}")
-    f = (value - scale.low) / (scale.high - scale.low)
     if f <= 0.15:
         return f"close to {lo}"
     if f >= 0.85:
