@@ -233,8 +233,15 @@ def test_sweep_section_reads_a_real_sweep_folder(demo, tmp_path):
     moved = sw.tornado.assign(s=(sw.tornado.high - sw.tornado.low).abs()).groupby("issue")["s"]
     n_tornado = int((moved.max() > 0).sum())
     assert part.count("<svg") == 1 + n_tornado
+    # inputs are named in words: "capability:north" -> "capability of Northland"
+    from detente.report.html import input_name
+
+    names = {a.id: a.label for a in demo.actors} | {i.id: i.label for i in demo.issues}
     for name in set(sw.tornado.loc[(sw.tornado.high - sw.tornado.low).abs() > 0, "input"]):
-        assert f"<td>{name}</td>" in part
+        kind, actor, *issue = name.split(":")
+        words = f"{kind} of {names[actor]}" + (f" on {names[issue[0]]}" if issue else "")
+        assert input_name(name, names) == words
+        assert f"<td>{words}</td>" in part
 
 
 def test_tornado_puts_the_widest_swing_on_top():

@@ -420,6 +420,10 @@ def alignment_figure(
     return fig
 
 
+#: Height in inches of one issue's panel in :func:`histograms_figure`.
+HISTOGRAM_PANEL = 1.9
+
+
 @_styled
 def histograms_figure(
     panels: Sequence[tuple[str, Mapping[str, tuple[np.ndarray, np.ndarray]], tuple[float, float]]],
@@ -431,7 +435,7 @@ def histograms_figure(
     are drawn as shares of the model's runs, so models with different run counts compare.
     """
     d = len(panels)
-    fig = Figure(figsize=(WIDTH, 1.9 * d + 0.7), dpi=DPI, layout="constrained")
+    fig = Figure(figsize=(WIDTH, HISTOGRAM_PANEL * d + 0.7), dpi=DPI, layout="constrained")
     axes = fig.subplots(d, 1, squeeze=False)[:, 0]
     for p_i, (ax, (label, series, (lo, hi))) in enumerate(zip(axes, panels)):
         for m_i, (model, (edges, counts)) in enumerate(series.items()):

@@ -356,17 +356,26 @@ def _sweep(data: ReportData) -> list[Block]:
                 Block("note", f"The sweep was run on scenario {man['scenario']}, not {s.id}.")
             )
     panels = histogram_panels(sw, s.issues)
+    names = _names(data)
     if panels:
-        out.append(
-            Block(
-                "figure",
-                _svg(F.histograms_figure(panels, "Forecasts over the sweep's runs")),
-                "Share of the runs whose forecast falls in each bin of the issue's scale, "
-                "one line per model.",
+        groups = chunks(len(panels), F.panels_per_figure(F.HISTOGRAM_PANEL))
+        for n, ks in enumerate(groups):
+            out.append(
+                Block(
+                    "figure",
+                    _svg(
+                        F.histograms_figure(
+                            [panels[k] for k in ks], "Forecasts over the sweep's runs"
+                        )
+                    ),
+                    "Share of the runs whose forecast falls in each bin of the issue's "
+                    "scale, one line per model."
+                    if n == len(groups) - 1
+                    else "",
+                )
             )
-        )
     if sw.summary is not None:
-        out += [Block("h3", "Summary"), Block("table", frame_table(sw.summary, 2))]
+        out += [Block("h3", "Summary"), Block("table", frame_table(sw.summary, 2, names))]
     elif sw.draws is not None:
         q = (
             sw.draws.groupby(["model", "issue"], sort=True)["forecast"]
@@ -375,11 +384,11 @@ def _sweep(data: ReportData) -> list[Block]:
         )
         q["count"] = q["count"].astype(int)
         cols = ["model", "issue", "count", "mean", "std", "5%", "50%", "95%"]
-        out += [Block("h3", "Summary"), Block("table", frame_table(q[cols], 2))]
+        out += [Block("h3", "Summary"), Block("table", frame_table(q[cols], 2, names))]
     if sw.tornado is not None:
         out += _tornados(data)
     for name, df in sorted(sw.tables.items()):
-        out += [Block("h3", name), Block("table", frame_table(df))]
+        out += [Block("h3", name), Block("table", frame_table(df, 3, names))]
     for note in sw.notes:
         out.append(Block("note", note))
     return out
@@ -395,7 +404,13 @@ def _tornados(data: ReportData) -> list[Block]:
             "at their values.",
         ),
     ]
-    for label, rows, base in tornado_groups(data.sweep, data.models, labels=labels):
+    names = _names(data)
+    groups = tornado_groups(data.sweep, data.models, labels=labels)
+    groups = [
+        (label, [(input_name(r[0], names), r[1], r[2]) for r in rows], base)
+        for label, rows, base in groups
+    ]
+    for label, rows, base in groups:
         out.append(
             Block(
                 "figure",
@@ -416,6 +431,33 @@ def _tornados(data: ReportData) -> list[Block]:
             )
         )
     return out
+
+
+def _names(data: ReportData) -> dict[str, str]:
+    """Human names for the ids a table may hold: actors, issues and models."""
+    s = data.scenario
+    out = {a.id: a.label for a in s.actors}
+    out.update({i.id: i.label for i in s.issues})
+    out.update({m: short_title(t) for m, t in data.titles.items()})
+    return out
+
+
+def input_name(key: str, names: dict[str, str]) -> str:
+    """A sweep input such as ``position:russia:assad`` in words (``position of Russia on
+    Assad's future``); anything else as it is.
+
+    >>> input_name("capability:iran", {"iran": "Iran"})
+    'capability of Iran'
+    >>> input_name("position:iran:assad", {"iran": "Iran", "assad": "Assad"})
+    'position of Iran on Assad'
+    """
+    parts = str(key).split(":")
+    if len(parts) in (2, 3) and parts[0] in ("position", "salience", "capability"):
+        text = f"{parts[0]} of {names.get(parts[1], parts[1])}"
+        if len(parts) == 3:
+            text += f" on {names.get(parts[2], parts[2])}"
+        return text
+    return str(key)
 
 
 def _validation(data: ReportData) -> list[Block]:

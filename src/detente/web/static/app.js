@@ -327,7 +327,7 @@ function renderCharts() {
       const mk = marker(st.shape, x(v), y, 5, st.colour);
       mk.append(svg("title", {}, `${m.title}: ${fmt(v)}`));
       g.append(mk);
-      g.append(svg("text", { x: x(v) + 9, y: y + 4, class: "muted small" }, fmt(v)));
+      g.append(svg("text", { x: x(v) + 9, y: y + 4, class: "muted small value-label" }, fmt(v)));
     });
     // the axis: numbers on the ticks, what the ends mean on a line (or two) below
     g.append(svg("line", { x1: x(iss.low), x2: x(iss.high), y1: axisY, y2: axisY, stroke: "#333" }));
