@@ -474,7 +474,10 @@ def tornado_figure(
     """
     rows = sorted(rows, key=lambda r: (abs(r[2] - r[1]), r[0]))
     n = len(rows)
-    fig = Figure(figsize=(WIDTH, 1.2 + 0.3 * max(n, 1)), dpi=DPI)
+    names = [_wrap(r[0], 40) for r in rows]
+    lines = max([s.count("\n") + 1 for s in names] or [1])
+    row_h = max(0.3, 0.15 * lines + 0.08)  # room for every line of the longest name
+    fig = Figure(figsize=(WIDTH, 1.2 + row_h * max(n, 1)), dpi=DPI)
     ax = fig.add_subplot()
     for yy, (label, lo, hi) in enumerate(rows):
         ax.barh(
@@ -497,7 +500,7 @@ def tornado_figure(
             label="input at high end" if yy == 0 else None,
         )
     ax.axvline(baseline, color=REFERENCE, linewidth=1.0)
-    ax.set_yticks(np.arange(n), [_wrap(r[0], 36) for r in rows])
+    ax.set_yticks(np.arange(n), names)
     ax.set_xlabel(xlabel)
     ax.set_title(title, loc="left")
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
