@@ -373,3 +373,74 @@ def test_report_command_writes_html_and_pdf(demo_file, tmp_path):
     )
     assert isinstance(res.exception, DetenteError) and "--format" in str(res.exception)
     assert not (tmp_path / "x.html").exists()
+
+
+# -- summary and alliance order ------------------------------------------------------------
+
+
+def test_alliance_order_puts_each_bloc_side_by_side():
+    from detente.report.data import alliance_order
+
+    # two blocs, interleaved in scenario order: {0, 3, 4} and {1, 2, 5}
+    bloc = np.array([0, 1, 1, 0, 0, 1])
+    m = np.where(bloc[:, None] == bloc[None, :], 0.9, -0.6)
+    np.fill_diagonal(m, 1.0)
+    order = alliance_order(m)
+    assert sorted(order) == list(range(6))
+    sides = [bloc[i] for i in order]
+    assert sides in ([0, 0, 0, 1, 1, 1], [1, 1, 1, 0, 0, 0])
+    # relabelling the actors relabels the order, nothing else
+    perm = np.array([5, 3, 1, 0, 2, 4])
+    again = alliance_order(m[np.ix_(perm, perm)])
+    assert [bloc[perm[i]] for i in again] in ([0, 0, 0, 1, 1, 1], [1, 1, 1, 0, 0, 0])
+
+
+def test_blocs_join_chains_of_aligned_pairs_and_name_the_most_opposed():
+    from detente.report.summary import blocs
+
+    labels = ["a", "b", "c", "d", "e"]
+    m = np.full((5, 5), 0.0)
+    np.fill_diagonal(m, 1.0)
+    for i, j, v in [(0, 1, 0.6), (1, 2, 0.7), (3, 4, 0.2), (0, 4, -0.9), (2, 3, -0.3)]:
+        m[i, j] = m[j, i] = v
+    groups, opposed = blocs(labels, m, threshold=0.5)
+    assert groups == [["a", "b", "c"]]  # a-b and b-c chain; d-e (0.2) is below 0.5
+    assert opposed == [("a", "e", -0.9), ("c", "d", -0.3)]
+
+
+def test_summary_forecast_is_the_median_of_the_models_with_their_range(demo_report):
+    demo, data, text = demo_report
+    df = detente.forecast(demo, data.models)
+    stats = df.groupby("issue")["forecast"].agg(["median", "min", "max"])
+    for row in data.summary.rows:
+        assert row.forecast == pytest.approx(stats.loc[row.issue, "median"])
+        assert (row.low, row.high) == pytest.approx(
+            (stats.loc[row.issue, "min"], stats.loc[row.issue, "max"])
+        )
+    cells = _parse(text).cells["summary"]
+    assert "range of the models' forecasts" in cells
+    assert "chance the status quo holds" not in cells
+
+
+def test_summary_table_takes_a_chance_that_the_status_quo_holds(demo_report):
+    import copy
+
+    _, data, _ = demo_report
+    d = copy.copy(data)
+    d.summary = copy.deepcopy(data.summary)
+    d.summary.interval_label = "80% interval"
+    for k, row in enumerate(d.summary.rows):
+        row.p_status_quo = 0.1 * (k + 1)
+    cells = _parse(render_html(d)).cells["summary"]
+    head = cells[: cells.index("status quo") + 1]
+    assert head == [
+        "issue",
+        "where it is likely to settle",
+        "forecast",
+        "80% interval",
+        "chance the status quo holds",
+        "status quo",
+    ]
+    assert [f"{10 * (k + 1)}%" for k in range(len(d.summary.rows))] == [
+        c for c in cells if c.endswith("%")
+    ]
