@@ -20,7 +20,7 @@ from markupsafe import Markup, escape
 import detente
 from detente.report import figures as F
 from detente.report.data import ALIGNMENT_EXPLAINED, ALIGNMENT_SHORT, ReportData
-from detente.report.summary import BLOC_THRESHOLD
+from detente.report.summary import BLOC_THRESHOLD, fmt
 from detente.report.sweep import histogram_panels, tornado_groups
 from detente.scenario.describe import evidence_text, value_text
 from detente.scenario.model import Issue, Scenario
@@ -63,19 +63,6 @@ class Block:
     kind: str
     value: Any
     caption: str = ""
-
-
-def fmt(v: Any, digits: int = 1) -> str:
-    """A number for a table cell: fixed digits, a proper minus sign, a dash when missing."""
-    if v is None:
-        return "—"
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return str(v)
-    if math.isnan(f):
-        return "—"
-    return f"{f:.{digits}f}".replace("-", "−")
 
 
 def short_title(title: str) -> str:

@@ -18,6 +18,7 @@ show it without other change.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -65,6 +66,24 @@ class Summary:
     def has_p_status_quo(self) -> bool:
         """Whether any row carries a chance that the status quo holds."""
         return any(r.p_status_quo is not None for r in self.rows)
+
+
+def fmt(v: object, digits: int = 1) -> str:
+    """A number for a table cell: fixed digits, a proper minus sign, a dash when missing."""
+    if v is None:
+        return "—"
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return str(v)
+    if math.isnan(f):
+        return "—"
+    return f"{f:.{digits}f}".replace("-", "−")
+
+
+def interval_text(row: HeadlineRow) -> str:
+    """The headline's interval as the page and the report print it: ``58 to 86``."""
+    return f"{fmt(row.low, 0)} to {fmt(row.high, 0)}"
 
 
 def in_words(value: float, scale: Scale) -> str:

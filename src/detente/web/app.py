@@ -151,7 +151,7 @@ def _forecast_payload(s: Scenario, models: list[str] | None, seed: int | None) -
 
 def _headline_payload(s: Scenario, results: dict[str, Any]) -> dict[str, Any]:
     """The per-issue headline the page shows first (as the report's summary does)."""
-    from detente.report.summary import MODEL_RANGE, model_headline
+    from detente.report.summary import MODEL_RANGE, fmt, interval_text, model_headline
 
     rows = model_headline(s, {m: r.forecast for m, r in results.items()}) if results else []
     return {
@@ -165,6 +165,9 @@ def _headline_payload(s: Scenario, results: dict[str, Any]) -> dict[str, Any]:
                 "p_status_quo": r.p_status_quo,
                 "words": r.words,
                 "change": r.change,
+                # printed as the report prints them, so the two never differ
+                "forecast_text": fmt(r.forecast, 0),
+                "interval_text": interval_text(r),
             }
             for r in rows
         ],

@@ -204,8 +204,8 @@ function renderHeadline() {
     const iss = issues[r.issue];
     const tr = el("tr", { "data-issue": r.issue }, el("td", { text: iss.name }),
       el("td", { class: "words" }, r.words, el("div", { class: "scale", text: r.change })),
-      el("td", { class: "num", text: fmt(r.forecast, 0) }),
-      el("td", { class: "num", text: `${fmt(r.low, 0)} to ${fmt(r.high, 0)}` }));
+      el("td", { class: "num", text: r.forecast_text }),
+      el("td", { class: "num", text: r.interval_text }));
     if (withP) {
       tr.append(el("td", { class: "num", text: r.p_status_quo === null ? "—" :
         `${Math.round(100 * r.p_status_quo)}%` }));
