@@ -27,11 +27,16 @@ def html_to_pdf(html: str) -> bytes:
         raise ValueError(f"the report fetches nothing: {url}")
 
     # WeasyPrint logs every CSS property it does not implement; the report's screen-only
-    # rules are not mistakes.
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)
-    doc = weasyprint.HTML(string=html, url_fetcher=no_fetch, base_url=".")
-    ident = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode()
-    return doc.write_pdf(pdf_identifier=ident, uncompressed_pdf=False)
+    # rules are not mistakes. Quiet while printing, as it was afterwards.
+    log = logging.getLogger("weasyprint")
+    level = log.level
+    log.setLevel(logging.ERROR)
+    try:
+        doc = weasyprint.HTML(string=html, url_fetcher=no_fetch, base_url=".")
+        ident = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode()
+        return doc.write_pdf(pdf_identifier=ident, uncompressed_pdf=False)
+    finally:
+        log.setLevel(level)
 
 
 def render_pdf(data: ReportData) -> bytes:
