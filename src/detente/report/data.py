@@ -19,20 +19,17 @@ import pandas as pd
 from detente import api
 from detente.errors import DetenteError
 from detente.models import ModelResult, get_model
-from detente.report.summary import Summary, blocs, model_headline, uncertain_points
+from detente.report.summary import (  # noqa: F401  (the alignment words live there)
+    ALIGNMENT_EXPLAINED,
+    ALIGNMENT_SHORT,
+    Summary,
+    blocs,
+    model_headline,
+    uncertain_points,
+)
 from detente.report.sweep import SweepData, read_sweep
 from detente.report.validation import ValidationData, read_validation
 from detente.scenario import Scenario, load
-
-#: The one definition of alignment that the report, the page and the CLI use.
-ALIGNMENT_EXPLAINED = (
-    "Alignment runs from −1 to 1: 1 means two actors take the same positions on the issues "
-    "they share, −1 that they stand at opposite ends of every scale, 0 that they are half a "
-    "scale apart on average; each issue counts by how much both care about it (salience)."
-)
-
-#: The same in a few words, for captions.
-ALIGNMENT_SHORT = "alignment runs from −1 (opposite ends of every scale) to 1 (the same positions)"
 
 
 @dataclass

@@ -26,6 +26,16 @@ import numpy as np
 
 from detente.scenario.model import Issue, Scale, Scenario
 
+#: The one definition of alignment that the report, the page and the CLI use.
+ALIGNMENT_EXPLAINED = (
+    "Alignment runs from −1 to 1: 1 means two actors take the same positions on the issues "
+    "they share, −1 that they stand at opposite ends of every scale, 0 that they are half a "
+    "scale apart on average; each issue counts by how much both care about it (salience)."
+)
+
+#: The same in a few words, for captions.
+ALIGNMENT_SHORT = "alignment runs from −1 (opposite ends of every scale) to 1 (the same positions)"
+
 #: How the headline's interval is described when it is the spread of the models.
 MODEL_RANGE = "range of the models' forecasts"
 #: Alignment at or above which two actors are put in one bloc in the summary.
