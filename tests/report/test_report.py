@@ -209,6 +209,13 @@ def test_sweep_section_shows_distributions_tornado_and_summaries(demo, tmp_path)
     start = text.index('<section id="sweep">')
     part = text[start : text.index("</section>", start)]
     assert part.count("<svg") == 2  # the histograms and one tornado (one issue x model)
+    # the summary names the inputs with the widest swings, widest first (20, 6, 1)
+    border = demo.issue("border").label
+    assert data.summary.uncertain[-1] == (
+        f"In the sweep, the forecasts move most with the capability north ({border}: 40 to "
+        f"60); the position south border ({border}: 50 to 56); the salience rebels ({border}: "
+        "52 to 53)."
+    )
     cells = p.cells["sweep"]
     # The describe() table counts 50 runs per model and issue.
     assert cells.count("50") >= 2 * len(demo.issues)

@@ -24,10 +24,12 @@ from detente.report.summary import (  # noqa: F401  (the alignment words live th
     ALIGNMENT_SHORT,
     Summary,
     blocs,
+    input_name,
     model_headline,
+    sweep_points,
     uncertain_points,
 )
-from detente.report.sweep import SweepData, read_sweep
+from detente.report.sweep import SweepData, read_sweep, tornado_groups
 from detente.report.validation import ValidationData, read_validation
 from detente.scenario import Scenario, load
 
@@ -151,6 +153,20 @@ def collect(
     )
     if alliances is not None:
         summary.blocs, summary.opposed = blocs(alliances.labels, alliances.matrix)
+    if sweep_data is not None and sweep_data.tornado is not None:
+        words = {a.id: a.label for a in s.actors} | {i.id: i.label for i in s.issues}
+        by_model = "model" in sweep_data.tornado.columns  # labels end with " (model)"
+        groups = [
+            (
+                label.rsplit(" (", 1)[0] if by_model else label,
+                [(input_name(r[0], words), r[1], r[2]) for r in rows],
+                base,
+            )
+            for label, rows, base in tornado_groups(sweep_data, names, labels=words)
+        ]
+        point = sweep_points(groups)
+        if point:
+            summary.uncertain.append(point)
     return ReportData(
         scenario=s,
         models=names,

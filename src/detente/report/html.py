@@ -20,7 +20,7 @@ from markupsafe import Markup, escape
 import detente
 from detente.report import figures as F
 from detente.report.data import ALIGNMENT_EXPLAINED, ALIGNMENT_SHORT, ReportData
-from detente.report.summary import BLOC_THRESHOLD, fmt
+from detente.report.summary import BLOC_THRESHOLD, fmt, input_name
 from detente.report.sweep import histogram_panels, tornado_groups
 from detente.scenario.describe import evidence_text, value_text
 from detente.scenario.model import Issue, Scenario
@@ -427,24 +427,6 @@ def _names(data: ReportData) -> dict[str, str]:
     out.update({i.id: i.label for i in s.issues})
     out.update({m: short_title(t) for m, t in data.titles.items()})
     return out
-
-
-def input_name(key: str, names: dict[str, str]) -> str:
-    """A sweep input such as ``position:russia:assad`` in words (``position of Russia on
-    Assad's future``); anything else as it is.
-
-    >>> input_name("capability:iran", {"iran": "Iran"})
-    'capability of Iran'
-    >>> input_name("position:iran:assad", {"iran": "Iran", "assad": "Assad"})
-    'position of Iran on Assad'
-    """
-    parts = str(key).split(":")
-    if len(parts) in (2, 3) and parts[0] in ("position", "salience", "capability"):
-        text = f"{parts[0]} of {names.get(parts[1], parts[1])}"
-        if len(parts) == 3:
-            text += f" on {names.get(parts[2], parts[2])}"
-        return text
-    return str(key)
 
 
 def _validation(data: ReportData) -> list[Block]:

@@ -238,3 +238,40 @@ def uncertain_points(scenario: Scenario, rows: Sequence[HeadlineRow], top: int =
             + "."
         )
     return out
+
+
+def input_name(key: str, names: dict[str, str]) -> str:
+    """A sweep input such as ``position:russia:assad`` in words (``position of Russia on
+    Assad's future``); anything else as it is.
+
+    >>> input_name("capability:iran", {"iran": "Iran"})
+    'capability of Iran'
+    >>> input_name("position:iran:assad", {"iran": "Iran", "assad": "Assad"})
+    'position of Iran on Assad'
+    """
+    parts = str(key).split(":")
+    if len(parts) in (2, 3) and parts[0] in ("position", "salience", "capability"):
+        text = f"{parts[0]} of {names.get(parts[1], parts[1])}"
+        if len(parts) == 3:
+            text += f" on {names.get(parts[2], parts[2])}"
+        return text
+    return str(key)
+
+
+def sweep_points(groups, top: int = 3) -> str | None:
+    """A sentence on the sweep's inputs that move a forecast most, from the report's tornado
+    groups ``(issue label, [(input in words, outcome at low, outcome at high)], baseline)``."""
+    rows = [
+        (abs(hi - lo), name, label, lo, hi) for label, items, _ in groups for name, lo, hi in items
+    ]
+    if not rows:
+        return None
+    rows.sort(key=lambda r: (-r[0], r[1], r[2]))
+    return (
+        "In the sweep, the forecasts move most with the "
+        + "; the ".join(
+            f"{name} ({label}: {fmt(lo, 0)} to {fmt(hi, 0)})"
+            for _, name, label, lo, hi in rows[:top]
+        )
+        + "."
+    )
