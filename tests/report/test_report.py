@@ -451,3 +451,22 @@ def test_summary_table_takes_a_chance_that_the_status_quo_holds(demo_report):
     assert [f"{10 * (k + 1)}%" for k in range(len(d.summary.rows))] == [
         c for c in cells if c.endswith("%")
     ]
+
+
+def test_a_scenario_without_sources_or_allies_still_renders(tmp_path):
+    from detente.scenario import build_scenario
+
+    s = build_scenario(
+        {
+            "actors": [{"id": "solo", "capability": 1}],
+            "issues": [{"id": "x"}],
+            "stances": [{"actor": "solo", "issue": "x", "position": 30, "salience": 50}],
+        }
+    )
+    data = collect(s, ["compromise"])
+    assert data.alliances is None and data.summary.blocs == []
+    p = _parse(render_html(data))
+    assert p.sections == ["summary", "forecasts", "scenario", "positions", "notes"]
+    # one actor: the forecast is its position, with no spread between models
+    assert data.summary.rows[0].forecast == 30.0
+    assert render_report(data, "pdf").startswith(b"%PDF-")

@@ -211,7 +211,7 @@ def _forecasts(data: ReportData) -> dict:
 
 def _scenario(data: ReportData) -> dict:
     s = data.scenario
-    out: dict[str, Any] = {"description": s.description}
+    out: dict[str, Any] = {"description": s.description, "sources": None}
     if s.sources:
         out["sources"] = Table(
             ["id", "publication", "date", "title", "file"],
