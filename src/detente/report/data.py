@@ -16,14 +16,28 @@ import pandas as pd
 from detente.errors import DetenteError
 from detente.models import ModelResult, get_model
 from detente.models.runner import check_models, default_models, run_model
-from detente.report.sweep import SweepData, read_sweep
+from detente.report.summary import (  # noqa: F401  (the alignment words live there)
+    ALIGNMENT_EXPLAINED,
+    ALIGNMENT_SHORT,
+    Summary,
+    blocs,
+    input_name,
+    model_headline,
+    sweep_points,
+    uncertain_points,
+)
+from detente.report.sweep import SweepData, read_sweep, tornado_groups
 from detente.report.validation import ValidationData, read_validation
 from detente.scenario import Scenario, load
 
 
 @dataclass
 class Alliances:
-    """A pairwise alignment matrix between actors and where it came from."""
+    """A pairwise alignment matrix between actors and where it came from.
+
+    ``order`` lists the actors' indices so that close allies sit next to each other (see
+    :func:`alliance_order`); figures and the page draw the matrix in that order.
+    """
 
     actors: list[str]
     labels: list[str]
@@ -31,6 +45,11 @@ class Alliances:
     matrix: np.ndarray
     method: str
     extra: dict[str, pd.DataFrame] = field(default_factory=dict)
+    order: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.order:
+            self.order = alliance_order(self.matrix)
 
 
 @dataclass
@@ -49,6 +68,7 @@ class ReportData:
     seed: int = 0
     inputs: dict[str, str] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
+    summary: Summary | None = None
 
     @property
     def dynamic(self) -> list[str]:
@@ -121,6 +141,29 @@ def collect(
     val_data = [read_validation(p) for p in val_paths]
     if val_paths:
         inputs["validation"] = ", ".join(p.name for p in val_paths)
+    alliances = alliances_for(s)
+    headline = model_headline(s, {n: results[n].forecast for n in names})
+    summary = Summary(
+        rows=headline,
+        source=f"the median of {len(names)} models' forecasts" if names else "",
+        uncertain=uncertain_points(s, headline),
+    )
+    if alliances is not None:
+        summary.blocs, summary.opposed = blocs(alliances.labels, alliances.matrix)
+    if sweep_data is not None and sweep_data.tornado is not None:
+        words = {a.id: a.label for a in s.actors} | {i.id: i.label for i in s.issues}
+        by_model = "model" in sweep_data.tornado.columns  # labels end with " (model)"
+        groups = [
+            (
+                label.rsplit(" (", 1)[0] if by_model else label,
+                [(input_name(r[0], words), r[1], r[2]) for r in rows],
+                base,
+            )
+            for label, rows, base in tornado_groups(sweep_data, names, labels=words)
+        ]
+        point = sweep_points(groups)
+        if point:
+            summary.uncertain.append(point)
     return ReportData(
         scenario=s,
         models=names,
@@ -128,16 +171,44 @@ def collect(
         descriptions={n: get_model(n).description for n in names},
         results=results,
         forecasts=pd.DataFrame(rows),
-        alliances=alliances_for(s),
+        alliances=alliances,
         sweep=sweep_data,
         validation=val_data,
         seed=seed,
         inputs=inputs,
         skipped=skipped,
+        summary=summary,
     )
 
 
 # -- alliances --------------------------------------------------------------------------
+
+
+def alliance_order(matrix: np.ndarray) -> list[int]:
+    """An order of the actors that puts close allies next to each other.
+
+    Spectral seriation (Atkins, Boman and Hendrickson, *SIAM J. Comput.* 28, 1998): the
+    actors are sorted by the Fiedler vector of the Laplacian of the similarity
+    ``(1 + alignment) / 2`` (a missing pair counts as 0.5). The vector's sign is fixed so
+    that the first actor in scenario order scores at most 0, and ties keep scenario order,
+    so the order does not depend on the eigen-solver.
+
+    >>> m = np.array([[1, -1, .9], [-1, 1, -.8], [.9, -.8, 1]])
+    >>> alliance_order(m)
+    [0, 2, 1]
+    """
+    a = np.nan_to_num(np.asarray(matrix, dtype=float), nan=0.0)
+    n = a.shape[0]
+    if n < 3:
+        return list(range(n))
+    sim = (1.0 + (a + a.T) / 2) / 2
+    np.fill_diagonal(sim, 0.0)
+    lap = np.diag(sim.sum(axis=1)) - sim
+    _, vecs = np.linalg.eigh(lap)
+    v = vecs[:, 1]
+    if v[0] > 0:
+        v = -v
+    return [int(i) for i in np.lexsort((np.arange(n), np.round(v, 12)))]
 
 
 def alliances_for(scenario: Scenario) -> Alliances | None:

@@ -27,7 +27,6 @@ from detente.report.palette import (
     NEUTRAL,
     POSITIVE,
     REFERENCE,
-    diverging,
     series_style,
 )
 from detente.scenario.model import Issue, Scenario
@@ -35,7 +34,9 @@ from detente.scenario.model import Issue, Scenario
 #: rcParams every figure is drawn and saved under.
 RC = {
     "svg.hashsalt": "detente-report",
-    "svg.fonttype": "path",
+    # Text stays text: the PDF (WeasyPrint) and the browser lay it out with DejaVu Sans,
+    # readers can search and copy it, and the layout tests can measure it.
+    "svg.fonttype": "none",
     "font.family": "DejaVu Sans",
     "font.size": 9.0,
     "axes.titlesize": 10.0,
@@ -79,21 +80,34 @@ def _wrap(text: str, width: int = 24) -> str:
     return "\n".join(textwrap.wrap(text, width)) if text else ""
 
 
-def _scale_axis(ax, issue: Issue, *, label_width: int = 28) -> None:
-    """Limit the x axis to the issue's scale and label both ends with what they mean."""
+def _scale_axis(ax, issue: Issue, *, width_in: float = 5.0) -> None:
+    """Limit the x axis to the issue's scale: numbers on the ticks, and what each end means
+    written on a line of its own below them (left end left-aligned, right end right-aligned,
+    each wrapped to under half the axis, so neither runs into a number or the other)."""
     lo, hi = issue.scale.low, issue.scale.high
     pad = (hi - lo) * 0.04
     ax.set_xlim(lo - pad, hi + pad)
-    ticks = [lo, hi]
-    labels = [
-        f"{lo:g}\n{_wrap(issue.scale.low_label or 'low', label_width)}",
-        f"{hi:g}\n{_wrap(issue.scale.high_label or 'high', label_width)}",
-    ]
-    ax.set_xticks(ticks, labels)
-    ax.get_xticklabels()[0].set_horizontalalignment("left")
-    ax.get_xticklabels()[-1].set_horizontalalignment("right")
-    minor = np.linspace(lo, hi, 5)[1:-1]
-    ax.set_xticks(minor, [f"{v:g}" for v in minor], minor=True)
+    ticks = np.linspace(lo, hi, 5)
+    ax.set_xticks(ticks, [f"{v:g}" for v in ticks])
+    chars = max(16, int(width_in * 0.45 / 0.062))  # ~0.062 in a character at 8 pt
+    for frac, end, text, ha in (
+        (0.0, lo, issue.scale.low_label, "left"),
+        (1.0, hi, issue.scale.high_label, "right"),
+    ):
+        x = (end - (lo - pad)) / ((hi + pad) - (lo - pad))
+        arrow = "←\u00a0" if frac == 0.0 else ""
+        tail = "\u00a0→" if frac == 1.0 else ""  # no break before the arrow
+        ax.annotate(
+            _wrap(f"{arrow}{end:g} = {text or ('low' if frac == 0 else 'high')}{tail}", chars),
+            (x, 0.0),
+            xycoords="axes fraction",
+            xytext=(0, -20),
+            textcoords="offset points",
+            ha=ha,
+            va="top",
+            fontsize=7.5,
+            color="#444444",
+        )
     for a in sorted(issue.scale.anchors):
         ax.axvline(a, color="#DDDDDD", linewidth=0.8, zorder=0)
 
@@ -110,7 +124,7 @@ def positions_figure(scenario: Scenario, issue: Issue) -> Figure:
         if st is not None:
             rows.append((a.label, st.position, st.salience.value))
     n = len(rows)
-    fig = Figure(figsize=(WIDTH, 1.3 + 0.32 * max(n, 1)), dpi=DPI)
+    fig = Figure(figsize=(WIDTH, 1.5 + 0.36 * max(n, 1)), dpi=DPI)
     ax = fig.add_subplot()
     y = np.arange(n)[::-1]
     for yy, (label, pos, sal) in zip(y, rows):
@@ -143,21 +157,42 @@ def positions_figure(scenario: Scenario, issue: Issue) -> Figure:
             color="#444444",
         )
     if issue.status_quo is not None:
-        ax.axvline(
-            issue.status_quo.value,
-            color=REFERENCE,
-            linestyle="--",
-            linewidth=1.0,
-            label=f"status quo {issue.status_quo.value:g}",
-        )
-        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    ax.set_yticks(y, [r[0] for r in rows])
+        _status_quo_line(ax, issue.status_quo.value)
+    ax.set_yticks(y, [_wrap(r[0], 30) for r in rows])
     ax.set_ylim(-0.7, n - 0.2)
     _scale_axis(ax, issue)
-    ax.set_title(f"{issue.label}: positions", loc="left")
     ax.grid(axis="x", color="#EEEEEE", linewidth=0.6)
     fig.tight_layout()
     return fig
+
+
+def _status_quo_line(ax, value: float) -> None:
+    """A dashed line at the status quo, labelled just above the axes."""
+    ax.axvline(value, color=REFERENCE, linestyle="--", linewidth=1.0)
+    ax.annotate(
+        f"status quo {value:g}",
+        (value, 1.0),
+        xycoords=("data", "axes fraction"),
+        xytext=(0, 3),
+        textcoords="offset points",
+        ha="center",
+        va="bottom",
+        fontsize=7.5,
+    )
+
+
+def forecast_panel_height(n_models: int) -> float:
+    """Height in inches of one issue's panel in :func:`forecasts_figure`."""
+    return 1.0 + 0.21 * max(n_models, 1)
+
+
+#: Height in inches a figure may take so that it fits an A4 page with its heading.
+PAGE_FIGURE_HEIGHT = 9.0
+
+
+def panels_per_figure(panel_height: float, extra: float = 0.6) -> int:
+    """How many panels of ``panel_height`` inches one page-sized figure holds."""
+    return max(1, int((PAGE_FIGURE_HEIGHT - extra) // panel_height))
 
 
 @_styled
@@ -165,20 +200,24 @@ def forecasts_figure(
     scenario: Scenario,
     table: Mapping[str, Sequence[float]],
     titles: Mapping[str, str] | None = None,
+    issues: Sequence[int] | None = None,
 ) -> Figure:
     """Every model's forecast on every issue: one panel per issue, one row per model.
 
-    ``table`` maps a model name to its forecasts, one per issue in scenario order. Actors'
-    positions are shown as small grey ticks for reference.
+    ``table`` maps a model name to its forecasts, one per issue in scenario order;
+    ``issues`` picks the issues (indices) to draw, default all. Actors' positions are
+    shown as small grey ticks for reference.
     """
     models = list(table)
-    d = len(scenario.issues)
+    ks = list(range(len(scenario.issues))) if issues is None else list(issues)
+    d = len(ks)
     arrays = scenario.to_arrays()
-    panel_h = 0.9 + 0.3 * max(len(models), 1)
+    panel_h = forecast_panel_height(len(models))
     fig = Figure(figsize=(WIDTH, panel_h * d + 0.4), dpi=DPI)
     axes = fig.subplots(d, 1, squeeze=False)[:, 0]
     y = np.arange(len(models))[::-1]
-    for k, (ax, issue) in enumerate(zip(axes, scenario.issues)):
+    for p_i, (ax, k) in enumerate(zip(axes, ks)):
+        issue = scenario.issues[k]
         xs = arrays.position[arrays.mask[:, k], k]
         ax.scatter(
             xs,
@@ -187,7 +226,7 @@ def forecasts_figure(
             s=60,
             color="#888888",
             linewidth=1.0,
-            label="actor positions" if k == 0 else None,
+            label="actor positions" if p_i == 0 else None,
         )
         for m_i, (yy, name) in enumerate(zip(y, models)):
             v = float(table[name][k])
@@ -217,7 +256,7 @@ def forecasts_figure(
                 color=REFERENCE,
                 linestyle="--",
                 linewidth=0.9,
-                label="status quo" if k == 0 else None,
+                label="status quo" if p_i == 0 else None,
             )
         labels = [(titles or {}).get(m, m) for m in models]
         ax.set_yticks(y, [_wrap(t, 30) for t in labels])
@@ -232,20 +271,32 @@ def forecasts_figure(
     return fig
 
 
+#: Height in inches of one issue's panel in :func:`trajectories_figure`.
+TRAJECTORY_PANEL = 2.0
+
+
 @_styled
 def trajectories_figure(
-    scenario: Scenario, rounds: np.ndarray, forecast: Sequence[float], title: str
+    scenario: Scenario,
+    rounds: np.ndarray,
+    forecast: Sequence[float],
+    title: str,
+    issues: Sequence[int] | None = None,
 ) -> Figure:
     """Round-by-round positions of a dynamic model: one panel per issue, a line per actor.
 
     ``rounds`` is ``(T + 1, n, d)`` (round 0 the input); the model's forecast is the
-    dashed black line.
+    dashed black line; ``issues`` picks the issues (indices) to draw, default all.
     """
-    t1, _, d = rounds.shape
-    fig = Figure(figsize=(WIDTH, 2.2 * d + 0.6), dpi=DPI, layout="constrained")
+    t1 = rounds.shape[0]
+    ks = list(range(rounds.shape[2])) if issues is None else list(issues)
+    d = len(ks)
+    fig = Figure(figsize=(WIDTH, TRAJECTORY_PANEL * d + 0.6), dpi=DPI, layout="constrained")
     axes = fig.subplots(d, 1, squeeze=False, sharex=True)[:, 0]
     t = np.arange(t1)
-    for k, (ax, issue) in enumerate(zip(axes, scenario.issues)):
+    seen: set[str] = set()  # each actor in the legend once, wherever it first appears
+    for p_i, (ax, k) in enumerate(zip(axes, ks)):
+        issue = scenario.issues[k]
         for i, actor in enumerate(scenario.actors):
             path = rounds[:, i, k]
             if np.all(np.isnan(path)):
@@ -258,9 +309,11 @@ def trajectories_figure(
                 linestyle=st["linestyle"],
                 marker=st["marker"],
                 markersize=3.5,
+                markevery=max(1, t1 // 5),  # a few markers a line: enough to tell them apart
                 linewidth=1.3,
-                label=actor.label if k == 0 else None,
+                label=None if actor.id in seen else _wrap(actor.label, 24),
             )
+            seen.add(actor.id)
         f = float(forecast[k])
         if np.isfinite(f):
             ax.axhline(
@@ -268,80 +321,107 @@ def trajectories_figure(
                 color=REFERENCE,
                 linestyle="--",
                 linewidth=1.0,
-                label="forecast" if k == 0 else None,
+                label="forecast" if p_i == 0 else None,
             )
         lo, hi = issue.scale.low, issue.scale.high
         ax.set_ylim(lo - 0.04 * (hi - lo), hi + 0.04 * (hi - lo))
-        ax.set_yticks(
-            [lo, hi],
-            [
-                f"{lo:g} {_wrap(issue.scale.low_label or '', 18)}",
-                f"{hi:g} {_wrap(issue.scale.high_label or '', 18)}",
-            ],
+        ax.set_yticks(np.linspace(lo, hi, 5))
+        scale_text = _wrap(issue.scale.describe(), 80)
+        ax.set_title(issue.label, loc="left", pad=7 + 9.5 * (scale_text.count("\n") + 1))
+        ax.text(
+            0.0,
+            1.02,
+            scale_text,
+            transform=ax.transAxes,
+            fontsize=7.5,
+            color="#444444",
+            va="bottom",
         )
-        ax.set_title(issue.label, loc="left")
         ax.grid(color="#EEEEEE", linewidth=0.6)
     axes[-1].set_xlabel("round")
     if t1 <= 21:
         axes[-1].set_xticks(t)
     fig.suptitle(title, x=0.01, ha="left", fontsize=10, fontweight="bold")
-    fig.legend(loc="outside right upper")
+    handles, labels = [], []
+    for ax in axes:
+        for h, lab in zip(*ax.get_legend_handles_labels()):
+            handles.append(h)
+            labels.append(lab)
+    last = [i for i, lab in enumerate(labels) if lab == "forecast"]  # the forecast last
+    keep = [i for i in range(len(labels)) if i not in last] + last
+    fig.legend([handles[i] for i in keep], [labels[i] for i in keep], loc="outside right upper")
     return fig
 
 
 @_styled
-def alliance_figure(
-    labels: Sequence[str], weights: Sequence[float], matrix: np.ndarray, title: str = "Alliance map"
+def alignment_figure(
+    labels: Sequence[str],
+    matrix: np.ndarray,
+    order: Sequence[int] | None = None,
+    title: str = "Alignment of every pair of actors",
 ) -> Figure:
-    """A network of actors on a circle; edge colour and width show pairwise alignment.
+    """The alignment matrix as a labelled heat map, allies next to each other.
 
-    ``matrix`` is a symmetric ``(n, n)`` alignment in -1..1 (1: always on the same side,
-    -1: always opposed; NaN: no shared issue, no edge). Node area follows ``weights``
-    (capability).
+    ``matrix`` is a symmetric ``(n, n)`` alignment in -1..1 (1: the same positions, -1:
+    opposite ends of every scale; NaN: no shared issue, drawn white with a dash). Rows and
+    columns follow ``order`` (default: scenario order); rows carry the actors' names with a
+    number, columns the same numbers; up to 16 actors each cell shows its value. The colour
+    bar is the legend of the scale.
     """
     m = np.asarray(matrix, dtype=float)
     n = len(labels)
-    fig = Figure(figsize=(WIDTH, WIDTH * 0.7), dpi=DPI)
+    idx = list(order) if order is not None else list(range(n))
+    sub = m[np.ix_(idx, idx)]
+    names = [f"{k + 1}. {_wrap(labels[i], 28)}" for k, i in enumerate(idx)]
+    two_lines = sum(1 for s in names if "\n" in s)
+    fig = Figure(figsize=(WIDTH, 1.3 + 0.34 * n + 0.08 * two_lines), dpi=DPI)
     ax = fig.add_subplot()
-    ang = np.pi / 2 - 2 * np.pi * np.arange(n) / max(n, 1)
-    xy = np.column_stack([np.cos(ang), np.sin(ang)])
-    pairs = [
-        (abs(m[i, j]), i, j) for i in range(n) for j in range(i + 1, n) if np.isfinite(m[i, j])
-    ]
-    for strength, i, j in sorted(pairs):  # strongest drawn last, on top
-        a = m[i, j]
-        ax.plot(
-            xy[[i, j], 0],
-            xy[[i, j], 1],
-            color=diverging(a),
-            linewidth=0.6 + 5.0 * strength,
-            alpha=0.35 + 0.6 * strength,
-            solid_capstyle="round",
-            zorder=1,
-            linestyle="-" if a >= 0 else (0, (4, 2)),
-        )
-    w = np.asarray(weights, dtype=float)
-    size = 200 + 900 * (w / w.max() if n and w.max() > 0 else np.zeros(n))
-    ax.scatter(
-        xy[:, 0], xy[:, 1], s=size, color="white", edgecolor=REFERENCE, linewidth=1.2, zorder=3
+    # 64 steps: no visible banding, and a colour bar of 64 shapes rather than 256
+    cmap = ALIGNMENT_CMAP.resampled(64).with_extremes(bad="#FFFFFF")
+    edges = np.arange(n + 1) - 0.5
+    im = ax.pcolormesh(  # vector cells: sharp in the PDF, no embedded bitmap
+        edges,
+        edges,
+        np.ma.masked_invalid(sub),
+        cmap=cmap,
+        vmin=-1.0,
+        vmax=1.0,
+        edgecolors="white",
+        linewidth=0.6,
     )
-    for (x, y), lab in zip(xy, labels):
-        ax.annotate(
-            _wrap(lab, 16), (x * 1.3, y * 1.22), ha="center", va="center", fontsize=8, zorder=4
-        )
-    ax.set_xlim(-1.7, 1.7)
-    ax.set_ylim(-1.42, 1.42)
-    ax.set_aspect("equal")
-    ax.axis("off")
-    from matplotlib.cm import ScalarMappable
-    from matplotlib.colors import Normalize
-
-    sm = ScalarMappable(norm=Normalize(-1, 1), cmap=ALIGNMENT_CMAP)
-    cb = fig.colorbar(sm, ax=ax, shrink=0.6, pad=0.02)
-    cb.set_label("alignment (−1 opposed, dashed; +1 aligned, solid)")
-    ax.set_title(title + " (node area = capability)", loc="left")
+    ax.set_xlim(-0.5, n - 0.5)
+    ax.set_ylim(n - 0.5, -0.5)
+    if n <= 16:
+        for r in range(n):
+            for c in range(n):
+                v = sub[r, c]
+                ax.text(
+                    c,
+                    r,
+                    "–" if not np.isfinite(v) else f"{v:.2f}".replace("-", "−"),
+                    ha="center",
+                    va="center",
+                    fontsize=6.5,
+                    color="white" if np.isfinite(v) and abs(v) > 0.55 else "#1b1b1b",
+                )
+    ax.set_yticks(np.arange(n), names)
+    ax.set_xticks(np.arange(n), [str(k + 1) for k in range(n)])
+    ax.xaxis.tick_top()
+    ax.tick_params(length=0)
+    for side in ("left", "bottom", "top", "right"):
+        ax.spines[side].set_visible(False)
+    cb = fig.colorbar(im, ax=ax, fraction=0.04, pad=0.02, ticks=[-1, -0.5, 0, 0.5, 1])
+    cb.solids.set_rasterized(False)  # vector, like the cells (no bitmap in the SVG)
+    cb.solids.set_edgecolor("face")
+    cb.ax.set_yticklabels(["−1 opposite", "−0.5", "0", "0.5", "1 same"])
+    cb.set_label("alignment", labelpad=2)
+    ax.set_title(title, loc="left", pad=18)
     fig.tight_layout()
     return fig
+
+
+#: Height in inches of one issue's panel in :func:`histograms_figure`.
+HISTOGRAM_PANEL = 1.9
 
 
 @_styled
@@ -355,7 +435,7 @@ def histograms_figure(
     are drawn as shares of the model's runs, so models with different run counts compare.
     """
     d = len(panels)
-    fig = Figure(figsize=(WIDTH, 1.9 * d + 0.7), dpi=DPI, layout="constrained")
+    fig = Figure(figsize=(WIDTH, HISTOGRAM_PANEL * d + 0.7), dpi=DPI, layout="constrained")
     axes = fig.subplots(d, 1, squeeze=False)[:, 0]
     for p_i, (ax, (label, series, (lo, hi))) in enumerate(zip(axes, panels)):
         for m_i, (model, (edges, counts)) in enumerate(series.items()):
@@ -394,7 +474,10 @@ def tornado_figure(
     """
     rows = sorted(rows, key=lambda r: (abs(r[2] - r[1]), r[0]))
     n = len(rows)
-    fig = Figure(figsize=(WIDTH, 1.2 + 0.3 * max(n, 1)), dpi=DPI)
+    names = [_wrap(r[0], 40) for r in rows]
+    lines = max([s.count("\n") + 1 for s in names] or [1])
+    row_h = max(0.3, 0.15 * lines + 0.08)  # room for every line of the longest name
+    fig = Figure(figsize=(WIDTH, 1.2 + row_h * max(n, 1)), dpi=DPI)
     ax = fig.add_subplot()
     for yy, (label, lo, hi) in enumerate(rows):
         ax.barh(
@@ -417,7 +500,7 @@ def tornado_figure(
             label="input at high end" if yy == 0 else None,
         )
     ax.axvline(baseline, color=REFERENCE, linewidth=1.0)
-    ax.set_yticks(np.arange(n), [_wrap(r[0], 36) for r in rows])
+    ax.set_yticks(np.arange(n), names)
     ax.set_xlabel(xlabel)
     ax.set_title(title, loc="left")
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))

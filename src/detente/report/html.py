@@ -1,130 +1,111 @@
-"""The self-contained HTML report: one file, inline CSS, figures as inline SVG.
+"""The self-contained HTML report, rendered from the Jinja2 templates in ``templates/``.
 
-Nothing in the page refers to the network or the local disk, and nothing depends on the
-clock, the machine or the order of a dictionary: the same inputs give the same bytes.
+Python gathers what each section shows (tables as :class:`Table`, figures as inline SVG);
+the templates lay it out. Nothing in the page refers to the network or the local disk, and
+nothing depends on the clock, the machine or the order of a dictionary: the same inputs give
+the same bytes. The PDF is this same HTML printed by WeasyPrint (:mod:`detente.report.pdf`).
 """
 
 from __future__ import annotations
 
-import html
 import math
-from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from markupsafe import Markup, escape
 
 import detente
 from detente.report import figures as F
-from detente.report.data import ReportData
+from detente.report.data import ALIGNMENT_EXPLAINED, ALIGNMENT_SHORT, ReportData
+from detente.report.summary import BLOC_THRESHOLD, fmt, input_name
 from detente.report.sweep import histogram_panels, tornado_groups
 from detente.scenario.describe import evidence_text, value_text
 from detente.scenario.model import Issue, Scenario
 
-CSS = """
-:root { --ink: #1b1b1b; --muted: #5a5a5a; --line: #d9d9d9; --band: #f4f6f8;
-        --accent: #0072B2; }
-* { box-sizing: border-box; }
-body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif;
-       color: var(--ink); margin: 0; background: #fff; }
-main { max-width: 68rem; margin: 0 auto; padding: 1.5rem 1.25rem 4rem; }
-header.top { border-bottom: 3px solid var(--accent); margin-bottom: 1.5rem; }
-h1 { font-size: 1.7rem; margin: 0 0 .25rem; }
-h2 { font-size: 1.3rem; margin: 2.5rem 0 .5rem; padding-top: .5rem;
-     border-top: 1px solid var(--line); }
-h3 { font-size: 1.05rem; margin: 1.5rem 0 .4rem; }
-p.lead { color: var(--muted); margin: .25rem 0 1rem; }
-nav ol { columns: 2; margin: .5rem 0 1rem; padding-left: 1.4rem; }
-a { color: var(--accent); }
-table { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; font-size: .88rem; }
-th, td { border-bottom: 1px solid var(--line); padding: .3rem .5rem; text-align: left;
-         vertical-align: top; }
-th { background: var(--band); font-weight: 600; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-td.issue { min-width: 12rem; }
-div.scale { color: var(--muted); font-size: .8rem; line-height: 1.3; }
-td.ev { color: var(--muted); font-size: .82rem; }
-figure { margin: .75rem 0 1.5rem; }
-figure svg { width: 100%; height: auto; display: block; }
-figcaption { color: var(--muted); font-size: .85rem; margin-top: .25rem; }
-dl.inputs { display: grid; grid-template-columns: max-content 1fr; gap: .1rem 1rem;
-            font-size: .85rem; color: var(--muted); }
-dl.inputs dt { font-weight: 600; }
-dl.inputs dd { margin: 0; }
-.note { background: var(--band); border-left: 4px solid var(--accent); padding: .5rem .8rem;
-        font-size: .88rem; }
-.scroll { overflow-x: auto; }
-@media print { h2 { break-before: page; } figure { break-inside: avoid; } }
-"""
-
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 MANIFEST_KEYS = ("scenario", "runs", "seed", "distribution", "models")
+#: Most value columns a table gets before it is split in two (so an A4 page holds it).
+MAX_VALUE_COLUMNS = 9
 
 SECTIONS = {
+    "summary": "Summary",
     "forecasts": "Forecasts by model",
     "scenario": "The scenario",
     "positions": "Positions and salience by issue",
     "trajectories": "Round by round",
-    "alliances": "Alliance map",
+    "alliances": "Alliances",
     "sweep": "Monte Carlo sweep",
     "validation": "Validation",
     "notes": "How to read this report",
 }
 
 
-def esc(value: Any) -> str:
-    """HTML-escaped text of ``value`` (empty for None)."""
-    return "" if value is None else html.escape(str(value), quote=True)
+@dataclass
+class Table:
+    """A table for the templates: cells are escaped unless they are :class:`Markup`."""
+
+    header: list[Any]
+    rows: list[list[Any]]
+    numeric: set[int] = field(default_factory=set)
+    classes: dict[int, str] = field(default_factory=dict)
+    caption: str = ""
+    title: str = ""
+    id: str = ""
 
 
-def fmt(v: Any, digits: int = 1) -> str:
-    """A number for a table cell: fixed digits, a dash for missing values."""
-    if v is None:
-        return "—"
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return esc(v)
-    if math.isnan(f):
-        return "—"
-    return f"{f:.{digits}f}"
+@dataclass
+class Block:
+    """One item of a free-form section: ``table``, ``figure``, ``h3``, ``note`` or ``p``."""
+
+    kind: str
+    value: Any
+    caption: str = ""
 
 
-def table(
-    header: Sequence[str],
-    rows: Iterable[Sequence[Any]],
-    numeric: Sequence[int] = (),
-    classes: dict[int, str] | None = None,
-) -> str:
-    """An HTML table; cells are escaped unless they are already :class:`Raw`."""
-    numeric = set(numeric)
-    classes = classes or {}
-    out = ['<div class="scroll"><table><thead><tr>']
-    for i, h in enumerate(header):
-        cls = ' class="num"' if i in numeric else ""
-        # long snake_case names may break after an underscore
-        out.append(f"<th{cls}>{esc(h).replace('_', '_<wbr>')}</th>")
-    out.append("</tr></thead><tbody>")
-    for row in rows:
-        out.append("<tr>")
-        for i, cell in enumerate(row):
-            cls = "num" if i in numeric else classes.get(i, "")
-            attr = f' class="{cls}"' if cls else ""
-            text = cell.html if isinstance(cell, Raw) else esc(cell)
-            out.append(f"<td{attr}>{text}</td>")
-        out.append("</tr>")
-    out.append("</tbody></table></div>")
-    return "".join(out)
+def short_title(title: str) -> str:
+    """A model's title without its parenthesis: ``Nash bargaining solution``."""
+    return title.split(" (")[0]
 
 
-class Raw:
-    """Markup that :func:`table` inserts as it is."""
-
-    def __init__(self, markup: str) -> None:
-        self.html = markup
+def human(column: str) -> str:
+    """A column name for a reader: ``shared_issues`` -> ``shared issues``."""
+    return str(column).replace("_", " ").replace(":", ": ")
 
 
-def frame_table(df: pd.DataFrame, digits: int = 3) -> str:
-    """A DataFrame as an HTML table, numbers right-aligned with fixed digits."""
+def split_columns(t: Table, keep: int = 1, most: int = MAX_VALUE_COLUMNS) -> list[Table]:
+    """``t`` as one or more tables of at most ``most`` value columns, each repeating the
+    first ``keep`` columns, so that a wide table fits a page instead of running off it."""
+    n = len(t.header) - keep
+    if n <= most:
+        return [t]
+    parts = math.ceil(n / most)
+    size = math.ceil(n / parts)
+    out = []
+    for p in range(parts):
+        cols = list(range(keep)) + list(
+            range(keep + p * size, min(keep + (p + 1) * size, keep + n))
+        )
+        out.append(
+            Table(
+                [t.header[c] for c in cols],
+                [[r[c] for c in cols] for r in t.rows],
+                {i for i, c in enumerate(cols) if c in t.numeric},
+                {i: t.classes[c] for i, c in enumerate(cols) if c in t.classes},
+                t.caption if p == parts - 1 else "",
+                t.title,
+                f"{t.id}-{p + 1}" if t.id else "",
+            )
+        )
+    return out
+
+
+def frame_table(df: pd.DataFrame, digits: int = 3, labels: dict[str, str] | None = None) -> Table:
+    """A DataFrame as a :class:`Table`: readable headers, numbers right-aligned with fixed
+    digits, ids replaced by ``labels`` where given."""
+    labels = labels or {}
     numeric = [
         i
         for i, c in enumerate(df.columns)
@@ -139,113 +120,136 @@ def frame_table(df: pd.DataFrame, digits: int = 3) -> str:
                 row.append(str(v))  # counts stay whole numbers
             elif i in numeric:
                 row.append(fmt(v, digits))
+            elif v is None or (isinstance(v, float) and math.isnan(v)):
+                row.append("")
             else:
-                row.append("" if v is None or (isinstance(v, float) and math.isnan(v)) else v)
+                row.append(labels.get(v, v) if isinstance(v, str) else v)
         rows.append(row)
-    return table([str(c) for c in df.columns], rows, numeric)
+    return Table([human(c) for c in df.columns], rows, set(numeric))
 
 
-def figure(fig, caption: str) -> str:
-    """A matplotlib figure as an inline SVG with a caption."""
-    return f"<figure>{F.to_svg(fig)}<figcaption>{esc(caption)}</figcaption></figure>"
+def chunks(n: int, size: int) -> list[list[int]]:
+    """``range(n)`` in runs of nearly equal length, none longer than ``size``.
+
+    >>> chunks(7, 3)
+    [[0, 1], [2, 3, 4], [5, 6]]
+    """
+    parts = max(1, math.ceil(n / size))
+    bounds = [round(p * n / parts) for p in range(parts + 1)]
+    return [list(range(bounds[p], bounds[p + 1])) for p in range(parts)]
+
+
+def _svg(fig) -> Markup:
+    return Markup(F.to_svg(fig))
 
 
 # -- sections ---------------------------------------------------------------------------
 
 
-def _forecasts(data: ReportData) -> str:
+def _summary(data: ReportData) -> dict:
+    sm = data.summary
+    head = ["issue", "where it is likely to settle", "forecast", sm.interval_label]
+    if sm.has_p_status_quo:
+        head.append("chance the status quo holds")
+    head.append("status quo")
+    rows = []
+    for r in sm.rows:
+        issue = r.label
+        words = Markup(escape(r.words)) + (
+            Markup(f'<div class="scale">{escape(r.change)}</div>') if r.change else ""
+        )
+        row = [issue, words, fmt(r.forecast, 0), f"{fmt(r.low, 0)} to {fmt(r.high, 0)}"]
+        if sm.has_p_status_quo:
+            row.append("—" if r.p_status_quo is None else f"{100 * r.p_status_quo:.0f}%")
+        row.append(fmt(r.status_quo, 0))
+        rows.append(row)
+    numeric = {2, 3} | ({4, 5} if sm.has_p_status_quo else {4})
+    return {
+        "table": Table(head, rows, numeric, {1: "words"}, id="headline"),
+        "source": sm.source,
+        "blocs": sm.blocs,
+        "opposed": sm.opposed,
+        "uncertain": sm.uncertain,
+        "bloc_threshold": BLOC_THRESHOLD,
+        "alignment_short": ALIGNMENT_SHORT,
+    }
+
+
+def _forecasts(data: ReportData) -> dict:
     s = data.scenario
     ft = data.forecast_table()
-    head = ["issue (scale)"] + list(data.models)
+    head = ["issue"] + [short_title(data.titles[m]) for m in data.models]
     rows = []
     for k, iss in enumerate(s.issues):
-        cell = Raw(f'{esc(iss.label)}<div class="scale">{esc(iss.scale.describe())}</div>')
+        cell = Markup(f'{escape(iss.label)}<div class="scale">{escape(iss.scale.describe())}</div>')
         rows.append([cell] + [fmt(ft[m][k]) for m in data.models])
-    num = list(range(1, 1 + len(data.models)))
-    parts = [
-        "<p>Each model's forecast of where each issue settles, on the issue's own scale.</p>",
-        table(head, rows, num, classes={0: "issue"}),
-        figure(
-            F.forecasts_figure(s, ft, data.titles),
-            "Forecasts by model on each issue's scale; grey ticks are the actors' "
-            "positions, the dashed line the status quo.",
-        ),
-        "".join(
-            f'<p class="note">{esc(m)} is left out: {esc(why)}</p>'
-            for m, why in sorted(data.skipped.items())
-        ),
-        "<h3>The models</h3>",
-        table(
-            ["model", "name", "kind", "what it does"],
+    t = Table(head, rows, set(range(1, 1 + len(data.models))), {0: "issue"}, id="forecasts-grid")
+    models = Table(
+        ["model", "id", "kind", "what it does"],
+        [
             [
-                [
-                    m,
-                    data.titles[m],
-                    "dynamic" if data.results[m].rounds is not None else "static",
-                    data.descriptions[m],
-                ]
-                for m in data.models
-            ],
-        ),
-    ]
-    return "".join(parts)
+                data.titles[m],
+                Markup(f'<span class="id">{escape(m)}</span>'),
+                "dynamic" if data.results[m].rounds is not None else "static",
+                data.descriptions[m],
+            ]
+            for m in data.models
+        ],
+    )
+    per = F.panels_per_figure(F.forecast_panel_height(len(data.models)))
+    short = {m: short_title(data.titles[m]) for m in data.models}
+    return {
+        "tables": split_columns(t),
+        "figures": [
+            _svg(F.forecasts_figure(s, ft, short, issues=ks)) for ks in chunks(len(s.issues), per)
+        ],
+        "caption": "Each model's forecast (its own colour and marker) on each issue's scale; "
+        "grey ticks at the top are the actors' positions, the dashed line the status quo.",
+        "skipped": sorted(data.skipped.items()),
+        "models": models,
+    }
 
 
-def _scenario(data: ReportData) -> str:
+def _scenario(data: ReportData) -> dict:
     s = data.scenario
-    parts = []
-    if s.description:
-        parts.append(f"<p>{esc(s.description)}</p>")
+    out: dict[str, Any] = {"description": s.description, "sources": None}
     if s.sources:
-        parts.append("<h3>Sources</h3>")
-        parts.append(
-            table(
-                ["id", "publication", "date", "title", "file"],
-                [[x.id, x.publication, x.date, x.title, x.file] for x in s.sources],
-            )
-        )
-    parts.append("<h3>Actors</h3>")
-    parts.append(
-        table(
-            ["actor", "name", "kind", "capability", "evidence"],
-            [
-                [
-                    a.id,
-                    a.name,
-                    a.kind.value,
-                    value_text(a.capability),
-                    evidence_text(s, a.capability),
-                ]
-                for a in s.actors
-            ],
-            numeric=[3],
+        out["sources"] = Table(
+            ["id", "publication", "date", "title", "file"],
+            [[x.id, x.publication, x.date, x.title, x.file] for x in s.sources],
             classes={4: "ev"},
         )
+    out["actors"] = Table(
+        ["actor", "kind", "capability", "evidence"],
+        [
+            [a.label, a.kind.value, value_text(a.capability), evidence_text(s, a.capability)]
+            for a in s.actors
+        ],
+        numeric={2},
+        classes={3: "ev"},
     )
-    parts.append("<h3>Issues</h3>")
     rows = []
     for iss in s.issues:
         anchors = "; ".join(f"{k:g} = {v}" for k, v in sorted(iss.scale.anchors.items()))
         rows.append(
             [
-                iss.id,
                 iss.label,
                 f"{iss.scale.low:g}: {iss.scale.low_label or 'low'}",
                 f"{iss.scale.high:g}: {iss.scale.high_label or 'high'}",
                 anchors,
                 value_text(iss.status_quo),
-                iss.description,
+                iss.description or "",
             ]
         )
-    parts.append(
-        table(
-            ["issue", "name", "low end", "high end", "anchors", "status quo", "description"], rows
-        )
+    out["issues"] = Table(
+        ["issue", "low end", "high end", "anchors", "status quo", "description"],
+        rows,
+        classes={3: "ev", 5: "ev"},
     )
-    return "".join(parts)
+    return out
 
 
-def _issue_block(s: Scenario, iss: Issue) -> str:
+def _issue_block(s: Scenario, iss: Issue) -> dict:
     rows = []
     for a in s.actors:
         st = s.stance(a.id, iss.id)
@@ -256,75 +260,75 @@ def _issue_block(s: Scenario, iss: Issue) -> str:
         if sal_ev:
             ev = (ev + " | " if ev else "") + "salience: " + sal_ev
         rows.append([a.label, value_text(st.position), value_text(st.salience), ev])
-    return "".join(
-        [
-            f'<h3 id="issue-{esc(iss.id)}">{esc(iss.label)}</h3>',
-            f'<p class="lead">Scale: {esc(iss.scale.describe())}</p>',
-            figure(
-                F.positions_figure(s, iss),
-                f"Positions on {iss.label}: marker area and the number above it show salience "
-                "(0–100), the pale bar the range; the dashed line is the status quo.",
-            ),
-            table(
-                ["actor", "position", "salience", "evidence"],
-                rows,
-                numeric=[1, 2],
-                classes={3: "ev"},
-            ),
-        ]
-    )
+    return {
+        "id": iss.id,
+        "label": iss.label,
+        "scale": iss.scale.describe(),
+        "figure": _svg(F.positions_figure(s, iss)),
+        "caption": f"Where each actor stands on {iss.label}: the dot is the position, the pale "
+        "bar its uncertainty range, the dot's size and the number above it the salience "
+        "(how much the actor cares, 0–100); the dashed line is the status quo.",
+        "table": Table(
+            ["actor", "position", "salience", "evidence"],
+            rows,
+            numeric={1, 2},
+            classes={3: "ev"},
+        ),
+    }
 
 
-def _trajectories(data: ReportData) -> str:
-    parts = [
-        (
-            "<p>Dynamic models play rounds of offers; each line is an actor's position after "
-            "each round (round 0 is the input), the dashed line the model's forecast.</p>"
-        )
-    ]
+def _trajectories(data: ReportData) -> list[dict]:
+    out = []
+    per = F.panels_per_figure(F.TRAJECTORY_PANEL)
     for m in data.dynamic:
         res = data.results[m]
-        parts.append(f"<h3>{esc(data.titles[m])} ({esc(m)}): {res.n_rounds} rounds</h3>")
-        parts.append(
-            figure(
-                F.trajectories_figure(
-                    data.scenario, np.asarray(res.rounds, dtype=float), res.forecast, data.titles[m]
-                ),
-                f"Positions round by round under {data.titles[m]}.",
-            )
+        rounds = np.asarray(res.rounds, dtype=float)
+        out.append(
+            {
+                "title": data.titles[m],
+                "rounds": f"{res.n_rounds} round{'s' if res.n_rounds != 1 else ''}",
+                "figures": [
+                    _svg(
+                        F.trajectories_figure(
+                            data.scenario, rounds, res.forecast, data.titles[m], issues=ks
+                        )
+                    )
+                    for ks in chunks(rounds.shape[2], per)
+                ],
+                "caption": f"Positions round by round under {data.titles[m]}: one line per "
+                "actor (colour and marker in the legend); the dashed black line is the "
+                "model's forecast.",
+            }
         )
-    return "".join(parts)
+    return out
 
 
-def _alliances(data: ReportData) -> str:
+def _alliances(data: ReportData) -> dict:
     al = data.alliances
     assert al is not None
-    labels = al.labels
-    rows = []
-    for i, lab in enumerate(labels):
-        rows.append([lab] + [fmt(al.matrix[i, j], 2) for j in range(len(labels))])
-    parts = [
-        (
-            f"<p>Pairwise alignment of the actors, from −1 (always on opposite sides) to +1 "
-            f"(always together). Method: {esc(al.method)}.</p>"
-        ),
-        figure(
-            F.alliance_figure(labels, al.capability, al.matrix),
-            "Alliance map: actors on a circle; solid blue edges join aligned actors, dashed "
-            "vermillion edges opposed ones; wider means stronger.",
-        ),
-        table(["actor"] + labels, rows, numeric=list(range(1, len(labels) + 1))),
-    ]
+    names = dict(zip(al.actors, al.labels))
+    names.update({i.id: i.label for i in data.scenario.issues})
+    tables = []
     for name, df in sorted(al.extra.items()):
-        parts.append(f"<h3>{esc(name)}</h3>" + frame_table(df))
-    return "".join(parts)
+        t = frame_table(df, 2, names)
+        t.title = name
+        tables.append(t)
+    return {
+        "figure": _svg(F.alignment_figure(al.labels, al.matrix, al.order)),
+        "caption": "Alignment of every pair of actors: blue cells agree, vermillion cells "
+        "disagree, grey cells are about half a scale apart (the colour bar is the key). "
+        "Rows and columns are ordered so that close allies sit next to each other; column "
+        "numbers match the numbered rows.",
+        "tables": tables,
+        "method": al.method,
+    }
 
 
-def _sweep(data: ReportData) -> str:
+def _sweep(data: ReportData) -> list[Block]:
     sw = data.sweep
     assert sw is not None
     s = data.scenario
-    parts = [f"<p>Results read from the sweep folder <code>{esc(sw.name)}</code>.</p>"]
+    out = [Block("p", f"Results read from the sweep folder {sw.name}.")]
     man = sw.manifest or {}
     if man:
         rows = [
@@ -334,23 +338,32 @@ def _sweep(data: ReportData) -> str:
         ]
         if "inputs" in man:
             rows.append(["uncertain inputs", len(man["inputs"])])
-        parts.append(table(["setting", "value"], rows))
+        out.append(Block("table", Table(["setting", "value"], rows)))
         if man.get("scenario") not in (None, s.id):
-            parts.append(
-                f'<p class="note">The sweep was run on scenario '
-                f"{esc(man['scenario'])}, not {esc(s.id)}.</p>"
+            out.append(
+                Block("note", f"The sweep was run on scenario {man['scenario']}, not {s.id}.")
             )
     panels = histogram_panels(sw, s.issues)
+    names = _names(data)
     if panels:
-        parts.append(
-            figure(
-                F.histograms_figure(panels, "Forecasts over the sweep's runs"),
-                "Share of the runs whose forecast falls in each bin of the issue's "
-                "scale, one line per model.",
+        groups = chunks(len(panels), F.panels_per_figure(F.HISTOGRAM_PANEL))
+        for n, ks in enumerate(groups):
+            out.append(
+                Block(
+                    "figure",
+                    _svg(
+                        F.histograms_figure(
+                            [panels[k] for k in ks], "Forecasts over the sweep's runs"
+                        )
+                    ),
+                    "Share of the runs whose forecast falls in each bin of the issue's "
+                    "scale, one line per model."
+                    if n == len(groups) - 1
+                    else "",
+                )
             )
-        )
     if sw.summary is not None:
-        parts.append("<h3>Summary</h3>" + frame_table(sw.summary, 2))
+        out += [Block("h3", "Summary"), Block("table", frame_table(sw.summary, 2, names))]
     elif sw.draws is not None:
         q = (
             sw.draws.groupby(["model", "issue"], sort=True)["forecast"]
@@ -358,55 +371,79 @@ def _sweep(data: ReportData) -> str:
             .reset_index()
         )
         q["count"] = q["count"].astype(int)
-        parts.append(
-            "<h3>Summary</h3>"
-            + frame_table(q[["model", "issue", "count", "mean", "std", "5%", "50%", "95%"]], 2)
-        )
+        cols = ["model", "issue", "count", "mean", "std", "5%", "50%", "95%"]
+        out += [Block("h3", "Summary"), Block("table", frame_table(q[cols], 2, names))]
     if sw.tornado is not None:
-        parts.append(_tornados(data))
+        out += _tornados(data)
     for name, df in sorted(sw.tables.items()):
-        parts.append(f"<h3>{esc(name)}</h3>" + frame_table(df))
+        out += [Block("h3", name), Block("table", frame_table(df, 3, names))]
     for note in sw.notes:
-        parts.append(f'<p class="note">{esc(note)}</p>')
-    return "".join(parts)
+        out.append(Block("note", note))
+    return out
 
 
-def _tornados(data: ReportData) -> str:
+def _tornados(data: ReportData) -> list[Block]:
     labels = {i.id: i.label for i in data.scenario.issues}
-    parts = [
-        "<h3>Sensitivity</h3>",
-        (
-            "<p>Each input moved alone to the low and to the high "
-            "end of its range, all others at their values.</p>"
+    out = [
+        Block("h3", "Sensitivity"),
+        Block(
+            "p",
+            "Each input moved alone to the low and to the high end of its range, all others "
+            "at their values.",
         ),
     ]
-    for label, rows, base in tornado_groups(data.sweep, data.models, labels=labels):
-        parts.append(
-            figure(
-                F.tornado_figure(rows, base, f"Sensitivity: {label}", "forecast"),
-                f"Tornado for {label}: the forecast with each input at the low "
-                "(solid) and high (hatched) end of its range; the line is the "
-                "forecast at the inputs' values.",
+    names = _names(data)
+    groups = tornado_groups(data.sweep, data.models, labels=labels)
+    groups = [
+        (label, [(input_name(r[0], names), r[1], r[2]) for r in rows], base)
+        for label, rows, base in groups
+    ]
+    for label, rows, base in groups:
+        out.append(
+            Block(
+                "figure",
+                _svg(F.tornado_figure(rows, base, f"Sensitivity: {label}", "forecast")),
+                f"Tornado for {label}: the forecast with each input at the low (solid) and "
+                "high (hatched) end of its range; the line is the forecast at the inputs' "
+                "values.",
             )
         )
-        parts.append(
-            table(
-                ["input", "forecast at low end", "forecast at high end", "swing"],
-                [[name, fmt(lo, 2), fmt(hi, 2), fmt(abs(hi - lo), 2)] for name, lo, hi in rows],
-                numeric=[1, 2, 3],
+        out.append(
+            Block(
+                "table",
+                Table(
+                    ["input", "forecast at low end", "forecast at high end", "swing"],
+                    [[name, fmt(lo, 2), fmt(hi, 2), fmt(abs(hi - lo), 2)] for name, lo, hi in rows],
+                    numeric={1, 2, 3},
+                ),
             )
         )
-    return "".join(parts)
+    return out
 
 
-def _validation(data: ReportData) -> str:
-    parts = []
+def _names(data: ReportData) -> dict[str, str]:
+    """Human names for the ids a table may hold: actors, issues and models."""
+    s = data.scenario
+    out = {a.id: a.label for a in s.actors}
+    out.update({i.id: i.label for i in s.issues})
+    out.update({m: short_title(t) for m, t in data.titles.items()})
+    return out
+
+
+def _validation(data: ReportData) -> list[Block]:
+    out = []
     for v in data.validation:
-        parts.append(f"<h3>{esc(v.name)}</h3>")
-        parts.extend(_validation_parts(v, figure, frame_table))
+        out.append(Block("h3", v.name))
+        out.extend(
+            _validation_parts(
+                v,
+                lambda fig, caption: Block("figure", _svg(fig), caption),
+                lambda df, digits: Block("table", frame_table(df, digits)),
+            )
+        )
         if v.truncated:
-            parts.append(f'<p class="note">{v.truncated} more rows not shown.</p>')
-    return "".join(parts)
+            out.append(Block("note", f"{v.truncated} more rows not shown."))
+    return out
 
 
 def _validation_parts(v, show_figure, show_table) -> list:
@@ -447,24 +484,42 @@ def _validation_parts(v, show_figure, show_table) -> list:
     return out
 
 
-def _notes(data: ReportData) -> str:
-    return (
-        "<p>Numbers are on each issue's own scale; what its ends mean is written beside every "
-        "table and under every axis. Salience is on 0–100 (how much an actor cares), "
-        "capability in any unit (only ratios matter). Ranges in brackets are the analyst's "
-        "uncertainty. Colours are Okabe and Ito's colour-blind-safe palette; series also "
-        "differ by marker or line style.</p>"
+def _notes(_data: ReportData) -> list[Block]:
+    return [
+        Block(
+            "p",
+            "Numbers are on each issue's own scale; what its ends mean is written beside every "
+            "table and under every axis. Salience is on 0–100 (how much an actor cares), "
+            "capability in any unit (only ratios matter). Ranges in brackets are the analyst's "
+            "uncertainty. " + ALIGNMENT_EXPLAINED + " Colours are Okabe and Ito's "
+            "colour-blind-safe palette; series also differ by marker or line style.",
+        )
+    ]
+
+
+def _environment():
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=False,
+        lstrip_blocks=False,
+        keep_trailing_newline=True,
     )
 
 
 def render_html(data: ReportData) -> str:
-    """The report as one HTML document (a string)."""
+    """The report as one HTML document (a string), from ``templates/report.html.j2``."""
     s = data.scenario
-    title = s.title or s.id
-    body: list[tuple[str, str]] = [
+    body: list[tuple[str, Any]] = []
+    if data.summary is not None and data.models:
+        body.append(("summary", _summary(data)))
+    body += [
         ("forecasts", _forecasts(data)),
         ("scenario", _scenario(data)),
-        ("positions", "".join(_issue_block(s, i) for i in s.issues)),
+        ("positions", [_issue_block(s, i) for i in s.issues]),
     ]
     if data.dynamic:
         body.append(("trajectories", _trajectories(data)))
@@ -475,20 +530,16 @@ def render_html(data: ReportData) -> str:
     if data.validation:
         body.append(("validation", _validation(data)))
     body.append(("notes", _notes(data)))
-    nav = "".join(f'<li><a href="#{k}">{esc(SECTIONS[k])}</a></li>' for k, _ in body)
-    inputs = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in data.inputs.items())
-    sections = "".join(
-        f'<section id="{k}"><h2>{esc(SECTIONS[k])}</h2>{html_}</section>' for k, html_ in body
-    )
-    sub = ", ".join(x for x in (s.id, str(s.date or "")) if x)
-    return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f'<meta name="generator" content="detente {esc(detente.__version__)}">'
-        f"<title>{esc(title)}: detente report</title><style>{CSS}</style></head><body><main>"
-        f'<header class="top"><h1>{esc(title)}</h1><p class="lead">{esc(sub)}: '
-        f"{len(s.actors)} actors, {len(s.issues)} issues, {len(data.models)} models</p>"
-        f'<dl class="inputs">{inputs}<dt>generated by</dt><dd>detente '
-        f"{esc(detente.__version__)}</dd></dl></header>"
-        f'<nav aria-label="Contents"><ol>{nav}</ol></nav>{sections}</main></body></html>\n'
+    env = _environment()
+    return env.get_template("report.html.j2").render(
+        title=s.title or s.id,
+        subtitle=", ".join(x for x in (s.id, str(s.date or "")) if x),
+        n_actors=len(s.actors),
+        n_issues=len(s.issues),
+        n_models=len(data.models),
+        inputs=list(data.inputs.items()),
+        version=detente.__version__,
+        css=Markup((TEMPLATES / "report.css").read_text(encoding="utf-8")),
+        sections=[{"id": k, "title": SECTIONS[k], "body": v} for k, v in body],
+        alignment_explained=ALIGNMENT_EXPLAINED,
     )

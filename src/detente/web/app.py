@@ -145,6 +145,32 @@ def _forecast_payload(s: Scenario, models: list[str] | None, seed: int | None) -
         "skipped": skipped,
         "history": _history_payload(s, results),
         "alliances": _alliance_payload(s),
+        "headline": _headline_payload(s, results),
+    }
+
+
+def _headline_payload(s: Scenario, results: dict[str, Any]) -> dict[str, Any]:
+    """The per-issue headline the page shows first (as the report's summary does)."""
+    from detente.report.summary import MODEL_RANGE, fmt, interval_text, model_headline
+
+    rows = model_headline(s, {m: r.forecast for m, r in results.items()}) if results else []
+    return {
+        "interval_label": MODEL_RANGE,
+        "rows": [
+            {
+                "issue": r.issue,
+                "forecast": _clean(r.forecast),
+                "low": _clean(r.low),
+                "high": _clean(r.high),
+                "p_status_quo": r.p_status_quo,
+                "words": r.words,
+                "change": r.change,
+                # printed as the report prints them, so the two never differ
+                "forecast_text": fmt(r.forecast, 0),
+                "interval_text": interval_text(r),
+            }
+            for r in rows
+        ],
     }
 
 
@@ -177,7 +203,7 @@ def _history_payload(s: Scenario, results: dict[str, Any]) -> dict[str, Any]:
 
 def _alliance_payload(s: Scenario) -> dict[str, Any] | None:
     """The pairwise alignment of the actors (-1..1) the report's alliance map shows."""
-    from detente.report.data import alliances_for
+    from detente.report.data import ALIGNMENT_EXPLAINED, alliances_for
 
     al = alliances_for(s)
     if al is None:
@@ -186,6 +212,8 @@ def _alliance_payload(s: Scenario) -> dict[str, Any] | None:
         "actors": list(al.actors),
         "labels": list(al.labels),
         "method": al.method,
+        "explained": ALIGNMENT_EXPLAINED,
+        "order": list(al.order),
         "matrix": [[_clean(float(v)) for v in row] for row in np.asarray(al.matrix)],
     }
 

@@ -28,7 +28,9 @@ const state = {
 const $ = (id) => document.getElementById(id);
 const clone = (x) => JSON.parse(JSON.stringify(x));
 const val = (entry) => (entry !== null && typeof entry === "object" ? entry.value : entry);
-const short = (text, n) => (text.length > n ? `${text.slice(0, n - 1)}…` : text);
+// A model's title without its parenthesis: "Nash bargaining solution".
+const shortTitle = (title) => title.split(" (")[0];
+const scaleText = (iss) => `${iss.low} = ${iss.low_label || "low"}; ${iss.high} = ${iss.high_label || "high"}`;
 const fmt = (v, d = 1) => (v === null || v === undefined || Number.isNaN(v) ? "—" : v.toFixed(d));
 
 function el(tag, attrs = {}, ...children) {
@@ -69,10 +71,18 @@ const postJSON = (path, body) =>
   call(path, { method: "POST", headers: { "Content-Type": "application/json" },
                body: JSON.stringify(body) });
 
-function showError(err) {
-  const box = $("error");
-  if (err) { box.textContent = String(err.message || err); box.hidden = false; }
-  else { box.textContent = ""; box.hidden = true; }
+// Errors are shown next to the control that caused them: where is one of scenario,
+// upload, report, forecast (the inputs) and whatif.
+function showError(where, err) {
+  const box = $(`${where}-error`);
+  if (err) {
+    box.textContent = String(err.message || err);
+    box.hidden = false;
+    box.scrollIntoView({ block: "nearest" });
+  } else {
+    box.textContent = "";
+    box.hidden = true;
+  }
 }
 
 function status(text) { $("status").textContent = text; }
@@ -94,7 +104,7 @@ async function loadList(select) {
 }
 
 async function openScenario(name, scenario) {
-  showError(null);
+  showError("scenario", null);
   if (!scenario) {
     scenario = (await (await call(`/api/scenarios/${encodeURIComponent(name)}`)).json()).scenario;
   }
@@ -128,11 +138,11 @@ async function runForecast(isBaseline) {
     if (isBaseline) state.baseline = res;
     state.result = res;
     renderForecasts();
-    showError(null);
+    showError("forecast", null);
     status(`${res.models.length} models, ${res.issues.length} issues`);
   } catch (err) {
     if (my !== state.seq) return;
-    showError(err);
+    showError("forecast", err);
     status("not updated");
   }
 }
@@ -140,13 +150,15 @@ async function runForecast(isBaseline) {
 function renderForecasts() {
   const res = state.result;
   const base = state.baseline;
-  const head = el("tr", {}, el("th", { text: "issue" }));
-  for (const m of res.models) head.append(el("th", { class: "num", title: m.title, text: m.name }));
+  renderHeadline();
+  const head = el("tr", {}, el("th", { text: "issue (what the ends of its scale mean)" }));
+  for (const m of res.models) {
+    head.append(el("th", { class: "num", title: `${m.title} (${m.name})`, text: shortTitle(m.title) }));
+  }
   const body = el("tbody");
   for (const iss of res.issues) {
-    // the scale's ends are on each chart below, and in the issue's tooltip here
-    const tr = el("tr", {}, el("td", { text: iss.name, title: `${iss.low} = ` +
-      `${iss.low_label || "low"}; ${iss.high} = ${iss.high_label || "high"}` }));
+    const tr = el("tr", {}, el("td", {}, iss.name,
+      el("div", { class: "scale", text: scaleText(iss) })));
     for (const m of res.models) {
       const v = res.table[m.name][iss.id];
       const td = el("td", { class: "num forecast", "data-model": m.name, "data-issue": iss.id,
@@ -164,11 +176,47 @@ function renderForecasts() {
   }
   const notes = (res.skipped || []).map((s) => el("p", { class: "hint skipped",
     text: `${s.model} is left out: ${s.reason}` }));
-  $("forecast-table").replaceChildren(el("div", { class: "scroll" },
-    el("table", { id: "forecasts-grid" }, el("thead", {}, head), body)), ...notes);
+  $("forecast-table").replaceChildren(
+    el("h3", { text: "Forecasts by model" }),
+    el("p", { class: "caption", text: "Each model's forecast of where each issue settles, on " +
+      "the issue's own scale; in brackets the change from the scenario as loaded." }),
+    el("div", { class: "scroll" },
+      el("table", { id: "forecasts-grid" }, el("thead", {}, head), body)), ...notes);
   renderCharts();
   renderHistory();
   renderAlliance();
+}
+
+// The headline: one forecast per issue, its interval and what it means, before the detail.
+function renderHeadline() {
+  const res = state.result;
+  const hl = res.headline;
+  if (!hl || !hl.rows.length) { $("headline").replaceChildren(); return; }
+  const withP = hl.rows.some((r) => r.p_status_quo !== null && r.p_status_quo !== undefined);
+  const head = el("tr", {}, el("th", { text: "issue" }),
+    el("th", { text: "where it is likely to settle" }), el("th", { class: "num", text: "forecast" }),
+    el("th", { class: "num", text: hl.interval_label }));
+  if (withP) head.append(el("th", { class: "num", text: "chance the status quo holds" }));
+  head.append(el("th", { class: "num", text: "status quo" }));
+  const issues = Object.fromEntries(res.issues.map((i) => [i.id, i]));
+  const body = el("tbody");
+  for (const r of hl.rows) {
+    const iss = issues[r.issue];
+    const tr = el("tr", { "data-issue": r.issue }, el("td", { text: iss.name }),
+      el("td", { class: "words" }, r.words, el("div", { class: "scale", text: r.change })),
+      el("td", { class: "num", text: r.forecast_text }),
+      el("td", { class: "num", text: r.interval_text }));
+    if (withP) {
+      tr.append(el("td", { class: "num", text: r.p_status_quo === null ? "—" :
+        `${Math.round(100 * r.p_status_quo)}%` }));
+    }
+    tr.append(el("td", { class: "num", text: iss.status_quo === null ? "—" : fmt(iss.status_quo, 0) }));
+    body.append(tr);
+  }
+  $("headline").replaceChildren(
+    el("p", { class: "caption", text: `The forecast is the median of the ${res.models.length} ` +
+      `models' forecasts; the ${hl.interval_label} shows how far they disagree.` }),
+    el("div", { class: "scroll" }, el("table", { id: "headline-table" }, el("thead", {}, head), body)));
 }
 
 // -- charts (SVG) ------------------------------------------------------------------------
@@ -193,54 +241,118 @@ function marker(shape, x, y, r, colour) {
   }
 }
 
+// Text width in the user units of an SVG that is already in the document.
+function textWidth(g, text, cls) {
+  const t = svg("text", { x: 0, y: -100, class: cls || "" }, text);
+  g.append(t);
+  const w = t.getComputedTextLength();
+  t.remove();
+  return w;
+}
+
+// Greedy lanes: labels sorted by position go into the first lane where they fit.
+function lanes(items, gap) {
+  const ends = [];
+  for (const it of [...items].sort((a, b) => a.x0 - b.x0)) {
+    let k = ends.findIndex((e) => e + gap <= it.x0);
+    if (k < 0) { k = ends.length; ends.push(-Infinity); }
+    ends[k] = it.x1;
+    it.lane = k;
+  }
+  return ends.length;
+}
+
 function renderCharts() {
   const res = state.result;
   const s = state.scenario;
   const box = $("charts");
-  box.replaceChildren();
-  const W = 640, left = 150, right = 40;
+  box.replaceChildren(el("h3", { text: "Forecasts on each issue's scale" }),
+    el("p", { class: "caption", text: "One chart per issue. Grey circles are the actors, " +
+      "named above them (a larger circle: the actor cares more); each model's forecast has " +
+      "its own colour and marker, on the model's row; the dashed line is the status quo." }));
+  const names = Object.fromEntries(s.actors.map((a) => [a.id, a.name || a.id]));
+  const W = 720, right = 44, laneH = 14;
   for (const iss of res.issues) {
-    const rows = res.models.length;
-    const H = 74 + 18 * rows;
-    const x = (v) => left + (W - left - right) * (v - iss.low) / (iss.high - iss.low);
-    const g = svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img",
-                           "aria-label": `Forecasts on ${iss.name}` });
+    const holder = el("div", { class: "chart" });
+    box.append(holder);
+    const g = svg("svg", { viewBox: `0 0 ${W} 100`, role: "img", class: "forecast-chart",
+                           "data-issue": iss.id, "aria-label": `Forecasts on ${iss.name}` });
+    holder.append(g);
+    const left = 12 + Math.max(...res.models.map((m) => textWidth(g, shortTitle(m.title))),
+                               textWidth(g, "actors", "muted"));
+    const pad = 10;  // room for a circle at either end of the scale
+    const x = (v) => left + pad + (W - left - right - 2 * pad) * (v - iss.low) / (iss.high - iss.low);
+    // actor labels in lanes above their circles, never on top of each other
+    const stances = s.stances.filter((t) => t.issue === iss.id);
+    const labels = stances.map((st) => {
+      const text = names[st.actor] || st.actor;
+      const w = textWidth(g, text, "small");
+      const cx = x(val(st.position));
+      const x0 = Math.min(Math.max(cx - w / 2, 2), W - 2 - w);
+      return { st, text, cx, x0, x1: x0 + w };
+    });
+    const nl = lanes(labels, 8);
+    const top = 24, actorY = top + nl * laneH + 12, rowsY = actorY + 22;
+    const axisY = rowsY + 18 * res.models.length;
     g.append(svg("text", { x: 4, y: 14, "font-weight": "bold" }, iss.name));
-    const axisY = H - 28;
-    g.append(svg("line", { x1: x(iss.low), x2: x(iss.high), y1: axisY, y2: axisY, stroke: "#333" }));
-    for (const [v, lab, anchor] of [[iss.low, iss.low_label, "start"], [iss.high, iss.high_label, "end"]]) {
-      g.append(svg("line", { x1: x(v), x2: x(v), y1: axisY, y2: axisY + 4, stroke: "#333" }));
-      g.append(svg("text", { x: x(v), y: axisY + 16, "text-anchor": anchor, class: "muted" },
-                   `${v} ${lab || ""}`.trim()));
-    }
-    // actors: grey circles on the top row, area by salience
-    const actorY = 30;
     g.append(svg("text", { x: left - 8, y: actorY + 4, "text-anchor": "end", class: "muted" }, "actors"));
-    for (const st of s.stances.filter((t) => t.issue === iss.id)) {
-      const c = svg("circle", { cx: x(val(st.position)), cy: actorY,
-                                r: 2 + 7 * Math.sqrt(val(st.salience) / 100),
-                                fill: "#999", "fill-opacity": 0.45, stroke: "#555" });
-      c.append(svg("title", {}, `${st.actor}: position ${val(st.position)}, salience ${val(st.salience)}`));
+    // leader lines first, then the names on top of them (with a white halo)
+    for (const lb of labels) lb.y = actorY - 14 - lb.lane * laneH;  // lane 0 nearest the circles
+    for (const lb of labels) {
+      g.append(svg("line", { x1: lb.cx, x2: lb.cx, y1: lb.y + 3, y2: actorY, stroke: "#bbb",
+                             "stroke-width": 0.7 }));
+    }
+    for (const lb of labels) {
+      g.append(svg("text", { x: lb.x0, y: lb.y, class: "small actor-label", "data-actor": lb.st.actor },
+                   lb.text));
+    }
+    for (const lb of labels) {
+      const c = svg("circle", { cx: lb.cx, cy: actorY, r: 2 + 7 * Math.sqrt(val(lb.st.salience) / 100),
+                                fill: "#999", "fill-opacity": 0.45, stroke: "#555", class: "actor-marker",
+                                "data-actor": lb.st.actor });
+      c.append(svg("title", {}, `${lb.text}: position ${val(lb.st.position)}, salience ${val(lb.st.salience)}`));
       g.append(c);
     }
     if (iss.status_quo !== null && iss.status_quo !== undefined) {
-      g.append(svg("line", { x1: x(iss.status_quo), x2: x(iss.status_quo), y1: 20, y2: axisY,
-                             stroke: "#000", "stroke-dasharray": "4 3" }));
-      g.append(svg("text", { x: x(iss.status_quo) + 3, y: axisY - 4, class: "muted" }, "status quo"));
+      g.append(svg("line", { x1: x(iss.status_quo), x2: x(iss.status_quo), y1: actorY - 10,
+                             y2: axisY, stroke: "#000", "stroke-dasharray": "4 3" }));
     }
     res.models.forEach((m, k) => {
-      const y = 50 + 18 * k;
+      const y = rowsY + 18 * k;
       const v = res.table[m.name][iss.id];
-      g.append(svg("text", { x: left - 8, y: y + 4, "text-anchor": "end" }, m.name));
+      g.append(svg("text", { x: left - 8, y: y + 4, "text-anchor": "end" }, shortTitle(m.title)));
       g.append(svg("line", { x1: left, x2: W - right, y1: y, y2: y, stroke: "#eee" }));
       if (v === null) return;
       const st = seriesStyle(k);
       const mk = marker(st.shape, x(v), y, 5, st.colour);
       mk.append(svg("title", {}, `${m.title}: ${fmt(v)}`));
       g.append(mk);
-      g.append(svg("text", { x: x(v) + 9, y: y + 4, class: "muted" }, fmt(v)));
+      g.append(svg("text", { x: x(v) + 9, y: y + 4, class: "muted small value-label" }, fmt(v)));
     });
-    box.append(el("div", { class: "chart" }, g));
+    // the axis: numbers on the ticks, what the ends mean on a line (or two) below
+    g.append(svg("line", { x1: x(iss.low), x2: x(iss.high), y1: axisY, y2: axisY, stroke: "#333" }));
+    for (let k = 0; k <= 4; k++) {
+      const v = iss.low + (iss.high - iss.low) * k / 4;
+      g.append(svg("line", { x1: x(v), x2: x(v), y1: axisY, y2: axisY + 4, stroke: "#333" }));
+      g.append(svg("text", { x: x(v), y: axisY + 15, "text-anchor": "middle", class: "muted small" },
+                   fmt(v, 0)));
+    }
+    const lowText = `← ${iss.low} = ${iss.low_label || "low"}`;
+    const highText = `${iss.high} = ${iss.high_label || "high"} →`;
+    const both = textWidth(g, lowText, "small") + textWidth(g, highText, "small") + 16;
+    const oneLine = both <= W - left - right + 30;
+    const endY = axisY + 30;
+    g.append(svg("text", { x: left, y: endY, class: "muted small scale-end" }, lowText));
+    g.append(svg("text", { x: W - right + 30, y: oneLine ? endY : endY + 13, "text-anchor": "end",
+                           class: "muted small scale-end" }, highText));
+    if (iss.status_quo !== null && iss.status_quo !== undefined) {
+      const sq = `status quo ${fmt(iss.status_quo, 0)}`;
+      const sw = textWidth(g, sq, "small");
+      const sx = Math.min(Math.max(x(iss.status_quo) - sw / 2, left), W - 2 - sw);
+      g.append(svg("text", { x: sx, y: (oneLine ? endY : endY + 13) + 14, class: "small" }, sq));
+    }
+    const H = (oneLine ? endY : endY + 13) + 20;
+    g.setAttribute("viewBox", `0 0 ${W} ${H}`);
   }
 }
 
@@ -253,6 +365,7 @@ function renderHistory() {
   if (!models.includes(state.histModel)) state.histModel = models[0];
   const issues = state.result.issues;
   if (!issues.some((i) => i.id === state.histIssue)) state.histIssue = issues[0].id;
+  const titles = Object.fromEntries(state.result.models.map((m) => [m.name, m.title]));
   const pick = (id, options, current, onchange) => {
     const sel = el("select", { id, onchange });
     for (const [v, label] of options) {
@@ -263,19 +376,29 @@ function renderHistory() {
     return sel;
   };
   const controls = el("p", { class: "hint" },
-    el("label", {}, "model ", pick("history-model", models.map((m) => [m, m]), state.histModel,
-      (e) => { state.histModel = e.target.value; renderHistory(); })), " ",
+    el("label", {}, "model ", pick("history-model", models.map((m) => [m, titles[m] || m]),
+      state.histModel, (e) => { state.histModel = e.target.value; renderHistory(); })), " ",
     el("label", {}, "issue ", pick("history-issue", issues.map((i) => [i.id, i.name]),
       state.histIssue, (e) => { state.histIssue = e.target.value; renderHistory(); })));
   const run = hist[state.histModel];
   const iss = issues.find((i) => i.id === state.histIssue);
   const data = run.issues[iss.id];
-  const W = 640, H = 300, left = 44, right = 130, top = 12, bottom = 34;
-  const T = Math.max(run.rounds, 1);
-  const x = (t) => left + (W - left - right) * t / T;
-  const y = (v) => top + (H - top - bottom) * (iss.high - v) / (iss.high - iss.low);
-  const g = svg("svg", { id: "history-chart", viewBox: `0 0 ${W} ${H}`, role: "img",
+  const holder = el("div", { class: "chart" });
+  box.replaceChildren(el("h3", { text: "Round by round" }), controls, holder,
+    el("p", { class: "caption", text: "Each line is one actor's position after each round of " +
+      `offers under ${titles[state.histModel] || state.histModel} (round 0: the inputs), named ` +
+      "at its end; the dashed line is the model's forecast." }));
+  const g = svg("svg", { id: "history-chart", role: "img",
                          "aria-label": `${state.histModel}: positions on ${iss.name} by round` });
+  holder.append(g);
+  // the right margin holds the longest name in full
+  const widest = Math.max(0, ...data.actors.map((a) => textWidth(g, a.label)));
+  const plotW = 460, left = 44, top = 12, bottom = 34, H = 300;
+  const right = widest + 14, W = left + plotW + right;
+  g.setAttribute("viewBox", `0 0 ${W} ${H}`);
+  const T = Math.max(run.rounds, 1);
+  const x = (t) => left + plotW * t / T;
+  const y = (v) => top + (H - top - bottom) * (iss.high - v) / (iss.high - iss.low);
   g.append(svg("line", { x1: left, x2: left, y1: y(iss.high), y2: y(iss.low), stroke: "#333" }));
   g.append(svg("line", { x1: left, x2: x(T), y1: y(iss.low), y2: y(iss.low), stroke: "#333" }));
   for (const v of [iss.low, (iss.low + iss.high) / 2, iss.high]) {
@@ -298,59 +421,98 @@ function renderHistory() {
     g.append(line);
     if (last !== null) ends.push({ v: last, label: a.label, colour: st.colour });
   });
-  // labels at the right end, nudged apart so that they do not overlap
+  // names at the right end, nudged apart so that none overlaps another or leaves the chart
   ends.sort((p, q) => q.v - p.v);
+  const lo = top + 8, hi = H - bottom + 2;
+  const gap = ends.length > 1 ? Math.min(12, (hi - lo) / (ends.length - 1)) : 12;
   let prev = -Infinity;
+  for (const e of ends) { e.y = Math.max(y(e.v) + 4, prev + gap, lo); prev = e.y; }
+  let next = Infinity;
+  for (let k = ends.length - 1; k >= 0; k--) {
+    ends[k].y = Math.min(ends[k].y, next - gap, hi);
+    next = ends[k].y;
+  }
   for (const e of ends) {
-    const yy = Math.max(y(e.v) + 4, prev + 11);
-    prev = yy;
-    const t = svg("text", { x: x(T) + 6, y: yy, fill: e.colour }, short(e.label, 20));
-    t.append(svg("title", {}, e.label));
-    g.append(t);
+    g.append(svg("text", { x: x(T) + 6, y: e.y, fill: e.colour, class: "line-label" }, e.label));
   }
   if (data.forecast !== null) {
     g.append(svg("line", { x1: left, x2: x(T), y1: y(data.forecast), y2: y(data.forecast),
                            stroke: "#000", "stroke-dasharray": "5 3", id: "history-forecast" }));
     g.append(svg("text", { x: left + 4, y: y(data.forecast) - 4 }, `forecast ${fmt(data.forecast)}`));
   }
-  box.replaceChildren(el("h3", { text: "Round by round" }), controls,
-                      el("div", { class: "chart" }, g));
+  g.append(svg("text", { x: left + 4, y: top + 2, class: "muted small" },
+               `${iss.high} = ${iss.high_label || "high"}`));
+  g.append(svg("text", { x: left + 4, y: y(iss.low) - 4, class: "muted small" },
+               `${iss.low} = ${iss.low_label || "low"}`));
 }
 
-// The alignment of every pair of actors (-1 opposed .. 1 aligned), as a heat map.
+// Alignment: the same scale, colours and words as the report's heat map.
+const ALIGN = { neg: [0xD5, 0x5E, 0x00], mid: [0xBB, 0xBB, 0xBB], pos: [0x00, 0x72, 0xB2] };
 function shade(v) {
-  if (v === null) return "#eee";
-  const mix = (a, b, f) => Math.round(a + (b - a) * f);
-  const [r, gg, b] = v >= 0 ? [0x00, 0x72, 0xB2] : [0xD5, 0x5E, 0x00];
+  if (v === null) return "#fff";
   const f = Math.min(1, Math.abs(v));
-  return `rgb(${mix(255, r, f)},${mix(255, gg, f)},${mix(255, b, f)})`;
+  const end = v >= 0 ? ALIGN.pos : ALIGN.neg;
+  const c = ALIGN.mid.map((m, k) => Math.round(m + (end[k] - m) * f));
+  return `rgb(${c[0]},${c[1]},${c[2]})`;
 }
 
 function renderAlliance() {
   const box = $("alliance");
   const al = state.result.alliances;
   if (!al) { box.replaceChildren(); return; }
-  const n = al.actors.length, cell = 24, left = 150, top = 110;
-  const W = left + n * cell + 100, H = top + n * cell + 10;
-  const g = svg("svg", { id: "alliance-chart", viewBox: `0 0 ${W} ${H}`, role: "img",
-                         "aria-label": "Pairwise alignment of the actors" });
-  al.labels.forEach((lab, i) => {
-    g.append(svg("text", { x: left - 6, y: top + i * cell + cell / 2 + 4, "text-anchor": "end" },
-                 short(lab, 22)));
-    const cx = left + i * cell + cell / 2;
-    g.append(svg("text", { x: cx, y: top - 6, transform: `rotate(-55 ${cx} ${top - 6})` },
-                 short(lab, 18)));
-  });
-  al.matrix.forEach((row, i) => row.forEach((v, j) => {
-    const r = svg("rect", { x: left + j * cell, y: top + i * cell, width: cell - 1, height: cell - 1,
-                            fill: shade(v), class: "alliance-cell" });
-    r.append(svg("title", {}, `${al.labels[i]} – ${al.labels[j]}: ${fmt(v, 2)}`));
-    g.append(r);
-  }));
+  const n = al.actors.length;
+  const order = al.order && al.order.length === n ? al.order : [...Array(n).keys()];
+  const holder = el("div", { class: "chart" });
   box.replaceChildren(el("h3", { text: "Alignment of actors" }),
-    el("p", { class: "hint", text: `Blue: aligned, orange: opposed (−1..1). ${al.method}. ` +
-      "detente alliances adds the concentration index and the effect of settling an issue." }),
-    el("div", { class: "chart" }, g));
+    el("p", { class: "caption", text: `${al.explained} Blue cells agree, vermillion cells ` +
+      "disagree, grey cells are about half a scale apart (the bar on the right is the key). " +
+      "Close allies are placed next to each other; column numbers match the numbered rows; " +
+      "hover a cell for the pair." }), holder);
+  const g = svg("svg", { id: "alliance-chart", role: "img",
+                         "aria-label": "Alignment of every pair of actors" });
+  holder.append(g);
+  const rowText = order.map((i, k) => `${k + 1}. ${al.labels[i]}`);
+  const cell = n <= 16 ? 34 : 20, top = 24;
+  const left = 10 + Math.max(...rowText.map((t) => textWidth(g, t)));
+  const keyX = left + n * cell + 24, keyW = 14;
+  const keyLabels = [[1, "1 same positions"], [0, "0 half a scale apart"], [-1, "−1 opposite ends"]];
+  const W = keyX + keyW + 8 + Math.max(...keyLabels.map(([, t]) => textWidth(g, t, "small"))) + 4;
+  const H = top + n * cell + 14;
+  g.setAttribute("viewBox", `0 0 ${W} ${H}`);
+  rowText.forEach((t, k) => {
+    g.append(svg("text", { x: left - 6, y: top + k * cell + cell / 2 + 4, "text-anchor": "end" }, t));
+    g.append(svg("text", { x: left + k * cell + cell / 2, y: top - 6, "text-anchor": "middle",
+                           class: "muted" }, k + 1));
+  });
+  order.forEach((i, r) => order.forEach((j, c) => {
+    const v = al.matrix[i][j];
+    const rect = svg("rect", { x: left + c * cell, y: top + r * cell, width: cell - 1, height: cell - 1,
+                               fill: shade(v), class: "alliance-cell" });
+    rect.append(svg("title", {}, `${al.labels[i]} – ${al.labels[j]}: ${fmt(v, 2)}`));
+    g.append(rect);
+    if (n <= 16) {
+      g.append(svg("text", { x: left + c * cell + cell / 2 - 0.5, y: top + r * cell + cell / 2 + 3.5,
+                             "text-anchor": "middle", class: "small", "pointer-events": "none",
+                             fill: v !== null && Math.abs(v) > 0.55 ? "#fff" : "#1b1b1b" },
+                   v === null ? "–" : fmt(v, 2).replace("-", "−")));
+    }
+  }));
+  // the key: a vertical colour bar from -1 (bottom) to 1 (top)
+  const grad = svg("linearGradient", { id: "alignment-key", x1: 0, y1: 1, x2: 0, y2: 0 });
+  for (const [off, v] of [[0, -1], [0.5, 0], [1, 1]]) {
+    grad.append(svg("stop", { offset: off, "stop-color": shade(v) }));
+  }
+  const defs = svg("defs");
+  defs.append(grad);
+  g.append(defs);
+  const k0 = top, k1 = top + n * cell - 1;
+  g.append(svg("rect", { x: keyX, y: k0, width: keyW, height: k1 - k0, fill: "url(#alignment-key)",
+                         stroke: "#999", "stroke-width": 0.5, class: "alignment-key" }));
+  for (const [v, t] of keyLabels) {
+    const yy = k0 + (k1 - k0) * (1 - v) / 2;
+    g.append(svg("line", { x1: keyX + keyW, x2: keyX + keyW + 4, y1: yy, y2: yy, stroke: "#333" }));
+    g.append(svg("text", { x: keyX + keyW + 7, y: yy + 4, class: "small key-label" }, t));
+  }
 }
 
 // -- the editor --------------------------------------------------------------------------
@@ -475,7 +637,9 @@ async function runWhatIf() {
     const cells = {};
     for (const r of res.differences) cells[`${r.model}|${r.issue}`] = r;
     const head = el("tr", {}, el("th", { text: "issue" }));
-    for (const m of models) head.append(el("th", { class: "num", text: m }));
+    for (const m of res.after.models) {
+      head.append(el("th", { class: "num", title: `${m.title} (${m.name})`, text: shortTitle(m.title) }));
+    }
     const body = el("tbody");
     for (const iss of res.after.issues) {
       const tr = el("tr", {}, el("td", { text: iss.name }));
@@ -497,15 +661,19 @@ async function runWhatIf() {
                                      " (in brackets: the change from now)" }),
       el("div", { class: "scroll" },
         el("table", { id: "whatif-table" }, el("thead", {}, head), body)));
-    showError(null);
+    showError("whatif", null);
   } catch (err) {
-    showError(err);
+    state.patched = null;
+    $("whatif-apply").disabled = true;
+    $("whatif-result").replaceChildren();
+    showError("whatif", err);
   }
 }
 
 // -- report ------------------------------------------------------------------------------
 
 async function downloadReport(format) {
+  showError("report", null);
   status(`building the ${format.toUpperCase()} report…`);
   try {
     const r = await postJSON("/api/report", { scenario: state.scenario, format });
@@ -518,7 +686,7 @@ async function downloadReport(format) {
     a.remove();
     status("report downloaded");
   } catch (err) {
-    showError(err);
+    showError("report", err);
     status("");
   }
 }
@@ -528,7 +696,8 @@ async function downloadReport(format) {
 async function upload(event) {
   event.preventDefault();
   const file = $("upload-file").files[0];
-  if (!file) { showError("choose a file to upload first"); return; }
+  showError("upload", null);
+  if (!file) { showError("upload", "choose a file to upload first"); return; }
   const form = new FormData();
   form.append("file", file);
   const issue = $("upload-issue").value.trim();
@@ -538,14 +707,16 @@ async function upload(event) {
     await loadList(res.name);
     await openScenario(res.name, res.scenario);
   } catch (err) {
-    showError(err);
+    showError("upload", err);
   }
 }
 
 async function start() {
-  $("scenario-select").addEventListener("change", (e) => openScenario(e.target.value).catch(showError));
+  $("scenario-select").addEventListener("change",
+    (e) => openScenario(e.target.value).catch((err) => showError("scenario", err)));
   $("upload-form").addEventListener("submit", upload);
-  $("reset").addEventListener("click", () => openScenario(state.name, state.original).catch(showError));
+  $("reset").addEventListener("click",
+    () => openScenario(state.name, state.original).catch((err) => showError("scenario", err)));
   $("whatif-run").addEventListener("click", runWhatIf);
   $("whatif-apply").addEventListener("click", () => {
     if (!state.patched) return;
@@ -558,9 +729,9 @@ async function start() {
   try {
     const name = await loadList();
     if (name) await openScenario(name);
-    else showError("no scenario available: upload one");
+    else showError("scenario", "no scenario available: upload one");
   } catch (err) {
-    showError(err);
+    showError("scenario", err);
   }
 }
 
