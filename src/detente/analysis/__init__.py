@@ -7,6 +7,8 @@
   :func:`apply_patch`).
 - :mod:`detente.analysis.pivotal`: how much each forecast moves when an actor is removed
   or moves.
+- :mod:`detente.analysis.convergence`: whether a dynamic model's rounds settle, cycle or
+  drift, and whether its actors collapse onto one position, in words.
 """
 
 from __future__ import annotations
@@ -20,12 +22,14 @@ from detente.analysis.alliances import (
     coalitions,
     settle,
 )
+from detente.analysis.convergence import IssueConvergence, consensus, convergence, cycle_values
 from detente.analysis.pivotal import pivotal, pivotal_ranking
 from detente.analysis.whatif import Patch, PatchError, apply_patch, load_patch, parse_patch
 
 __all__ = [
     "Alignment",
     "Coalitions",
+    "IssueConvergence",
     "Patch",
     "PatchError",
     "Shock",
@@ -33,6 +37,9 @@ __all__ = [
     "alignment_arrays",
     "apply_patch",
     "coalitions",
+    "consensus",
+    "convergence",
+    "cycle_values",
     "load_patch",
     "parse_patch",
     "pivotal",
