@@ -22,14 +22,12 @@ from detente.analysis.alliances import (
     coalitions,
     settle,
 )
-from detente.analysis.convergence import IssueConvergence, consensus, convergence, cycle_values
 from detente.analysis.pivotal import pivotal, pivotal_ranking
 from detente.analysis.whatif import Patch, PatchError, apply_patch, load_patch, parse_patch
 
 __all__ = [
     "Alignment",
     "Coalitions",
-    "IssueConvergence",
     "Patch",
     "PatchError",
     "Shock",
@@ -37,9 +35,6 @@ __all__ = [
     "alignment_arrays",
     "apply_patch",
     "coalitions",
-    "consensus",
-    "convergence",
-    "cycle_values",
     "load_patch",
     "parse_patch",
     "pivotal",
