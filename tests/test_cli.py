@@ -161,3 +161,19 @@ def test_simulate_writes_history_from_round_zero(tmp_path, capsys):
 def test_simulate_refuses_static_model(capsys):
     code, _, err = cli(capsys, "simulate", "--model", "compromise")
     assert code == 2 and "static" in err
+
+
+def test_forecast_models_all_skips_models_that_cannot_run(capsys, tmp_path):
+    f = tmp_path / "nosq.yaml"
+    f.write_text(
+        "id: nosq\nactors: [{id: a, capability: 3}, {id: b, capability: 2}, {id: c, capability: 1}]\n"
+        "issues: [{id: x}]\nstances:\n"
+        "  - {actor: a, issue: x, position: 80, salience: 60}\n"
+        "  - {actor: b, issue: x, position: 50, salience: 50}\n"
+        "  - {actor: c, issue: x, position: 10, salience: 40}\n"
+    )
+    code, out, err = cli(capsys, "forecast", str(f), "--models", "all")
+    assert code == 0, err
+    assert "veto_player does not run here" in out
+    # the EUM's three actors all end at a's position: said plainly
+    assert "every actor ends at a's starting position" in out
