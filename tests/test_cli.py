@@ -188,3 +188,23 @@ def test_library_errors_speak_of_parameters_and_the_cli_of_its_options(tmp_path,
         assert exit_.value.code == 2
         err_text = capsys.readouterr().err
         assert err_text.strip() == f"detente: error: {want}"
+
+
+def test_forecast_models_all_skips_models_that_cannot_run(capsys, tmp_path):
+    f = tmp_path / "nosq.yaml"
+    f.write_text(
+        "id: nosq\nactors: [{id: a, capability: 3}, {id: b, capability: 2}, {id: c, capability: 1}]\n"
+        "issues: [{id: x}]\nstances:\n"
+        "  - {actor: a, issue: x, position: 80, salience: 60}\n"
+        "  - {actor: b, issue: x, position: 50, salience: 50}\n"
+        "  - {actor: c, issue: x, position: 10, salience: 40}\n"
+    )
+    code, out, err = cli(capsys, "forecast", str(f), "--models", "all")
+    assert code == 0, err
+    assert "veto_player does not run here" in out
+    # said plainly when the EUM's actors all end at a's starting position (read from its run)
+    import numpy as np
+
+    r = detente.run_model(detente.load(str(f)), "eum")
+    collapsed = bool(np.allclose(r.rounds[-1][:, 0], r.rounds[0][0, 0]))
+    assert ("every actor ends at a's starting position" in out) == collapsed

@@ -129,6 +129,8 @@ def forecast(
         _forecast_headline(s, format, draws, 0 if seed is None else seed, no_agreement, workers)
         return
     named = api.check_models(model)
+    if "all" in model:  # every model that can run here (those named one by one must run)
+        named = [n for n in named if n in model or api.applicable(n, s) is None]
     base = [n for n in api.default_models(s) if _is_baseline(n)] if baselines else []
     names = list(dict.fromkeys(base + named))
     params = _model_params(param, names)

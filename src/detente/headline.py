@@ -20,7 +20,8 @@ For each issue it combines
   prior ``no_agreement`` (shipped default 0.5, not estimated from any data).
 
 The result: ``forecast`` (the median), ``q10`` and ``q90`` (the 80% interval) and
-``p_status_quo`` (probability that the outcome lies within 1 point of the status quo), with
+``p_status_quo`` (probability that the outcome lies within 1 point of the status quo on a
+0..100 scale: 1% of the scale's width, :data:`~detente.validation.ensemble.NO_CHANGE`), with
 Monte Carlo standard errors from ten interleaved groups of draws (draw ``r`` in group
 ``r mod 10``). Draw ``r``'s inputs depend only on the seed and ``r`` (see
 :mod:`detente.run.draws`) and the members' batched forms equal their single runs, so the same
@@ -152,6 +153,7 @@ class MemberTask:
         from detente.models import get_model
         from detente.run.batched import forecast_batch
         from detente.run.draws import STREAM_MODEL, draw_batch, run_generator
+        from detente.validation.ensemble import NO_CHANGE
 
         _, start, stop = chunk
         runs = range(start, stop)
@@ -165,7 +167,8 @@ class MemberTask:
         core = np.zeros((len(runs), d))
         if self.core_model is not None:
             pc = forecast_batch(self.core_model, batch)
-            core = (np.abs(pc - batch.status_quo) <= 1.0 + 1e-9).astype(float)
+            tol = NO_CHANGE * batch.base.span
+            core = (np.abs(pc - batch.status_quo) <= tol + 1e-9).astype(float)
         return {"forecasts": f, "status_quo": batch.status_quo, "core": core}
 
 
@@ -256,7 +259,7 @@ def headline(
     from detente.analysis.convergence import consensus, convergence, cycle_values
     from detente.models import available_models, get_model
     from detente.scenario import load
-    from detente.validation.ensemble import sorted_quantiles
+    from detente.validation.ensemble import NO_CHANGE, sorted_quantiles
     from detente.validation.headline_fit import shipped, shipped_ensemble
 
     if draws < MC_GROUPS:
@@ -333,7 +336,7 @@ def headline(
     f = _fill_missing(f, ens.weights)
     fu = (f - low[None, :, None]) / span[None, :, None]
     qu = (sq_draws - low) / span
-    tol = np.broadcast_to(1.0 / span, (draws, d))
+    tol = np.full((draws, d), NO_CHANGE)
     must = np.asarray(arrays.must_decide, dtype=bool)
     p_none = np.where(must, 0.0, p_none_prior)[None, :] * np.ones((draws, 1))
     vals, wts, p = ens.atoms(fu, qu, core, tol, p_none)  # (B, d, J+1)

@@ -7,6 +7,8 @@
   :func:`apply_patch`).
 - :mod:`detente.analysis.pivotal`: how much each forecast moves when an actor is removed
   or moves.
+- :mod:`detente.analysis.convergence`: whether a dynamic model's rounds settle, cycle or
+  drift, and whether its actors collapse onto one position, in words.
 """
 
 from __future__ import annotations

@@ -17,7 +17,8 @@ Two regimes:
 
 A forum whose cases need not decide (``must_decide`` false, as in scenario files without
 decision rules) gets the no-agreement prior in the headline's ``p_status_quo``, as
-``detente forecast`` does; DEU cases must decide.
+``detente forecast`` does, and the base rate it is compared with is combined with the same
+prior; DEU cases must decide.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from detente.validation.ensemble import (
     Ensemble,
     EnsembleData,
     Predictions,
+    combine_no_agreement,
     fit,
     group_folds,
     per_issue_scores,
@@ -116,7 +118,7 @@ def score_distributions(
             order.append(test)
             ens = fit(data.take(train))
             pr = predict(ens, data.take(test), p_none[test])
-            pr.base_rate = np.full(test.size, ens.base_rate)
+            pr.base_rate = combine_no_agreement(ens.base_rate, p_none[test])
             ens_parts.append(pr)
             for r in runs:
                 fu = (r.forecast - low) / span
@@ -137,7 +139,7 @@ def score_distributions(
             data.members, filled, y, data.status_quo, data.core, data.tol, data.groups
         )
         pr = predict(ens_shipped, full, p_none)
-        pr.base_rate = np.full(ds.n_cases, ens_shipped.base_rate)
+        pr.base_rate = combine_no_agreement(ens_shipped.base_rate, p_none)
         preds[HEADLINE] = pr
         shipped_res = values.get("model_residuals", {})
         missing = []

@@ -53,6 +53,9 @@ C_GRID = (0.1, 1.0, 10.0)
 #: The status-quo features, in the order of the logistic coefficients (after the intercept).
 SQ_FEATURES = ("nearest_member", "core")
 INNER_FOLDS = 5
+#: "No change": the outcome within this share of the scale's width of the status quo (1 point
+#: on a 0..100 scale, as DEU III's issues are).
+NO_CHANGE = 0.01
 
 
 # -- data -------------------------------------------------------------------------------------
@@ -76,7 +79,7 @@ class EnsembleData:
         ``(n,)`` 1 where the issue's procedural model leaves the status quo in place (it lies
         in the core of the decision rule), else 0; all 0 when no procedural model is known.
     tol:
-        ``(n,)`` one point of the issue's scale in unit terms (``1 / (high - low)``).
+        ``(n,)`` the "no change" band in unit terms (:data:`NO_CHANGE`).
     groups:
         ``(n,)`` proposal label of each issue (for folds).
     """

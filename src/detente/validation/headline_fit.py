@@ -22,6 +22,7 @@ from detente.errors import DetenteError
 from detente.models import available_models
 from detente.validation.dataset import Dataset, load_dataset
 from detente.validation.ensemble import (
+    NO_CHANGE,
     Ensemble,
     EnsembleData,
     fit,
@@ -115,7 +116,7 @@ def dataset_ensemble_data(
         f[:, j] = (member_forecast(ds, m, run) - lows) / spans
     sq = np.array([c.arrays.status_quo[0] for c in ds.cases])
     q = (sq - lows) / spans
-    tol = 1.0 / spans
+    tol = np.full(ds.n_cases, NO_CHANGE)
     zeros = np.zeros(ds.n_cases)
     cm = core_model() if core is True else (core or None)
     if cm is not None:
