@@ -1,5 +1,9 @@
 """detente: model, simulate and forecast multilateral negotiations.
 
+The names below are imported when first used (module ``__getattr__``), so that importing
+the package, or starting the ``detente`` command, does not pull in pandas and the models
+before they are needed.
+
 >>> import detente
 >>> s = detente.load("syria-astana-2017")
 >>> df = detente.forecast(s)
@@ -7,19 +11,33 @@
 True
 """
 
-from detente.api import (
-    events_frame,
-    forecast,
-    history_frame,
-    probabilities_frame,
-    run_model,
-    summary_frame,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from detente.errors import DetenteError, ScenarioError
-from detente.models import ModelParams, ModelResult, available_models, get_model
-from detente.scenario import Scenario, embedded_names, load, read_scenario, write_scenario
 
 __version__ = "0.1.0"
+
+# name -> the module that defines it; imported on first access.
+_LAZY = {
+    "events_frame": "detente.api",
+    "forecast": "detente.api",
+    "history_frame": "detente.api",
+    "probabilities_frame": "detente.api",
+    "run_model": "detente.api",
+    "summary_frame": "detente.api",
+    "ModelParams": "detente.models",
+    "ModelResult": "detente.models",
+    "available_models": "detente.models",
+    "get_model": "detente.models",
+    "Scenario": "detente.scenario",
+    "embedded_names": "detente.scenario",
+    "load": "detente.scenario",
+    "read_scenario": "detente.scenario",
+    "write_scenario": "detente.scenario",
+}
 
 __all__ = [
     "DetenteError",
@@ -40,3 +58,28 @@ __all__ = [
     "summary_frame",
     "write_scenario",
 ]
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
+    from detente.api import (
+        events_frame,
+        forecast,
+        history_frame,
+        probabilities_frame,
+        run_model,
+        summary_frame,
+    )
+    from detente.models import ModelParams, ModelResult, available_models, get_model
+    from detente.scenario import Scenario, embedded_names, load, read_scenario, write_scenario
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'detente' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from detente.errors import ParameterError, UnknownNameError
+from detente.errors import ParameterError, UnknownNameError, plain_message
 from detente.scenario.arrays import ScenarioArrays
 
 
@@ -49,7 +49,7 @@ class ModelParams(BaseModel):
             err = exc.errors()[0]
             name = ".".join(str(p) for p in err["loc"])
             raise ParameterError(
-                f"parameter {name!r}: {err['msg']} (got {err.get('input')!r})"
+                f"parameter {name!r}: {plain_message(err)} (got {err.get('input')!r})"
             ) from None
 
 
