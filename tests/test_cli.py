@@ -49,6 +49,9 @@ def test_scenarios_and_show(capsys):
     code, out, _ = cli(capsys, "scenarios")
     assert code == 0 and "syria-astana-2017" in out and "syria-geneva-2018" in out
     code, out, _ = cli(capsys, "show", "syria-geneva-2018")
+    assert code == 0 and "Russia" in out and "Sources" not in out  # evidence only if asked
+    assert len(out.splitlines()) < 120
+    code, out, _ = cli(capsys, "show", "syria-geneva-2018", "--evidence")
     assert code == 0 and "Russia" in out and "Sources" in out
 
 

@@ -367,8 +367,10 @@ def show(
     if not evidence:
         _positions_table(s)
         out.print(
-            "position [range], salience [range]; --evidence shows the sources of every value",
+            "each cell: position (salience); detente show --evidence gives the ranges and "
+            "the sources of every value",
             soft_wrap=True,
+            markup=False,
         )
         return
     for iss in s.issues:

@@ -10,6 +10,7 @@ Alignment is shown on one scale everywhere (terminal, page, report): see
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import sys
@@ -246,8 +247,8 @@ def alliances_command(
         do_settle(s, redistribute=redistribute, weighting=weighting, seed=seed, **kw)
         for kw in shocks_args
     ]  # type: ignore[arg-type]
-    for sh in shocks:  # the shocks report 0..1 alignments: put them on the one scale
-        sh.pairs = _signed_pairs(sh.pairs)
+    # the shocks report 0..1 alignments: put them on the one scale
+    shocks = [dataclasses.replace(sh, pairs=_signed_pairs(sh.pairs)) for sh in shocks]
     keep = _pair_mask(pairs, chosen)
     pairs = pairs[keep].reset_index(drop=True)
     if format == "table":
