@@ -19,17 +19,19 @@ from detente.cli_options import (
     SCENARIO_FORMATS,
     SCENARIO_HELP,
     FormatOpt,
+    FullOpt,
     InputFormatOpt,
     OptionalSeedOpt,
     ParamOpt,
     QuietOpt,
     ScenarioArg,
     WhatIfOpt,
+    apply_what_if,
     choice_option,
     console,
     count_option,
-    decimals,
     emit_frame,
+    input_digits,
     is_baseline,
     load_scenario,
     model_params,
@@ -164,7 +166,8 @@ def forecast(
     from detente import api
 
     set_quiet(quiet)
-    s = load_scenario(scenario, input_format, what_if)
+    base = load_scenario(scenario, input_format)
+    s = apply_what_if(base, what_if)
     named = resolve_models(model)
     if named:
         base = [n for n in api.default_models(s) if is_baseline(n)] if baselines else []
@@ -178,16 +181,15 @@ def forecast(
     if format != "table":
         emit_frame(df, format, key="forecasts", meta={"scenario": s.id})
         return
-    _forecast_table(s, df, names, show_skipped=not named)
+    _forecast_table(s, df, names, show_skipped=not named, digits=input_digits(base))
 
 
-def _forecast_table(s, df, names: list[str], *, show_skipped: bool = True) -> None:
+def _forecast_table(s, df, names: list[str], *, show_skipped: bool = True, digits: int) -> None:
     from rich.table import Table
 
     from detente import api
 
     out = console()
-    digits = decimals(st.position.value for st in s.stances)
     table = Table(title=f"{s.title or s.id}: forecasts per issue", title_justify="left")
     table.add_column("issue", style="bold")
     for n in names:
@@ -506,6 +508,7 @@ def simulate(
     input_format: InputFormatOpt = None,
     what_if: WhatIfOpt = None,
     format: FormatOpt = "table",
+    full: FullOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Run a dynamic model round by round; print a summary and write the history."""
@@ -516,7 +519,8 @@ def simulate(
     spec = api.get_model(name)
     if not spec.dynamic:
         raise ParameterError(f"--model {name} is static; simulate runs dynamic models")
-    s = load_scenario(scenario, input_format, what_if)
+    base = load_scenario(scenario, input_format)
+    s = apply_what_if(base, what_if)
     params = model_params(param, [name]).get(name, {})
     if rounds is not None:
         if "rounds" not in spec.params.model_fields:
@@ -551,42 +555,66 @@ def simulate(
             },
         )
     else:
-        _simulate_table(s, res)
+        _simulate_table(s, res, input_digits(base), full=full)
     if frames:
         note("wrote " + ", ".join(str(p) for p, _ in frames))
 
 
-def _simulate_table(s, res) -> None:
+def _simulate_table(s, res, digits: int, *, full: bool = False) -> None:
     import numpy as np
     from rich.table import Table
 
-    digits = decimals(st.position.value for st in s.stances)
-    table = Table(
-        title=f"{model_title(res.model)} on {s.title or s.id}: {res.n_rounds} rounds",
-        title_justify="left",
-    )
-    table.add_column("round", justify="right")
-    table.add_column("issue")
     stats = list(res.summary)
-    for stat in stats or ["mean position"]:
-        table.add_column(stat.replace("_", " "), justify="right")
-    table.add_column("actors moved", justify="right")
-    prev = None
-    for t in range(res.rounds.shape[0]):
-        cur = res.rounds[t]
-        for k, iss in enumerate(s.issues):
-            vals = (
-                [_stat(float(np.asarray(res.summary[n])[t, k]), digits) for n in stats]
-                if stats
-                else [number(float(np.nanmean(cur[:, k])), digits)]
-            )
-            moved = (
-                "" if prev is None else str(int(np.nansum(np.abs(cur[:, k] - prev[:, k]) > 1e-9)))
-            )
-            table.add_row(str(t), iss.label, *vals, moved)
-        prev = cur
     out = console()
-    out.print(table)
+    if not full:
+        # One row per round, one column per issue: the model's headline statistic.
+        stat = stats[0] if stats else None
+        table = Table(
+            title=f"{model_title(res.model)} on {s.title or s.id}: {res.n_rounds} rounds"
+            + (f" ({stat.replace('_', ' ')} per round)" if stat else " (mean position)"),
+            title_justify="left",
+            caption="--full: every statistic per round and issue, and how many actors moved",
+            caption_justify="left",
+        )
+        table.add_column("round", justify="right")
+        for iss in s.issues:
+            table.add_column(iss.label, justify="right")
+        for t in range(res.rounds.shape[0]):
+            vals = [
+                _stat(float(np.asarray(res.summary[stat])[t, k]), digits)
+                if stat
+                else number(float(np.nanmean(res.rounds[t][:, k])), digits)
+                for k in range(len(s.issues))
+            ]
+            table.add_row(str(t), *vals)
+        out.print(table)
+    else:
+        table = Table(
+            title=f"{model_title(res.model)} on {s.title or s.id}: {res.n_rounds} rounds",
+            title_justify="left",
+        )
+        table.add_column("round", justify="right")
+        table.add_column("issue")
+        for stat in stats or ["mean position"]:
+            table.add_column(stat.replace("_", " "), justify="right")
+        table.add_column("actors moved", justify="right")
+        prev = None
+        for t in range(res.rounds.shape[0]):
+            cur = res.rounds[t]
+            for k, iss in enumerate(s.issues):
+                vals = (
+                    [_stat(float(np.asarray(res.summary[n])[t, k]), digits) for n in stats]
+                    if stats
+                    else [number(float(np.nanmean(cur[:, k])), digits)]
+                )
+                moved = (
+                    ""
+                    if prev is None
+                    else str(int(np.nansum(np.abs(cur[:, k] - prev[:, k]) > 1e-9)))
+                )
+                table.add_row(str(t), iss.label, *vals, moved)
+            prev = cur
+        out.print(table)
     out.print(
         "forecast: "
         + "; ".join(

@@ -486,18 +486,29 @@ def load_scenario(scenario: str | None, input_format: str | None, what_if: Path 
     """The scenario named on the command line, with a what-if patch applied if given."""
     from detente.scenario import load
 
-    s = load(scenario, format=input_format)
-    if what_if is not None:
-        from detente.analysis.whatif import apply_patch, load_patch
+    return apply_what_if(load(scenario, format=input_format), what_if)
 
-        s = apply_patch(s, load_patch(what_if))
-    return s
+
+def apply_what_if(s, what_if: Path | None):
+    """``s`` with the what-if patch in the file ``what_if`` applied (``s`` without one)."""
+    if what_if is None:
+        return s
+    from detente.analysis.whatif import apply_patch, load_patch
+
+    return apply_patch(s, load_patch(what_if))
+
+
+def input_digits(s) -> int:
+    """The decimals a scenario's positions carry (at most 2): forecasts are shown with as
+    many, since more would claim a precision the inputs do not have."""
+    return decimals((st.position.value for st in s.stances), most=2)
 
 
 __all__ = [
     "DEFAULT_SCENARIO",
     "SCENARIO_FORMATS",
     "TABLE_FORMATS",
+    "apply_what_if",
     "check_number",
     "check_suffix",
     "choice_parser",
@@ -505,6 +516,7 @@ __all__ = [
     "decimals",
     "did_you_mean",
     "emit_frame",
+    "input_digits",
     "load_scenario",
     "model_params",
     "model_title",

@@ -399,7 +399,7 @@ def sweep(
 ) -> None:
     """Monte Carlo over the scenario's uncertainty ranges: distributions of the forecasts,
     within-distance probabilities and sensitivity, written to --out (resumable)."""
-    from detente.cli_options import decimals, load_scenario
+    from detente.cli_options import input_digits, load_scenario
     from detente.run.executors import make_executor
     from detente.run.sweep import run_sweep
 
@@ -438,7 +438,7 @@ def sweep(
         note(done)
         return
     con = console()
-    digits = decimals(st.position.value for st in s.stances)
+    digits = input_digits(s)
     title = f"{s.title or s.id}: {runs} draws ({distribution}), seed {seed}"
     if full:
         con.print(_summary_table(s, title, res.summary))
