@@ -44,8 +44,7 @@ def _argv(line: str) -> list[str]:
     return shlex.split(line, comments=True)[1:]
 
 
-@pytest.fixture(scope="module")
-def workdir(tmp_path_factory):
+def _checkout(tmp_path_factory) -> Path:
     base = tmp_path_factory.mktemp("checkout")
     repo = base / "repo"
     repo.mkdir()
@@ -53,6 +52,16 @@ def workdir(tmp_path_factory):
     if SHARED.is_dir():
         os.symlink(SHARED, base / "shared")
     return repo
+
+
+@pytest.fixture(scope="module")
+def readme_dir(tmp_path_factory):
+    return _checkout(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def tutorial_dir(tmp_path_factory):
+    return _checkout(tmp_path_factory)
 
 
 def _run(line: str, workdir: Path, monkeypatch, capsys) -> None:
@@ -90,13 +99,13 @@ def test_the_readme_has_a_usage_block_with_the_examples():
 
 # The README's commands run in order: later ones use what earlier ones wrote (a sweep's folder).
 @pytest.mark.parametrize("line", README_COMMANDS)
-def test_readme_command_runs(line, workdir, monkeypatch, capsys):
-    _run(line, workdir, monkeypatch, capsys)
+def test_readme_command_runs(line, readme_dir, monkeypatch, capsys):
+    _run(line, readme_dir, monkeypatch, capsys)
 
 
 @pytest.mark.parametrize("line", TUTORIAL_COMMANDS)
-def test_tutorial_command_runs(line, workdir, monkeypatch, capsys):
-    _run(line, workdir, monkeypatch, capsys)
+def test_tutorial_command_runs(line, tutorial_dir, monkeypatch, capsys):
+    _run(line, tutorial_dir, monkeypatch, capsys)
 
 
 def test_web_docs_what_if_lines_apply_to_the_default_scenario():

@@ -170,8 +170,8 @@ def forecast(
     s = apply_what_if(base, what_if)
     named = resolve_models(model)
     if named:
-        base = [n for n in api.default_models(s) if is_baseline(n)] if baselines else []
-        names = list(dict.fromkeys(base + named))
+        extra = [n for n in api.default_models(s) if is_baseline(n)] if baselines else []
+        names = list(dict.fromkeys(extra + named))
     else:
         names = api.default_models(s)
         if baselines is False:
