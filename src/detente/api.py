@@ -305,7 +305,7 @@ def parameters_table(model: str) -> pd.DataFrame:
                 "parameter": name,
                 "default": _value_text(info.default),
                 "values": _values_text(info.annotation, info.metadata, typing),
-                "meaning": meanings.get(name, ""),
+                "meaning": meanings.get(name, "").replace("``", ""),
             }
         )
     return pd.DataFrame(rows, columns=["parameter", "default", "values", "meaning"])

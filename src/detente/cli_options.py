@@ -120,6 +120,7 @@ def choice_parser(option: str, choices: Sequence[str]):
 
 
 SEED_MAX = 2**63 - 1
+SEED_HELP = "Seed of the random numbers (a whole number, 0 or more)."
 
 
 # -- names -------------------------------------------------------------------------------
@@ -395,7 +396,7 @@ _SEED_PARSER = number_parser(
 SeedOpt = Annotated[
     int,
     typer.Option(
-        "--seed", parser=_SEED_PARSER, metavar="INTEGER", help="Seed of the random numbers."
+        "--seed", parser=_SEED_PARSER, metavar="INTEGER", help=SEED_HELP
     ),
 ]
 OptionalSeedOpt = Annotated[
@@ -404,7 +405,7 @@ OptionalSeedOpt = Annotated[
         "--seed",
         parser=_SEED_PARSER,
         metavar="INTEGER",
-        help="Seed of stochastic models (0 or more).",
+        help=SEED_HELP,
         show_default=False,
     ),
 ]
