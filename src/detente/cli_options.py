@@ -395,9 +395,7 @@ _SEED_PARSER = number_parser(
 )
 SeedOpt = Annotated[
     int,
-    typer.Option(
-        "--seed", parser=_SEED_PARSER, metavar="INTEGER", help=SEED_HELP
-    ),
+    typer.Option("--seed", parser=_SEED_PARSER, metavar="INTEGER", help=SEED_HELP),
 ]
 OptionalSeedOpt = Annotated[
     int | None,
