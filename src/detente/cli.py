@@ -39,6 +39,7 @@ from detente.cli_options import (
     models_option,
     note,
     number,
+    progress,
     resolve_model,
     resolve_models,
     set_quiet,
@@ -177,7 +178,8 @@ def forecast(
         if baselines is False:
             names = [n for n in names if not is_baseline(n)]
     params = model_params(param, names, chosen=named)
-    df = api.forecast(s, names, params=params, seed=seed)
+    with progress("forecast"):
+        df = api.forecast(s, names, params=params, seed=seed)
     if format != "table":
         emit_frame(df, format, key="forecasts", meta={"scenario": s.id})
         return

@@ -242,11 +242,12 @@ def alliances_command(
     shocks_args = [parse_settle(item, s) for item in settle or []]
     al = alignment(s, weighting=weighting, signed=True)  # type: ignore[arg-type]
     pairs = al.pairs_frame(groups)
-    co = coalitions(s, name, seed=seed, tol=tol, weighting=weighting)  # type: ignore[arg-type]
-    shocks = [
-        do_settle(s, redistribute=redistribute, weighting=weighting, seed=seed, **kw)
-        for kw in shocks_args
-    ]  # type: ignore[arg-type]
+    with progress("coalitions and shocks"):
+        co = coalitions(s, name, seed=seed, tol=tol, weighting=weighting)  # type: ignore[arg-type]
+        shocks = [
+            do_settle(s, redistribute=redistribute, weighting=weighting, seed=seed, **kw)
+            for kw in shocks_args
+        ]  # type: ignore[arg-type]
     # the shocks report 0..1 alignments: put them on the one scale
     shocks = [dataclasses.replace(sh, pairs=_signed_pairs(sh.pairs)) for sh in shocks]
     keep = _pair_mask(pairs, chosen)

@@ -26,6 +26,7 @@ from detente.cli_options import (
     model_title,
     models_option,
     note,
+    progress,
     resolve_models,
     set_quiet,
 )
@@ -120,8 +121,9 @@ def validate(
     names = _model_names(model)
     params = _params(param, names, resolve_models(model))
     ds = load_dataset(dataset, capability)
-    runs = run_models(ds, names, params, seed=seed)
-    summary = summary_frame(ds, runs, n_boot=n_boot, seed=seed, by_group=by == "proposal")
+    with progress(f"validate: {len(names)} models on {ds.n_cases} issues"):
+        runs = run_models(ds, names, params, seed=seed)
+        summary = summary_frame(ds, runs, n_boot=n_boot, seed=seed, by_group=by == "proposal")
     preds = predictions_frame(ds, runs)
     cap = {
         "size": "size row of the file",
