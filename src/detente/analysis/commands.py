@@ -250,15 +250,26 @@ def alliances_command(
         ]  # type: ignore[arg-type]
     # the shocks report 0..1 alignments: put them on the one scale
     shocks = [dataclasses.replace(sh, pairs=_signed_pairs(sh.pairs)) for sh in shocks]
+    titles = [_shock_title(s, sh, kw) for sh, kw in zip(shocks, shocks_args)]
     keep = _pair_mask(pairs, chosen)
     pairs = pairs[keep].reset_index(drop=True)
     if format == "table":
-        _alliances_tables(s, al, pairs, groups, co, shocks, chosen, full=full)
+        _alliances_tables(s, al, pairs, groups, co, shocks, chosen, full=full, titles=titles)
     if out is not None or format != "table":
         fmt = _out_format(format, out) if out is not None else format
         _emit(_alliances_text(s, al, pairs, co, shocks, chosen, fmt), out)
         if out is not None:
             note(f"wrote {out}")
+
+
+def _shock_title(s, sh, kw: dict) -> str:
+    """A shock in words: ``Kurdish self-rule settled at Turkey's position (5)``."""
+    issue = s.issue(sh.issue).label if sh.issue in s.issue_ids else sh.issue
+    if kw.get("remove"):
+        return f"{issue} removed"
+    if kw.get("at_actor"):
+        return f"{issue} settled at {s.actor(kw['at_actor']).label}'s position ({sh.value:g})"
+    return f"{issue} settled at {sh.value:g}"
 
 
 def _signed_pairs(df: pd.DataFrame) -> pd.DataFrame:
@@ -329,7 +340,7 @@ def _pair_label(s, a: str, b: str) -> str:
 
 
 def _alliances_tables(
-    s, al, pairs: pd.DataFrame, groups, co, shocks, chosen, *, full: bool = False
+    s, al, pairs: pd.DataFrame, groups, co, shocks, chosen, *, full: bool = False, titles=None
 ) -> None:
     import numpy as np
     from rich.markup import escape
@@ -450,9 +461,10 @@ def _alliances_tables(
         it.add_row(label, _f(float(co.forecast[k]), 1), "  ".join(parts))
     con.print(it)
 
-    for sh in shocks:
+    for n, sh in enumerate(shocks):
+        label = titles[n] if titles else sh.label
         st = Table(
-            title=f"Aim reached: {sh.label}",
+            title=f"Aim reached: {label}",
             title_justify="left",
             caption="alignment (−1 to 1) over the issues still open; the settled issue is left out",
             caption_justify="left",
@@ -475,7 +487,7 @@ def _alliances_tables(
         con.print(st)
         fc = sh.forecasts
         models = list(dict.fromkeys(fc["model"]))
-        ft = Table(title=f"Forecasts after: {sh.label} (before → after)", title_justify="left")
+        ft = Table(title=f"Forecasts after: {label} (before → after)", title_justify="left")
         ft.add_column("issue", style="bold")
         for m in models:
             ft.add_column(model_title(m), justify="right")
