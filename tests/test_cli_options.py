@@ -274,3 +274,48 @@ def test_forecast_series_is_labelled_by_issue():
     assert list(series.index) == list(s.issue_ids) and series.name == "compromise"
     assert (series.to_numpy() == r.forecast).all()
     assert isinstance(r.forecast, type(series.to_numpy()))  # models keep numpy arrays
+
+
+HEAVY = ("pandas", "pyarrow", "dask", "matplotlib", "fastapi", "uvicorn", "weasyprint", "spacy")
+
+
+def _modules_after(code: str) -> set[str]:
+    import json
+    import subprocess
+    import sys
+
+    script = (
+        "import io, contextlib, json, sys\n"
+        "out = io.StringIO()\n"
+        "with contextlib.redirect_stdout(out):\n"
+        f"    {code}\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
+    )
+    return set(json.loads(proc.stdout.strip().splitlines()[-1]))
+
+
+def test_import_and_help_load_nothing_heavy():
+    mods = _modules_after("import detente")
+    assert not [m for m in HEAVY + ("numpy", "detente.api") if m in mods]
+    mods = _modules_after(
+        "from detente.cli import main\n"
+        "    try:\n        main(['--help'])\n    except SystemExit:\n        pass"
+    )
+    assert not [m for m in HEAVY + ("numpy", "rich") if m in mods]
+    assert not [m for m in mods if m.startswith(("detente.analysis", "detente.run"))]
+
+
+def test_simulate_loads_only_what_it_needs():
+    from shared_data import shared_path
+
+    a080 = shared_path("parity", "ktab", "dummyData-a080.csv")
+    mods = _modules_after(
+        "from detente.cli import main\n"
+        f"    try:\n        main(['simulate', {str(a080)!r}, '-m', 'smp'])\n"
+        "    except SystemExit:\n        pass"
+    )
+    assert "detente.models.smp" in mods  # it ran
+    assert not [m for m in HEAVY if m in mods]
