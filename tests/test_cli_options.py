@@ -319,3 +319,17 @@ def test_simulate_loads_only_what_it_needs():
     )
     assert "detente.models.smp" in mods  # it ran
     assert not [m for m in HEAVY if m in mods]
+
+
+@pytest.mark.parametrize("model", ["eum", "smp"])
+def test_simulate_results_do_not_depend_on_keeping_the_events(capsys, tmp_path, model):
+    # without --events the model keeps no event log; every other output is the same
+    a, b, ev = tmp_path / "a.csv", tmp_path / "b.csv", tmp_path / "ev.csv"
+    code, out_a, _ = run(capsys, "simulate", "-m", model, "--history", str(a), "--full")
+    assert code == 0
+    code, out_b, _ = run(
+        capsys, "simulate", "-m", model, "--history", str(b), "--events", str(ev), "--full"
+    )
+    assert code == 0
+    assert a.read_text() == b.read_text() and out_a == out_b
+    assert len(pd.read_csv(ev)) > 0

@@ -528,6 +528,10 @@ def simulate(
         if "rounds" not in spec.params.model_fields:
             raise ParameterError(f"--rounds: model {name!r} has no round limit")
         params["rounds"] = str(rounds)
+    if events is None and "record" in spec.params.model_fields and "record" not in params:
+        preset_values = spec.presets.get(preset, {}) if preset else {}
+        if "record" not in preset_values:
+            params["record"] = "none"  # no event log unless --events asks for it (faster)
     res = api.run_model(s, name, spec.make_params(params, preset=preset), seed=seed)
     # Build every output before writing any, so a failure leaves no partial set of files.
     frames = []
