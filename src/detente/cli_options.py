@@ -14,7 +14,6 @@ This module imports nothing heavy (no numpy, pandas or rich at import time), so 
 
 from __future__ import annotations
 
-import difflib
 import math
 import sys
 from collections.abc import Iterable, Iterator, Sequence
@@ -24,7 +23,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from detente.errors import ParameterError, UnknownNameError
+from detente.errors import ParameterError, UnknownNameError, did_you_mean
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -124,19 +123,6 @@ SEED_HELP = "Seed of the random numbers (a whole number, 0 or more)."
 
 
 # -- names -------------------------------------------------------------------------------
-
-
-def did_you_mean(name: str, choices: Iterable[str]) -> str:
-    """`` (did you mean 'x'?)`` for the closest of ``choices``, or ``""``.
-
-    >>> did_you_mean("nahs", ["nash", "eum"])
-    " (did you mean 'nash'?)"
-    """
-    close = difflib.get_close_matches(name.lower(), [c.lower() for c in choices], n=1, cutoff=0.6)
-    if not close:
-        return ""
-    match = next(c for c in choices if c.lower() == close[0])
-    return f" (did you mean {match!r}?)"
 
 
 def pick(name: str, choices: Sequence[str], *, what: str, kind: str = "name") -> str:

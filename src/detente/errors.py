@@ -107,6 +107,22 @@ def plain_message(err: dict[str, Any]) -> str:
     return msg
 
 
+def did_you_mean(name: str, choices: Any) -> str:
+    """`` (did you mean 'x'?)`` for the closest of ``choices`` to ``name``, or ``""``.
+
+    >>> did_you_mean("nahs", ["nash", "eum"])
+    " (did you mean 'nash'?)"
+    """
+    import difflib
+
+    choices = list(choices)
+    lower = [str(c).lower() for c in choices]
+    close = difflib.get_close_matches(str(name).lower(), lower, n=1, cutoff=0.6)
+    if not close:
+        return ""
+    return f" (did you mean {choices[lower.index(close[0])]!r}?)"
+
+
 class DetenteError(Exception):
     """Base class of every error detente raises on bad input or a bad request."""
 
