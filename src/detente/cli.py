@@ -102,7 +102,7 @@ class _LazyGroup(TyperGroup):
         if cmd is None and cmd_name in LAZY_COMMANDS:
             import importlib
 
-            sub = typer.Typer()
+            sub = typer.Typer(rich_markup_mode=None, add_completion=False)
             importlib.import_module(LAZY_COMMANDS[cmd_name][0]).add_commands(sub)
             group = typer.main.get_group(sub)
             for name in group.list_commands(ctx):
@@ -663,6 +663,7 @@ def main(argv: list[str] | None = None) -> None:
     except ImportError:  # pragma: no cover - older typer
         from click import exceptions as click
 
+    set_quiet(False)  # each run starts loud; --quiet silences it
     try:
         rc = app(args=argv, standalone_mode=False, prog_name="detente")
     except click.NoArgsIsHelpError as exc:
