@@ -119,3 +119,47 @@ def test_web_docs_what_if_lines_apply_to_the_default_scenario():
     changes = [c.strip().strip("`") for c in lines.group(1).replace("\n", " ").split("`,")]
     s = apply(detente.load(), "\n".join(changes))
     assert s.stance("turkey", "kurdish_autonomy").position.value == 30
+
+
+def _doc_command_lines() -> list[tuple[str, str]]:
+    """``(file, line)`` for every concrete ``detente`` command in docs/*.md code (synopsis
+    lines, with ``[...]`` or upper-case placeholders, are left out)."""
+    out = []
+    for path in sorted((ROOT / "docs").glob("*.md")):
+        text = path.read_text(encoding="utf-8").replace("\\\n", " ")
+        blocks = re.findall(r"```[a-z]*\n(.*?)```", text, flags=re.DOTALL)
+        blocks += re.findall(r"(?:^    .*\n)+", text, flags=re.MULTILINE)
+        for block in blocks:
+            if "detente: error" in block:
+                continue  # examples of refused input
+            for line in block.splitlines():
+                line = line.strip().lstrip("$ ").strip()
+                if not line.startswith("detente ") or "[" in line:
+                    continue
+                if re.search(r"\b[A-Z]{4,}\b", line.split("#")[0]):
+                    continue  # a placeholder such as ARTICLE or DATASET
+                out.append((path.name, line))
+    return out
+
+
+@pytest.mark.parametrize("where, line", _doc_command_lines())
+def test_docs_commands_parse(where, line):
+    """Every command shown in docs/ names a command and options that exist, with values the
+    options accept (the command is parsed, not run)."""
+    from typer.main import get_group
+
+    from detente.cli import _add_area_commands
+
+    argv = _argv(line)
+    _add_area_commands()
+    group = get_group(app_for_docs())
+    ctx = group.make_context("detente", list(argv), resilient_parsing=True)
+    cmd = group.get_command(ctx, argv[0])
+    assert cmd is not None, f"{where}: no command {argv[0]!r}"
+    cmd.make_context(argv[0], list(argv[1:]), parent=ctx)
+
+
+def app_for_docs():
+    from detente.cli import app
+
+    return app
