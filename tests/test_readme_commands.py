@@ -142,24 +142,22 @@ def _doc_command_lines() -> list[tuple[str, str]]:
     return out
 
 
-@pytest.mark.parametrize("where, line", _doc_command_lines())
-def test_docs_commands_parse(where, line):
-    """Every command shown in docs/ names a command and options that exist, with values the
-    options accept (the command is parsed, not run)."""
+@pytest.fixture(scope="module")
+def whole_group():
     from typer.main import get_group
 
-    from detente.cli import _add_area_commands
+    from detente.cli import _add_area_commands, app
 
-    argv = _argv(line)
     _add_area_commands()
-    group = get_group(app_for_docs())
-    ctx = group.make_context("detente", list(argv), resilient_parsing=True)
-    cmd = group.get_command(ctx, argv[0])
+    return get_group(app)
+
+
+@pytest.mark.parametrize("where, line", _doc_command_lines())
+def test_docs_commands_parse(where, line, whole_group):
+    """Every command shown in docs/ names a command and options that exist, with values the
+    options accept (the command is parsed, not run)."""
+    argv = _argv(line)
+    ctx = whole_group.make_context("detente", list(argv), resilient_parsing=True)
+    cmd = whole_group.get_command(ctx, argv[0])
     assert cmd is not None, f"{where}: no command {argv[0]!r}"
     cmd.make_context(argv[0], list(argv[1:]), parent=ctx)
-
-
-def app_for_docs():
-    from detente.cli import app
-
-    return app
