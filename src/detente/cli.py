@@ -532,7 +532,8 @@ def simulate(
         preset_values = spec.presets.get(preset, {}) if preset else {}
         if "record" not in preset_values:
             params["record"] = "none"  # no event log unless --events asks for it (faster)
-    res = api.run_model(s, name, spec.make_params(params, preset=preset), seed=seed)
+    with progress(f"simulate: {name}"):
+        res = api.run_model(s, name, spec.make_params(params, preset=preset), seed=seed)
     # Build every output before writing any, so a failure leaves no partial set of files.
     frames = []
     if history is not None:

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from detente.cli_options import FormatOpt, QuietOpt, console, note, set_quiet
+from detente.cli_options import FormatOpt, QuietOpt, console, note, progress, set_quiet
 from detente.evidence.errors import EvidenceInputError
 
 __all__ = ["add_commands", "evidence_to_csv"]
@@ -214,10 +214,12 @@ def add_commands(app: typer.Typer) -> None:
         dictionary = load_actors(*actors) if actors else default_actors()
         sc = resolve_scenario(scenario) if scenario is not None else None
         results = []
-        for path in articles:
-            if not path.is_file():
-                raise EvidenceInputError(f"{path}: no such article file")
-            results.append(extract_file(path, date=ref, scenario=sc, actors=dictionary))
+        with progress("extract", len(articles)) as advance:
+            for path in articles:
+                if not path.is_file():
+                    raise EvidenceInputError(f"{path}: no such article file")
+                results.append(extract_file(path, date=ref, scenario=sc, actors=dictionary))
+                advance()
         # Write everything first, then print: nothing is half-written on an error.
         if out is not None:
             if out.suffix.lower() == ".json":
