@@ -186,6 +186,8 @@ def test_commands_printing_results_take_format_and_quiet():
         "models",
         "scenarios",
         "show",
+        "extract",
+        "extract-eval",
     ):
         opts = {o for p in cmds[name].params for o in p.opts}
         assert {"--format", "-f"} <= opts, name

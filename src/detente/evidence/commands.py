@@ -248,9 +248,13 @@ def add_commands(app: typer.Typer) -> None:
         out: Annotated[
             Path | None, typer.Option("--out", "-o", help="Write the metrics as JSON.")
         ] = None,
+        format: FormatOpt = "table",
+        quiet: QuietOpt = False,
     ) -> None:
         """Score the event extractor on PLOVER gold-standard records."""
         from detente.evidence.gold import evaluate_gold
+
+        set_quiet(quiet)
 
         m = evaluate_gold(gold)
         lines = [f"{m['gold_file']}: {m['n_records']} records"]
@@ -267,7 +271,16 @@ def add_commands(app: typer.Typer) -> None:
             if out.suffix.lower() != ".json":
                 raise EvidenceInputError(f"{out}: --out writes JSON; use a .json file name")
             _write_text(out, json.dumps(m, indent=2) + "\n")
-        for ln in lines:
-            typer.echo(ln)
+        if format == "json":
+            typer.echo(json.dumps(m, indent=2))
+        elif format == "csv":
+            buf = io.StringIO()
+            w = csv.DictWriter(buf, fieldnames=list(m), lineterminator="\n")
+            w.writeheader()
+            w.writerow(m)
+            typer.echo(buf.getvalue(), nl=False)
+        else:
+            for ln in lines:
+                typer.echo(ln)
         if out is not None:
-            typer.echo(f"wrote {out}")
+            note(f"wrote {out}")
