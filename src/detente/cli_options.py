@@ -147,25 +147,24 @@ def resolve_model(name: str) -> str:
     >>> resolve_model("Weighted_Median")
     'weighted_median'
     """
-    from detente.models import available_models
+    if name.strip().lower() == "all":
+        raise ParameterError("--model: this command runs one model; 'all' names every model")
+    return resolve_models([name])[0]
 
-    return pick(name, available_models(), what="--model", kind="model")
 
-
-def resolve_models(names: Iterable[str] | None, *, allow_all: bool = True) -> list[str]:
+def resolve_models(names: Iterable[str] | None) -> list[str]:
     """Registered model names for ``--model`` values, in order, without repeats; ``all``
-    stands for every registered model."""
-    from detente.models import available_models
+    stands for every registered model (:func:`detente.api.check_models`, with the option
+    named in errors)."""
+    names = list(names or [])
+    if not names:
+        return []
+    from detente.api import check_models
 
-    out: list[str] = []
-    for n in names or []:
-        if allow_all and n.strip().lower() == "all":
-            out.extend(m for m in available_models() if m not in out)
-            continue
-        m = resolve_model(n)
-        if m not in out:
-            out.append(m)
-    return out
+    try:
+        return check_models(names)
+    except UnknownNameError as exc:
+        raise UnknownNameError(f"--model: {exc}") from None
 
 
 def is_baseline(name: str) -> bool:
