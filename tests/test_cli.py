@@ -48,7 +48,9 @@ def test_forecast_csv_and_json_agree_with_api(capsys):
     code, out, _ = cli(capsys, "forecast", "--format", "json", "-m", "nash")
     data = json.loads(out)
     assert data["scenario"] == "syria-astana-2017"
-    assert {r["model"] for r in data["forecasts"]} >= {"compromise", "nash"}
+    assert {r["model"] for r in data["forecasts"]} == {"nash"}  # -m shows the model named
+    code, out, _ = cli(capsys, "forecast", "-f", "json", "-m", "nash", "--baselines")
+    assert {r["model"] for r in json.loads(out)["forecasts"]} >= {"compromise", "nash"}
 
 
 def test_forecast_headline_csv_and_json_agree_with_api(capsys):
@@ -70,6 +72,9 @@ def test_scenarios_and_show(capsys):
     code, out, _ = cli(capsys, "scenarios")
     assert code == 0 and "syria-astana-2017" in out and "syria-geneva-2018" in out
     code, out, _ = cli(capsys, "show", "syria-geneva-2018")
+    assert code == 0 and "Russia" in out and "Sources" not in out  # evidence only if asked
+    assert len(out.splitlines()) < 120
+    code, out, _ = cli(capsys, "show", "syria-geneva-2018", "--evidence")
     assert code == 0 and "Russia" in out and "Sources" in out
 
 
@@ -201,7 +206,7 @@ def test_forecast_models_all_skips_models_that_cannot_run(capsys, tmp_path):
     )
     code, out, err = cli(capsys, "forecast", str(f), "--models", "all")
     assert code == 0, err
-    assert "veto_player does not run here" in out
+    assert "Veto players does not run here" in out
     # said plainly when the EUM's actors all end at a's starting position (read from its run)
     import numpy as np
 

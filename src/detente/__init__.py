@@ -1,28 +1,45 @@
 """detente: model, simulate and forecast multilateral negotiations.
 
+The names below are imported when first used (module ``__getattr__``), so that importing
+the package, or starting the ``detente`` command, does not pull in pandas and the models
+before they are needed.
+
 >>> import detente
 >>> s = detente.load("syria-astana-2017")
->>> df = detente.forecast(s, draws=50)
->>> list(df.columns[:5])
+>>> list(detente.forecast(s, draws=50).columns[:5])
 ['issue', 'forecast', 'q10', 'q90', 'p_status_quo']
 >>> {"compromise", "mean_voter", "nash"} <= set(detente.model_forecasts(s)["model"])
 True
 """
 
-from detente.api import (
-    events_frame,
-    forecast,
-    history_frame,
-    model_forecasts,
-    probabilities_frame,
-    run_model,
-    summary_frame,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from detente.errors import DetenteError, ScenarioError
-from detente.models import ModelParams, ModelResult, available_models, get_model
-from detente.scenario import Scenario, embedded_names, load, read_scenario, write_scenario
 
 __version__ = "0.1.0"
+
+# name -> the module that defines it; imported on first access.
+_LAZY = {
+    "events_frame": "detente.api",
+    "forecast": "detente.api",
+    "history_frame": "detente.api",
+    "model_forecasts": "detente.api",
+    "probabilities_frame": "detente.api",
+    "run_model": "detente.api",
+    "summary_frame": "detente.api",
+    "ModelParams": "detente.models",
+    "ModelResult": "detente.models",
+    "available_models": "detente.models",
+    "get_model": "detente.models",
+    "Scenario": "detente.scenario",
+    "embedded_names": "detente.scenario",
+    "load": "detente.scenario",
+    "read_scenario": "detente.scenario",
+    "write_scenario": "detente.scenario",
+}
 
 __all__ = [
     "DetenteError",
@@ -44,3 +61,29 @@ __all__ = [
     "summary_frame",
     "write_scenario",
 ]
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
+    from detente.api import (
+        events_frame,
+        forecast,
+        history_frame,
+        model_forecasts,
+        probabilities_frame,
+        run_model,
+        summary_frame,
+    )
+    from detente.models import ModelParams, ModelResult, available_models, get_model
+    from detente.scenario import Scenario, embedded_names, load, read_scenario, write_scenario
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'detente' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from detente.models import ModelParams, ModelResult, available_models, get_model
 from detente.models import runner as _runner
@@ -30,10 +28,14 @@ from detente.models.tables import (
     forecast_table,
     history_frame,
     models_table,
+    parameters_table,
     probabilities_frame,
     summary_frame,
 )
 from detente.scenario import Scenario, load
+
+if TYPE_CHECKING:  # pandas is imported where it is used, so a command starts fast
+    import pandas as pd
 
 __all__ = [
     "FORECAST_COLUMNS",
@@ -50,6 +52,7 @@ __all__ = [
     "make_params",
     "model_forecasts",
     "models_table",
+    "parameters_table",
     "parse_model_params",
     "probabilities_frame",
     "run_model",

@@ -45,6 +45,84 @@ class Problem:
         return f"{head}: {msg}" if head else msg
 
 
+_PLAIN = {
+    "missing": "is required",
+    "extra_forbidden": "is not a known field",
+    "float_parsing": "must be a number",
+    "float_type": "must be a number",
+    "int_parsing": "must be a whole number",
+    "int_type": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "finite_number": "must be a finite number",
+    "bool_parsing": "must be true or false",
+    "bool_type": "must be true or false",
+    "string_type": "must be text",
+    "list_type": "must be a list",
+    "tuple_type": "must be a list",
+    "dict_type": "must be a mapping",
+    "date_parsing": "must be a date (YYYY-MM-DD)",
+    "date_from_datetime_parsing": "must be a date (YYYY-MM-DD)",
+    "date_type": "must be a date (YYYY-MM-DD)",
+}
+
+
+def plain_message(err: dict[str, Any]) -> str:
+    """A validation error of pydantic (one entry of ``ValidationError.errors()``) in our
+    words, so that pydantic's wording never reaches a user.
+
+    >>> plain_message({"type": "literal_error", "msg": "Input should be 'a' or 'b'",
+    ...                "ctx": {"expected": "'a' or 'b'"}})
+    "must be one of 'a' or 'b'"
+    >>> plain_message({"type": "model_type", "msg": "...", "ctx": {"class_name": "Value"}})
+    'must be a number, or a mapping with value (and range, evidence)'
+    """
+    kind = err.get("type", "")
+    ctx = err.get("ctx") or {}
+    msg = str(err.get("msg", "invalid value"))
+    if kind in _PLAIN:
+        return _PLAIN[kind]
+    if kind in ("literal_error", "enum"):
+        return f"must be one of {ctx.get('expected', '')}".rstrip()
+    if kind in ("model_type", "model_attributes_type", "dataclass_type"):
+        if ctx.get("class_name") == "Value":
+            return "must be a number, or a mapping with value (and range, evidence)"
+        return "must be a mapping"
+    for key, word in (
+        ("greater_than_equal", "at least"),
+        ("greater_than", "more than"),
+        ("less_than_equal", "at most"),
+        ("less_than", "less than"),
+    ):
+        if kind == key:
+            bound = next(iter(ctx.values()), "")
+            return f"must be {word} {bound}"
+    if kind in ("too_short", "too_long"):
+        n = ctx.get("min_length" if kind == "too_short" else "max_length")
+        return f"must have {'at least' if kind == 'too_short' else 'at most'} {n} items"
+    for prefix in ("Value error, ", "Assertion failed, "):
+        if msg.startswith(prefix):
+            return msg[len(prefix) :]
+    if msg.startswith("Input should be "):
+        return "must be " + msg[len("Input should be ") :]
+    return msg
+
+
+def did_you_mean(name: str, choices: Any) -> str:
+    """`` (did you mean 'x'?)`` for the closest of ``choices`` to ``name``, or ``""``.
+
+    >>> did_you_mean("nahs", ["nash", "eum"])
+    " (did you mean 'nash'?)"
+    """
+    import difflib
+
+    choices = list(choices)
+    lower = [str(c).lower() for c in choices]
+    close = difflib.get_close_matches(str(name).lower(), lower, n=1, cutoff=0.6)
+    if not close:
+        return ""
+    return f" (did you mean {choices[lower.index(close[0])]!r}?)"
+
+
 class DetenteError(Exception):
     """Base class of every error detente raises on bad input or a bad request.
 

@@ -58,7 +58,7 @@ def test_alliances_table(capsys, scenario_file):
         "a – c",
         "concentration",
         "[g]",
-        "Coalitions: compromise",
+        "Coalitions: Compromise",
         "Aim reached: x settled at c's position (90)",
         "Forecasts after",
     ):
@@ -155,7 +155,12 @@ def test_what_if_option(capsys, scenario_file, tmp_path):
 def test_pivotal_table_and_csv(capsys, scenario_file, tmp_path):
     code, out, err = cli(capsys, "pivotal", str(scenario_file), "-m", "compromise", "--step", "5")
     assert code == 0, err
-    assert "Pivotal actors: compromise" in out and "removed %" in out
+    assert "Pivotal actors on triangle" in out and "--full" in out  # the ranked summary
+    code, out, err = cli(
+        capsys, "pivotal", str(scenario_file), "-m", "compromise", "--step", "5", "--full"
+    )
+    assert code == 0, err
+    assert "Pivotal actors: Compromise" in out and "removed %" in out
     code, out, err = cli(
         capsys, "pivotal", str(scenario_file), "-m", "compromise", "--format", "csv", "--no-ranges"
     )

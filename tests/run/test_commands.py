@@ -70,7 +70,7 @@ def test_sweep_command_writes_and_resumes(app, toy_file, tmp_path):
         "sobol.csv",
     ):
         assert (out / name).is_file(), name
-    assert "3 chunk(s) computed" in r.output and "compromise" in r.output
+    assert "3 chunk(s) computed" in r.output and "Compromise" in r.output
     forecasts, _ = read_parts(out)
     assert len(forecasts) == 60 * 2 * 2
     r2 = CliRunner().invoke(app, args)
@@ -132,7 +132,13 @@ def test_sensitivity_command(app, toy_file, tmp_path):
     torn = pd.read_csv(tmp_path / "sens" / "tornado.csv")
     sob = pd.read_csv(tmp_path / "sens" / "sobol.csv")
     assert set(torn["model"]) == {"compromise"} and set(sob["group"]) >= {"a", "b"}
-    assert "Tornado" in r.output and "Sobol" in r.output
+    assert "largest swing" in r.output and "Sobol" in r.output  # the ranked summary
+    r = CliRunner().invoke(
+        app,
+        ["sensitivity", str(toy_file), "-m", "compromise", "--sobol", "64", "--full", "-q"],
+    )
+    assert r.exit_code == 0, r.output
+    assert "Tornado" in r.output and "Sobol indices" in r.output
 
 
 def test_add_commands_is_idempotent():

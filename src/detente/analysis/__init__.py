@@ -13,17 +13,27 @@
 
 from __future__ import annotations
 
-from detente.analysis.alliances import (
-    Alignment,
-    Coalitions,
-    Shock,
-    alignment,
-    alignment_arrays,
-    coalitions,
-    settle,
-)
-from detente.analysis.pivotal import pivotal, pivotal_ranking
-from detente.analysis.whatif import Patch, PatchError, apply_patch, load_patch, parse_patch
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# name -> module; imported on first use, so that a command that needs one analysis (the
+# convergence words of ``simulate``, say) does not import pandas through the others.
+_LAZY = {
+    "Alignment": "detente.analysis.alliances",
+    "Coalitions": "detente.analysis.alliances",
+    "Shock": "detente.analysis.alliances",
+    "alignment": "detente.analysis.alliances",
+    "alignment_arrays": "detente.analysis.alliances",
+    "coalitions": "detente.analysis.alliances",
+    "settle": "detente.analysis.alliances",
+    "pivotal": "detente.analysis.pivotal",
+    "pivotal_ranking": "detente.analysis.pivotal",
+    "Patch": "detente.analysis.whatif",
+    "PatchError": "detente.analysis.whatif",
+    "apply_patch": "detente.analysis.whatif",
+    "load_patch": "detente.analysis.whatif",
+    "parse_patch": "detente.analysis.whatif",
+}
 
 __all__ = [
     "Alignment",
@@ -41,3 +51,29 @@ __all__ = [
     "pivotal_ranking",
     "settle",
 ]
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
+    from detente.analysis.alliances import (
+        Alignment,
+        Coalitions,
+        Shock,
+        alignment,
+        alignment_arrays,
+        coalitions,
+        settle,
+    )
+    from detente.analysis.pivotal import pivotal, pivotal_ranking
+    from detente.analysis.whatif import Patch, PatchError, apply_patch, load_patch, parse_patch
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'detente.analysis' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

@@ -1,49 +1,67 @@
 """The ``detente alliances`` and ``detente pivotal`` commands.
 
 :func:`add_commands` adds them to the ``detente`` typer app; the CLI calls it when it
-starts. Both commands accept ``--what-if PATCH`` to analyse a patched scenario.
+starts. Both commands accept ``--what-if PATCH`` to analyse a patched scenario. Options are
+those of :mod:`detente.cli_options`; numpy, pandas and rich are imported when a command runs.
+
+Alignment is shown on one scale everywhere (terminal, page, report): see
+:data:`ALIGNMENT_EXPLAINED`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import numpy as np
-import pandas as pd
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
+from detente.cli_options import (
+    FormatOpt,
+    FullOpt,
+    InputFormatOpt,
+    QuietOpt,
+    ScenarioArg,
+    SeedOpt,
+    WhatIfOpt,
+    choice_option,
+    load_scenario,
+    model_title,
+    models_option,
+    note,
+    number_option,
+    probability_option,
+    progress,
+    resolve_model,
+    resolve_models,
+    set_quiet,
+)
 from detente.errors import ParameterError
 
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
 FORMATS = ("table", "json", "csv")
-SCENARIO_HELP = (
-    "A scenario file (YAML, CSV, KTAB CSV/XML, DEU FILE#ISSUE) or an embedded "
-    "name; default syria-astana-2017."
+WEIGHTINGS = ("geometric", "min", "mean", "equal")  # = detente.analysis.alliances.WEIGHTINGS
+
+#: The one definition of alignment the terminal, the page and the report use.
+ALIGNMENT_EXPLAINED = (
+    "Alignment runs from −1 to 1: 1 means two actors take the same positions on the issues "
+    "they share, −1 that they stand at opposite ends of every scale, 0 that they are half a "
+    "scale apart on average; each issue counts by how much both care about it (salience)."
 )
 
-
-ScenarioArg = Annotated[str | None, typer.Argument(help=SCENARIO_HELP)]
-WhatIfOpt = Annotated[
-    Path | None,
-    typer.Option("--what-if", help="Apply this what-if patch (YAML) to the scenario first."),
-]
-FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")]
 OutOpt = Annotated[
     Path | None, typer.Option("--out", "-o", help="Write the json or csv output to this file.")
 ]
-SeedOpt = Annotated[int | None, typer.Option(help="Seed for stochastic models.")]
-InputFormatOpt = Annotated[
-    str | None, typer.Option("--input-format", help="The scenario file's format.")
-]
 
 
-def _console() -> Console:
+def _console():
+    from rich.console import Console
+
     return Console(
         highlight=False, emoji=False, soft_wrap=False, width=None if sys.stdout.isatty() else 200
     )
@@ -61,22 +79,6 @@ def _signed(v: Any, digits: int = 1) -> str:
     if abs(v) < 0.5 * 10**-digits:
         return f"{0:.{digits}f}"
     return f"{v:+.{digits}f}"
-
-
-def _load(scenario: str | None, input_format: str | None, what_if: Path | None):
-    from detente.analysis.whatif import apply_patch, load_patch
-    from detente.scenario import load
-
-    s = load(scenario, format=input_format)
-    if what_if is not None:
-        s = apply_patch(s, load_patch(what_if))
-    return s
-
-
-def _check_format(format: str) -> str:
-    if format not in FORMATS:
-        raise ParameterError(f"--format must be one of {', '.join(FORMATS)}, got {format!r}")
-    return format
 
 
 def _out_format(format: str, out: Path) -> str:
@@ -157,6 +159,8 @@ def parse_settle(item: str, scenario) -> dict[str, Any]:
 
 
 def _pair_mask(df: pd.DataFrame, actors: list[str] | None) -> pd.Series:
+    import pandas as pd
+
     if not actors:
         return pd.Series(True, index=df.index)
     return df["actor_a"].isin(actors) & df["actor_b"].isin(actors)
@@ -172,8 +176,8 @@ def alliances_command(
         typer.Option(
             "--model",
             "-m",
-            help="Model whose coalitions to show (default: eum or smp when "
-            "registered and applicable, else compromise).",
+            help="Model whose coalitions to show (case-insensitive; default: eum or smp "
+            "when registered and applicable, else compromise).",
         ),
     ] = None,
     settle: Annotated[
@@ -199,13 +203,15 @@ def alliances_command(
     ] = None,
     weighting: Annotated[
         str,
-        typer.Option(
+        choice_option(
             "--weighting",
+            choices=WEIGHTINGS,
             help="Issue weight of a pair: geometric (sqrt(s_i s_j)), min, mean or equal.",
         ),
     ] = "geometric",
     tol: Annotated[
-        float, typer.Option("--tol", help="Clustering tolerance (fraction of scale).")
+        float,
+        probability_option("--tol", help="Clustering tolerance (fraction of the scale, 0-1)."),
     ] = 0.1,
     redistribute: Annotated[
         bool,
@@ -220,40 +226,65 @@ def alliances_command(
     out: OutOpt = None,
     seed: SeedOpt = 0,
     input_format: InputFormatOpt = None,
+    full: FullOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Pairwise alignment per issue and overall, how concentrated it is, the coalitions a
     model produces, and what "aim reached" shocks change."""
-    from detente.analysis.alliances import WEIGHTINGS, alignment, coalitions
+    from detente.analysis.alliances import alignment, coalitions
     from detente.analysis.alliances import settle as do_settle
 
-    _check_format(format)
-    if weighting not in WEIGHTINGS:
-        raise ParameterError(
-            f"--weighting must be one of {', '.join(WEIGHTINGS)}, got {weighting!r}"
-        )
-    s = _load(scenario, input_format, what_if)
+    set_quiet(quiet)
+    s = load_scenario(scenario, input_format, what_if)
+    name = resolve_model(model) if model else None
     groups = _parse_groups(group, s.issue_ids)
     chosen = _parse_actors(actors, s.actor_ids)
     shocks_args = [parse_settle(item, s) for item in settle or []]
-    al = alignment(s, weighting=weighting)  # type: ignore[arg-type]
+    al = alignment(s, weighting=weighting, signed=True)  # type: ignore[arg-type]
     pairs = al.pairs_frame(groups)
-    co = coalitions(s, model, seed=seed, tol=tol, weighting=weighting)  # type: ignore[arg-type]
-    shocks = [
-        do_settle(s, redistribute=redistribute, weighting=weighting, seed=seed, **kw)
-        for kw in shocks_args
-    ]  # type: ignore[arg-type]
+    with progress("coalitions and shocks"):
+        co = coalitions(s, name, seed=seed, tol=tol, weighting=weighting)  # type: ignore[arg-type]
+        shocks = [
+            do_settle(s, redistribute=redistribute, weighting=weighting, seed=seed, **kw)
+            for kw in shocks_args
+        ]  # type: ignore[arg-type]
+    # the shocks report 0..1 alignments: put them on the one scale
+    shocks = [dataclasses.replace(sh, pairs=_signed_pairs(sh.pairs)) for sh in shocks]
+    titles = [_shock_title(s, sh, kw) for sh, kw in zip(shocks, shocks_args)]
     keep = _pair_mask(pairs, chosen)
     pairs = pairs[keep].reset_index(drop=True)
     if format == "table":
-        _alliances_tables(s, al, pairs, groups, co, shocks, chosen)
+        _alliances_tables(s, al, pairs, groups, co, shocks, chosen, full=full, titles=titles)
     if out is not None or format != "table":
         fmt = _out_format(format, out) if out is not None else format
         _emit(_alliances_text(s, al, pairs, co, shocks, chosen, fmt), out)
-        if out is not None and format == "table":
-            _console().print(f"wrote {out}")
+        if out is not None:
+            note(f"wrote {out}")
+
+
+def _shock_title(s, sh, kw: dict) -> str:
+    """A shock in words: ``Kurdish self-rule settled at Turkey's position (5)``."""
+    issue = s.issue(sh.issue).label if sh.issue in s.issue_ids else sh.issue
+    if kw.get("remove"):
+        return f"{issue} removed"
+    if kw.get("at_actor"):
+        return f"{issue} settled at {s.actor(kw['at_actor']).label}'s position ({sh.value:g})"
+    return f"{issue} settled at {sh.value:g}"
+
+
+def _signed_pairs(df: pd.DataFrame) -> pd.DataFrame:
+    df = df.copy()
+    for col in ("before", "after"):
+        if col in df:
+            df[col] = 2.0 * df[col] - 1.0
+    if "change" in df:
+        df["change"] = 2.0 * df["change"]
+    return df
 
 
 def _alliances_text(s, al, pairs: pd.DataFrame, co, shocks, chosen, fmt: str) -> str:
+    import numpy as np
+
     if fmt == "csv":
         df = pairs.copy()
         for sh in shocks:
@@ -266,7 +297,8 @@ def _alliances_text(s, al, pairs: pd.DataFrame, co, shocks, chosen, fmt: str) ->
         "scenario": s.id,
         "weighting": al.weighting,
         "definitions": {
-            "alignment": "a_ijk = 1 - |x_ik - x_jk| / (high_k - low_k)",
+            "alignment": "a_ijk = 1 - 2 |x_ik - x_jk| / (high_k - low_k), from -1 to 1",
+            "explained": ALIGNMENT_EXPLAINED,
             "weight": {
                 "geometric": "sqrt(s_ik s_jk)",
                 "min": "min(s_ik, s_jk)",
@@ -303,8 +335,16 @@ def _alliances_text(s, al, pairs: pd.DataFrame, co, shocks, chosen, fmt: str) ->
     return json.dumps(data, indent=2) + "\n"
 
 
-def _alliances_tables(s, al, pairs: pd.DataFrame, groups, co, shocks, chosen) -> None:
-    from detente.models import get_model
+def _pair_label(s, a: str, b: str) -> str:
+    return f"{s.actor(a).label} – {s.actor(b).label}"
+
+
+def _alliances_tables(
+    s, al, pairs: pd.DataFrame, groups, co, shocks, chosen, *, full: bool = False, titles=None
+) -> None:
+    import numpy as np
+    from rich.markup import escape
+    from rich.table import Table
 
     con = _console()
     wdesc = {
@@ -313,32 +353,47 @@ def _alliances_tables(s, al, pairs: pd.DataFrame, groups, co, shocks, chosen) ->
         "mean": "(s_i + s_j)/2",
         "equal": "1",
     }[al.weighting]
+    shown = pairs if (full or chosen) else pairs.head(10)
     t = Table(
-        title=f"{s.title or s.id}: pairwise alignment",
+        title=f"{s.title or s.id}: pairwise alignment"
+        + ("" if len(shown) == len(pairs) else f" (the {len(shown)} most aligned pairs)"),
         title_justify="left",
         caption=(
-            "alignment per issue a = 1 - |x_i - x_j| / scale (1 = same position, "
-            f"0 = opposite ends); overall = mean weighted by {wdesc}; "
-            "concentration = normalised Gini of the per-issue alignments "
-            "(0 = equally aligned on every issue, 1 = all agreement on one issue)"
-            + (f"; settled issues left out: {', '.join(al.excluded)}" if al.excluded else "")
+            ALIGNMENT_EXPLAINED
+            + f" Overall: the mean over issues weighted by {wdesc}. Concentration: 0 = "
+            "equally aligned on every shared issue, 1 = all agreement on one issue (an "
+            "alliance of convenience)."
+            + (f" Settled issues left out: {', '.join(al.excluded)}." if al.excluded else "")
+            + ("" if full or len(shown) == len(pairs) else " --full shows every pair and issue.")
         ),
         caption_justify="left",
     )
     t.add_column("pair", style="bold")
-    t.add_column("overall", justify="right")
+    t.add_column("alignment", justify="right")
     t.add_column("concentration", justify="right")
     issues = [k for k in s.issue_ids if k not in al.excluded]
-    for k in issues:
-        t.add_column(k, justify="right")
+    if full:
+        for k in issues:
+            t.add_column(s.issue(k).label, justify="right")
+    else:
+        t.add_column("most aligned on")
+        t.add_column("least aligned on")
     for g in groups:
         t.add_column(escape(f"[{g}]"), justify="right")
-    for _, r in pairs.iterrows():
+    for _, r in shown.iterrows():
+        detail = (
+            [_f(r[f"align:{k}"]) for k in issues]
+            if full
+            else [
+                s.issue(r["best_issue"]).label if r["best_issue"] else "—",
+                s.issue(r["worst_issue"]).label if r["worst_issue"] else "—",
+            ]
+        )
         t.add_row(
-            f"{r['actor_a']} – {r['actor_b']}",
+            _pair_label(s, r["actor_a"], r["actor_b"]),
             _f(r["alignment"]),
             _f(r["concentration"]),
-            *[_f(r[f"align:{k}"]) for k in issues],
+            *detail,
             *[_f(r[f"group:{g}"]) for g in groups],
         )
     con.print(t)
@@ -348,14 +403,14 @@ def _alliances_tables(s, al, pairs: pd.DataFrame, groups, co, shocks, chosen) ->
         )
 
     # coalitions
-    title = f"Coalitions: {co.model} ({get_model(co.model).title})" + (
+    title = f"Coalitions: {model_title(co.model)} ({co.model})" + (
         f", {co.rounds} rounds" if co.dynamic else ", static: nobody moves"
     )
     ct = Table(
         title=title,
         title_justify="left",
         caption=(
-            f"coalition: actors chained by an overall alignment of at least {1 - co.tol:g} at "
+            f"coalition: actors chained by an alignment of at least {1 - 2 * co.tol:g} at "
             "the end positions; moved: salience-weighted mean distance travelled (fraction of "
             "scale); toward: of the actors whose initial positions it got closer to, the one it "
             "ended nearest (how much closer, fraction of scale); off forecast: "
@@ -365,12 +420,21 @@ def _alliances_tables(s, al, pairs: pd.DataFrame, groups, co, shocks, chosen) ->
     )
     for col in ("actor", "coalition partners", "moved", "toward", "off forecast"):
         ct.add_column(col, justify="right" if col in ("moved", "off forecast") else "left")
+
+    def names(ids: str) -> str:
+        parts = [p.strip() for p in str(ids or "").split(",") if p.strip()]
+        return ", ".join(s.actor(p).label if p in s.actor_ids else p for p in parts) or "—"
+
     for _, r in co.actors.iterrows():
         if chosen and r["actor"] not in chosen:
             continue
-        toward = f"{r['toward']} ({r['toward_gain']:.2f})" if r["toward"] else "—"
+        toward = f"{s.actor(r['toward']).label} ({r['toward_gain']:.2f})" if r["toward"] else "—"
         ct.add_row(
-            r["actor"], r["partners"] or "—", _f(r["moved"]), toward, _f(r["distance_to_forecast"])
+            s.actor(r["actor"]).label,
+            names(r["partners"]),
+            _f(r["moved"]),
+            toward,
+            _f(r["distance_to_forecast"]),
         )
     con.print(ct)
     for name, why in co.extras.get("skipped", {}).items():
@@ -387,44 +451,46 @@ def _alliances_tables(s, al, pairs: pd.DataFrame, groups, co, shocks, chosen) ->
     for k, iid in enumerate(s.issue_ids):
         sub = pos[pos["issue"] == iid]
         parts = []
-        for c, g in sub.groupby("cluster", sort=True):
+        for _c, g in sub.groupby("cluster", sort=True):
             mark = "*" if g["with_forecast"].any() else ""
             lo, hi = g["end"].min(), g["end"].max()
             where = f"{lo:.0f}" if abs(hi - lo) < 0.5 else f"{lo:.0f}–{hi:.0f}"
-            parts.append(escape(f"{mark}[{', '.join(g['actor'])}] @{where}"))
-        label = iid + (" (settled)" if iid in al.excluded else "")
+            who = ", ".join(s.actor(a).label for a in g["actor"])
+            parts.append(escape(f"{mark}[{who}] @{where}"))
+        label = s.issue(iid).label + (" (settled)" if iid in al.excluded else "")
         it.add_row(label, _f(float(co.forecast[k]), 1), "  ".join(parts))
     con.print(it)
 
-    for sh in shocks:
+    for n, sh in enumerate(shocks):
+        label = titles[n] if titles else sh.label
         st = Table(
-            title=f"Aim reached: {sh.label}",
+            title=f"Aim reached: {label}",
             title_justify="left",
-            caption="alignment over the issues still open; the settled issue is left out",
+            caption="alignment (−1 to 1) over the issues still open; the settled issue is left out",
             caption_justify="left",
         )
         for col in ("pair", "before", "after", "change", "concentration before", "after "):
             st.add_column(col, justify="left" if col == "pair" else "right")
         df = sh.pairs[_pair_mask(sh.pairs, chosen)]
         df = df.reindex(df["change"].abs().sort_values(ascending=False).index)
-        if not chosen:
+        if not chosen and not full:
             df = df.head(15)
         for _, r in df.iterrows():
             st.add_row(
-                f"{r['actor_a']} – {r['actor_b']}",
+                _pair_label(s, r["actor_a"], r["actor_b"]),
                 _f(r["before"]),
                 _f(r["after"]),
-                _signed(r["change"], 3),
+                _signed(r["change"], 2),
                 _f(r["concentration_before"]),
                 _f(r["concentration_after"]),
             )
         con.print(st)
         fc = sh.forecasts
         models = list(dict.fromkeys(fc["model"]))
-        ft = Table(title=f"Forecasts after: {sh.label} (before → after)", title_justify="left")
+        ft = Table(title=f"Forecasts after: {label} (before → after)", title_justify="left")
         ft.add_column("issue", style="bold")
         for m in models:
-            ft.add_column(m, justify="right")
+            ft.add_column(model_title(m), justify="right")
         for iid in dict.fromkeys(fc["issue"]):
             cells = []
             for m in models:
@@ -435,7 +501,8 @@ def _alliances_tables(s, al, pairs: pd.DataFrame, groups, co, shocks, chosen) ->
                     cells.append(_f(r["before"], 1))
                 else:
                     cells.append(f"{_f(r['before'], 1)} → {_f(r['after'], 1)}")
-            ft.add_row(iid, *cells)
+            label = s.issue(iid).label if iid in s.issue_ids else iid
+            ft.add_row(label, *cells)
         con.print(ft)
         for name, why in sh.skipped.items():
             con.print(escape(f"note: {name} was left out: {why}"))
@@ -448,15 +515,14 @@ def pivotal_command(
     scenario: ScenarioArg = None,
     model: Annotated[
         list[str] | None,
-        typer.Option(
-            "--model",
-            "-m",
-            help="A model (repeatable; default: the baselines and every "
-            "registered dynamic model that can run).",
+        models_option(
+            "A model (repeatable, case-insensitive; default: the baselines and every "
+            "registered dynamic model that can run)."
         ),
     ] = None,
     step: Annotated[
-        float, typer.Option("--step", help="Move each actor by +/- this many points.")
+        float,
+        number_option("--step", low=0.0, help="Move each actor by +/- this many points."),
     ] = 10.0,
     ranges: Annotated[
         bool,
@@ -469,18 +535,25 @@ def pivotal_command(
     out: OutOpt = None,
     seed: SeedOpt = 0,
     input_format: InputFormatOpt = None,
+    full: FullOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Pivotal actors: the change in each forecast when an actor is removed or moves."""
+    from detente.analysis.alliances import default_analysis_models
     from detente.analysis.pivotal import pivotal, pivotal_ranking
-    from detente.models.runner import check_models
 
-    _check_format(format)
-    s = _load(scenario, input_format, what_if)
-    names = check_models(model) if model else None
-    df = pivotal(s, names, step=step, ranges=ranges, seed=seed)
+    set_quiet(quiet)
+    s = load_scenario(scenario, input_format, what_if)
+    names = resolve_models(model) or None
+    total = len(names or default_analysis_models(s)) * len(s.actors)
+    with progress("pivotal actors", total) as advance:
+        df = pivotal(s, names, step=step, ranges=ranges, seed=seed, on_step=advance)
     rank = pivotal_ranking(df)
     if format == "table":
-        _pivotal_tables(s, df, rank, step)
+        if full:
+            _pivotal_tables(s, df, rank, step)
+        else:
+            _pivotal_summary(s, rank, step, df.attrs.get("skipped", {}))
     if out is not None or format != "table":
         fmt = _out_format(format, out) if out is not None else format
         if fmt == "csv":
@@ -499,19 +572,68 @@ def pivotal_command(
                 + "\n"
             )
         _emit(text, out)
-        if out is not None and format == "table":
-            _console().print(f"wrote {out}")
+        if out is not None:
+            note(f"wrote {out}")
+
+
+def _pivotal_summary(s, rank: pd.DataFrame, step: float, skipped: dict) -> None:
+    """One table: actors ranked by the mean over models of how much removing them moves the
+    forecasts, with each model's figure."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    con = _console()
+    models = list(dict.fromkeys(rank["model"]))
+    wide = rank.pivot_table(index="actor", columns="model", values="removed", sort=False)
+    order = wide.mean(axis=1).sort_values(ascending=False)
+    top_issue = (
+        rank.sort_values("removed", ascending=False).drop_duplicates("actor").set_index("actor")
+    )
+    t = Table(
+        title=f"Pivotal actors on {s.title or s.id}",
+        title_justify="left",
+        caption="how far the forecasts move when the actor is removed: mean over issues, "
+        "% of the scale, per model; most moved: the issue its removal moves most (model with "
+        "the largest effect). --full: every model's table with the moves by "
+        f"±{step:g} and to the ends of the ranges",
+        caption_justify="left",
+    )
+    t.add_column("#", justify="right")
+    t.add_column("actor", style="bold")
+    t.add_column("mean %", justify="right")
+    for m in models:
+        t.add_column(model_title(m), justify="right")
+    t.add_column("most moved")
+    for n, (actor, mean) in enumerate(order.items(), start=1):
+        r = top_issue.loc[actor]
+        most = (
+            f"{s.issue(r['max_issue']).label} ({_signed(float(r['max_change']))})"
+            if r["max_issue"]
+            else "—"
+        )
+        t.add_row(
+            str(n),
+            s.actor(actor).label,
+            _f(100 * mean, 1),
+            *[_f(100 * float(wide.loc[actor].get(m, float("nan"))), 1) for m in models],
+            most,
+        )
+    con.print(t)
+    for name, why in skipped.items():
+        con.print(escape(f"note: {name} was left out: {why}"))
 
 
 def _pivotal_tables(s, df: pd.DataFrame, rank: pd.DataFrame, step: float) -> None:
-    from detente.models import get_model
+    import numpy as np
+    from rich.markup import escape
+    from rich.table import Table
 
     con = _console()
     for m in dict.fromkeys(rank["model"]):
         sub = df[(df["model"] == m) & (df["change"] == "removed")]
         base = sub.drop_duplicates("issue").set_index("issue")["base"]
         t = Table(
-            title=f"Pivotal actors: {m} ({get_model(m).title}) on {s.id}",
+            title=f"Pivotal actors: {model_title(m)} ({m}) on {s.title or s.id}",
             title_justify="left",
             caption=(
                 "per issue: the change in the forecast (points) when the actor is "
@@ -524,14 +646,17 @@ def _pivotal_tables(s, df: pd.DataFrame, rank: pd.DataFrame, step: float) -> Non
         t.add_column("#", justify="right")
         t.add_column("actor", style="bold")
         for iid in s.issue_ids:
-            t.add_column(f"{iid}\n({_f(float(base.get(iid, np.nan)), 1)})", justify="right")
+            t.add_column(
+                f"{s.issue(iid).label}\n({_f(float(base.get(iid, np.nan)), 1)})",
+                justify="right",
+            )
         for col in ("removed %", "moved %", "range %"):
             t.add_column(col, justify="right")
         for _, r in rank[rank["model"] == m].iterrows():
             rows = sub[sub["actor"] == r["actor"]].set_index("issue")["delta"]
             t.add_row(
                 str(r["rank"]),
-                r["actor"],
+                s.actor(r["actor"]).label,
                 *[_signed(float(rows.get(iid, np.nan))) for iid in s.issue_ids],
                 _f(100 * r["removed"], 1),
                 _f(100 * r["moved"], 1),
@@ -557,4 +682,10 @@ def add_commands(app: typer.Typer) -> None:
             app.command(name)(fn)
 
 
-__all__ = ["add_commands", "alliances_command", "parse_settle", "pivotal_command"]
+__all__ = [
+    "ALIGNMENT_EXPLAINED",
+    "add_commands",
+    "alliances_command",
+    "parse_settle",
+    "pivotal_command",
+]

@@ -27,7 +27,7 @@ stance on an issue gives a NaN forecast there rather than an error.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -74,6 +74,7 @@ def pivotal(
     seed: int | None = 0,
     params: Mapping[str, Mapping[str, Any]] | None = None,
     actors: Sequence[str] | None = None,
+    on_step: Callable[[], None] | None = None,
 ) -> pd.DataFrame:
     """The change in every forecast when each actor is removed or moves.
 
@@ -94,6 +95,8 @@ def pivotal(
         Per-model parameters (``{model: {name: value}}``).
     actors:
         Only these actors (default all).
+    on_step:
+        Called after each model and actor (for a progress bar).
 
     Returns
     -------
@@ -172,6 +175,8 @@ def pivotal(
                             "delta_scale": float(delta / span[k]),
                         }
                     )
+            if on_step is not None:
+                on_step()
     out = pd.DataFrame(rows, columns=COLUMNS)
     out.attrs["skipped"] = skipped
     return out

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from detente.cli_options import FormatOpt, QuietOpt, console, note, progress, set_quiet
 from detente.evidence.errors import EvidenceInputError
 
 __all__ = ["add_commands", "evidence_to_csv"]
@@ -85,6 +86,60 @@ def evidence_to_csv(evidence: list) -> str:
     return buf.getvalue()
 
 
+def _print_evidence(results: list, scenario) -> None:
+    """Per article: a line of counts, then its main events and its stances as tables."""
+    from rich.table import Table
+
+    con = console()
+    for ev in results:
+        con.print(
+            f"{ev.source}: {ev.n_sentences} sentences, {len(ev.mentions)} actor "
+            f"mentions ({len(ev.unknown_actors)} unknown names), {len(ev.events)} "
+            f"events, {len(ev.stances)} stances" + (f"; date {ev.date}" if ev.date else ""),
+            markup=False,
+            soft_wrap=True,
+        )
+        main = [e for e in ev.events if e.main]
+        if main:
+            t = Table(
+                title="Events (the main event of each sentence)",
+                title_justify="left",
+                caption="at: where the sentence starts in the text (characters); "
+                "—: not named in the sentence",
+                caption_justify="left",
+            )
+            for col in ("at", "who", "event", "CAMEO", "to whom", "date"):
+                t.add_column(col, justify="right" if col == "at" else "left")
+            for e in main:
+                who = "; ".join(r.text for r in e.source) or "—"
+                whom = "; ".join(r.text for r in e.target) or "—"
+                t.add_row(
+                    str(e.sentence_start),
+                    who,
+                    e.event,
+                    f"{e.cameo} {e.cameo_name}".strip(),
+                    whom,
+                    e.date or "",
+                )
+            con.print(t)
+        if ev.stances:
+            t = Table(title="Stances on the scenario's issues", title_justify="left")
+            for col in ("at", "actor", "issue", "wants", "cue"):
+                t.add_column(col, justify="right" if col == "at" else "left")
+            for s in ev.stances:
+                issue = s.issue
+                if scenario is not None and s.issue in scenario.issue_ids:
+                    issue = scenario.issue(s.issue).label
+                wants = "more" if s.direction > 0 else "less"
+                if s.toward:
+                    wants += f" (toward: {s.toward})"
+                actor = s.summary.split(" — ")[0] or s.actor
+                if scenario is not None and s.actor in scenario.actor_ids:
+                    actor = scenario.actor(s.actor).label
+                t.add_row(str(s.sentence_start), actor, issue, wants, s.cue)
+            con.print(t)
+
+
 def _write_text(path: Path, text: str) -> None:
     from detente.evidence.draft import _atomic_write
 
@@ -135,12 +190,16 @@ def add_commands(app: typer.Typer) -> None:
         force: Annotated[
             bool, typer.Option("--force", help="Replace an existing --draft or --out file.")
         ] = False,
+        format: FormatOpt = "table",
+        quiet: QuietOpt = False,
     ) -> None:
         """Read articles into actors, coded events (PLOVER/CAMEO) and stances."""
         from detente.evidence.actors import default_actors, load_actors
         from detente.evidence.draft import write_draft
         from detente.evidence.pipeline import _as_date, extract_file
         from detente.evidence.stances import resolve_scenario
+
+        set_quiet(quiet)
 
         if draft is not None and scenario is None:
             raise EvidenceInputError(
@@ -155,10 +214,12 @@ def add_commands(app: typer.Typer) -> None:
         dictionary = load_actors(*actors) if actors else default_actors()
         sc = resolve_scenario(scenario) if scenario is not None else None
         results = []
-        for path in articles:
-            if not path.is_file():
-                raise EvidenceInputError(f"{path}: no such article file")
-            results.append(extract_file(path, date=ref, scenario=sc, actors=dictionary))
+        with progress("extract", len(articles)) as advance:
+            for path in articles:
+                if not path.is_file():
+                    raise EvidenceInputError(f"{path}: no such article file")
+                results.append(extract_file(path, date=ref, scenario=sc, actors=dictionary))
+                advance()
         # Write everything first, then print: nothing is half-written on an error.
         if out is not None:
             if out.suffix.lower() == ".json":
@@ -168,24 +229,18 @@ def add_commands(app: typer.Typer) -> None:
                 _write_text(out, evidence_to_csv(results))
         if draft is not None:
             write_draft(draft, results, sc, dictionary, force=force)
-        for ev in results:
-            typer.echo(
-                f"{ev.source}: {ev.n_sentences} sentences, {len(ev.mentions)} actor "
-                f"mentions ({len(ev.unknown_actors)} unknown names), {len(ev.events)} "
-                f"events, {len(ev.stances)} stances" + (f"; date {ev.date}" if ev.date else "")
-            )
-            for e in ev.events:
-                if e.main:
-                    when = f" [{e.date}]" if e.date else ""
-                    typer.echo(
-                        f"  {e.sentence_start:>6}  {e.event:<11} {e.cameo:<5} {e.summary}{when}"
-                    )
-            for s in ev.stances:
-                typer.echo(f"  {s.sentence_start:>6}  STANCE      {s.summary}")
+        if format != "table":
+            if format == "json":
+                payload = {"articles": [ev.to_dict() for ev in results]}
+                typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+            else:
+                typer.echo(evidence_to_csv(results), nl=False)
+        else:
+            _print_evidence(results, sc)
         if out is not None:
-            typer.echo(f"wrote {out}")
+            note(f"wrote {out}")
         if draft is not None:
-            typer.echo(f"wrote draft {draft}")
+            note(f"wrote draft {draft}")
 
     @app.command("extract-eval")
     def extract_eval_cmd(
@@ -193,9 +248,13 @@ def add_commands(app: typer.Typer) -> None:
         out: Annotated[
             Path | None, typer.Option("--out", "-o", help="Write the metrics as JSON.")
         ] = None,
+        format: FormatOpt = "table",
+        quiet: QuietOpt = False,
     ) -> None:
         """Score the event extractor on PLOVER gold-standard records."""
         from detente.evidence.gold import evaluate_gold
+
+        set_quiet(quiet)
 
         m = evaluate_gold(gold)
         lines = [f"{m['gold_file']}: {m['n_records']} records"]
@@ -212,7 +271,16 @@ def add_commands(app: typer.Typer) -> None:
             if out.suffix.lower() != ".json":
                 raise EvidenceInputError(f"{out}: --out writes JSON; use a .json file name")
             _write_text(out, json.dumps(m, indent=2) + "\n")
-        for ln in lines:
-            typer.echo(ln)
+        if format == "json":
+            typer.echo(json.dumps(m, indent=2))
+        elif format == "csv":
+            buf = io.StringIO()
+            w = csv.DictWriter(buf, fieldnames=list(m), lineterminator="\n")
+            w.writeheader()
+            w.writerow(m)
+            typer.echo(buf.getvalue(), nl=False)
+        else:
+            for ln in lines:
+                typer.echo(ln)
         if out is not None:
-            typer.echo(f"wrote {out}")
+            note(f"wrote {out}")

@@ -31,7 +31,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from detente.errors import ParameterError, UnknownNameError
+from detente.errors import ParameterError, UnknownNameError, plain_message
 from detente.scenario.arrays import DrawBatch, ScenarioArrays
 
 
@@ -65,7 +65,7 @@ class ModelParams(BaseModel):
             err = exc.errors()[0]
             name = ".".join(str(p) for p in err["loc"])
             raise ParameterError(
-                f"parameter {name!r}: {err['msg']} (got {err.get('input')!r})"
+                f"parameter {name!r}: {plain_message(err)} (got {err.get('input')!r})"
             ) from None
 
 
@@ -102,6 +102,9 @@ class ModelResult:
         least ``round``; written as a table by the CLI and the API.
     extras:
         Anything else worth keeping (diagnostics, the stop reason ...).
+    issues:
+        The issue ids, in the order of the arrays (set by :class:`ModelSpec` when it runs the
+        model); they label :attr:`forecast_series`.
     """
 
     model: str
@@ -111,6 +114,25 @@ class ModelResult:
     summary: dict[str, np.ndarray] = field(default_factory=dict)
     events: list[dict[str, Any]] = field(default_factory=list)
     extras: dict[str, Any] = field(default_factory=dict)
+    issues: tuple[str, ...] = ()
+
+    @property
+    def forecast_series(self):
+        """The forecast as a pandas Series indexed by issue id, named after the model.
+
+        >>> import detente
+        >>> r = detente.run_model("syria-astana-2017", "compromise")
+        >>> r.forecast_series.index[0], r.forecast_series.name
+        ('assad', 'compromise')
+        """
+        import pandas as pd
+
+        index = list(self.issues) or list(range(len(self.forecast)))
+        return pd.Series(
+            np.asarray(self.forecast, dtype=float),
+            index=pd.Index(index, name="issue"),
+            name=self.model,
+        )
 
     @property
     def n_rounds(self) -> int:
@@ -209,7 +231,10 @@ class ModelSpec:
         params = self._check_params(params)
         if self.stochastic and rng is None:
             rng = np.random.default_rng(0)
-        return self.run(arrays, params, rng)
+        result = self.run(arrays, params, rng)
+        if not result.issues and len(arrays.issues) == len(np.atleast_1d(result.forecast)):
+            result.issues = tuple(arrays.issues)
+        return result
 
     def forecast_loop(
         self,

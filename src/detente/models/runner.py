@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from detente.errors import DetenteError, ParameterError, UnknownNameError
+from detente.errors import DetenteError, ParameterError, UnknownNameError, did_you_mean
 from detente.models.base import ModelParams, ModelResult, available_models, get_model
 from detente.scenario.model import Scenario
 
@@ -122,19 +122,26 @@ def run_models(
 
 
 def check_models(names: Iterable[str]) -> list[str]:
-    """The registered models named (``all``: every one), each once, in the order given.
+    """Registered model names for ``names`` (case-insensitive; ``all`` for every model), in
+    order and without repeats.
 
-    >>> check_models(["nash", "compromise", "nash"])
+    >>> check_models(["NASH", "compromise", "nash"])
     ['nash', 'compromise']
     """
-    out = []
+    known = available_models()
+    by_lower = {m.lower(): m for m in known}
+    out: list[str] = []
     for n in names:
-        if n == "all":
-            out.extend(m for m in available_models() if m not in out)
+        if n.strip().lower() == "all":
+            out.extend(m for m in known if m not in out)
             continue
-        get_model(n)
-        if n not in out:
-            out.append(n)
+        m = by_lower.get(n.strip().lower())
+        if m is None:
+            raise UnknownNameError(
+                f"unknown model {n!r}{did_you_mean(n, known)} (known: {', '.join(known)})"
+            )
+        if m not in out:
+            out.append(m)
     if not out:
         raise UnknownNameError("no model named")
     return out

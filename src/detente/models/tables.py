@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from detente.errors import DetenteError
 from detente.models.base import ModelParams, ModelResult, available_models, get_model
 from detente.models.runner import run_models
 from detente.scenario.model import Scenario
+
+if TYPE_CHECKING:  # pandas is imported where it is used, so a command starts fast
+    import pandas as pd
 
 FORECAST_COLUMNS = [
     "issue",
@@ -45,6 +47,8 @@ def forecast_table(
 
 def forecast_frame(scenario: Scenario, results: Mapping[str, ModelResult]) -> pd.DataFrame:
     """The table of :func:`forecast` from model results (``{model: result}``)."""
+    import pandas as pd
+
     rows = []
     for name, res in results.items():
         for k, iss in enumerate(scenario.issues):
@@ -93,6 +97,8 @@ def history_frame(scenario: Scenario, result: ModelResult) -> pd.DataFrame:
     >>> list(h.columns[:4]), int(h["round"].max())
     (['round', 'actor', 'issue', 'position'], 3)
     """
+    import pandas as pd
+
     if result.rounds is None:
         raise DetenteError(f"model {result.model!r} is static: it has no rounds")
     t1, n, d = result.rounds.shape
@@ -144,6 +150,8 @@ def summary_frame(scenario: Scenario, result: ModelResult) -> pd.DataFrame:
     >>> list(t.columns[:4]), len(t) == 4 * len(s.issues)
     (['round', 'issue', 'median', 'mean'], True)
     """
+    import pandas as pd
+
     if result.rounds is None:
         raise DetenteError(f"model {result.model!r} is static: it has no rounds")
     t1 = result.rounds.shape[0]
@@ -181,6 +189,8 @@ def events_frame(result: ModelResult) -> pd.DataFrame:
     >>> detente.events_frame(detente.run_model("syria-astana-2017", "compromise")).empty
     True
     """
+    import pandas as pd
+
     return pd.DataFrame(result.events)
 
 
@@ -213,6 +223,8 @@ def probabilities_frame(scenario: Scenario, result: ModelResult) -> pd.DataFrame
     >>> list(p.columns), bool(p["probability"].between(0, 1).all())
     (['round', 'actor', 'probability'], True)
     """
+    import pandas as pd
+
     prob = result.per_round.get("probability")
     if prob is None:
         raise DetenteError(f"model {result.model!r} reports no probabilities")
@@ -231,6 +243,8 @@ def probabilities_frame(scenario: Scenario, result: ModelResult) -> pd.DataFrame
 
 def models_table() -> pd.DataFrame:
     """The registered models with their titles and kinds."""
+    import pandas as pd
+
     rows = []
     for name in available_models():
         spec = get_model(name)
@@ -244,3 +258,76 @@ def models_table() -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def parameters_table(model: str) -> pd.DataFrame:
+    """A model's parameters: ``parameter, default, values, meaning`` (one row each).
+
+    The meanings come from the parameter class's docstring (``name: meaning`` entries).
+
+    >>> df = parameters_table("nash")
+    >>> df.set_index("parameter").loc["utility", "default"]
+    'quadratic'
+    """
+    import inspect
+    import re
+    import typing
+
+    import pandas as pd
+
+    cls = get_model(model).params
+    meanings: dict[str, str] = {}
+    current = None
+    for line in inspect.cleandoc(cls.__doc__ or "").splitlines():
+        m = re.match(r"^(\w+): (.*)$", line)
+        if m and m.group(1) in cls.model_fields:
+            current = m.group(1)
+            meanings[current] = m.group(2).strip()
+        elif current is not None and line.startswith((" ", "\t")) and line.strip():
+            meanings[current] += " " + line.strip()
+        else:
+            current = None
+    rows = []
+    for name, info in cls.model_fields.items():
+        rows.append(
+            {
+                "parameter": name,
+                "default": _value_text(info.default),
+                "values": _values_text(info.annotation, info.metadata, typing),
+                "meaning": meanings.get(name, "").replace("``", ""),
+            }
+        )
+    return pd.DataFrame(rows, columns=["parameter", "default", "values", "meaning"])
+
+
+def _value_text(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return f"{v:g}"
+    if v == ():
+        return "none"
+    return str(v)
+
+
+def _values_text(annotation: Any, metadata: Sequence[Any], typing: Any) -> str:
+    args = typing.get_args(annotation)
+    if typing.get_origin(annotation) is typing.Literal:
+        return " | ".join(str(a) for a in args)
+    if args and type(None) not in args and typing.get_origin(annotation) is not tuple:
+        return " or ".join(_values_text(a, metadata, typing) for a in args)
+    names = {bool: "true | false", int: "whole number", float: "number", str: "text"}
+    text = names.get(annotation, "list" if typing.get_origin(annotation) is tuple else "")
+    lo = next(
+        (getattr(m, "ge", None) for m in metadata if getattr(m, "ge", None) is not None), None
+    )
+    hi = next(
+        (getattr(m, "le", None) for m in metadata if getattr(m, "le", None) is not None), None
+    )
+    if lo is not None and hi is not None:
+        text += f", {lo:g} to {hi:g}"
+    elif lo is not None:
+        text += f", at least {lo:g}"
+    elif hi is not None:
+        text += f", at most {hi:g}"
+    return text

@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from detente.errors import Problem, ScenarioError
+from detente.errors import Problem, ScenarioError, plain_message
 from detente.scenario.model import (
     RULE_FIELDS,
     Actor,
@@ -75,13 +75,6 @@ class _Collector:
         )
 
 
-def _clean_msg(msg: str) -> str:
-    for prefix in ("Value error, ", "Assertion failed, "):
-        if msg.startswith(prefix):
-            return msg[len(prefix) :]
-    return msg
-
-
 def _parse(cls: type[BaseModel], raw: Any, path: tuple, col: _Collector, *, actor=None, issue=None):
     try:
         return cls.model_validate(raw)
@@ -95,7 +88,7 @@ def _parse(cls: type[BaseModel], raw: Any, path: tuple, col: _Collector, *, acto
             inp = err.get("input", ...)
             if isinstance(inp, (dict, list)):
                 inp = ...
-            col.add(_clean_msg(err["msg"]), full, actor=actor, issue=issue, value=inp)
+            col.add(plain_message(err), full, actor=actor, issue=issue, value=inp)
         return None
 
 
@@ -500,7 +493,7 @@ def build_scenario(
         )
     except ValidationError as exc:
         for err in exc.errors():
-            col.add(_clean_msg(err["msg"]), tuple(err["loc"]), value=err.get("input", ...))
+            col.add(plain_message(err), tuple(err["loc"]), value=err.get("input", ...))
         raise ScenarioError(col.problems) from None
 
 

@@ -14,10 +14,25 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from detente.cli_options import (
+    FormatOpt,
+    ParamOpt,
+    QuietOpt,
+    SeedOpt,
+    choice_option,
+    count_option,
+    emit_frame,
+    model_params,
+    model_title,
+    models_option,
+    note,
+    progress,
+    resolve_models,
+    set_quiet,
+)
 from detente.errors import DetenteError
 from detente.models import available_models, get_model
 from detente.models.base import ModelParams
-from detente.models.runner import parse_model_params
 from detente.scenario.io import DEU_CAPABILITY, atomic_write_text
 from detente.validation.dataset import load_dataset
 from detente.validation.distributions import HEADLINE, distribution_frames, score_distributions
@@ -36,20 +51,13 @@ def _num(v: float, digits: int = 2) -> str:
     return "—" if v is None or not np.isfinite(v) else f"{v:.{digits}f}"
 
 
-def _params(items: list[str] | None, names: list[str]) -> dict[str, ModelParams]:
-    raw = parse_model_params(items, names, also=(REFERENCE,))
+def _params(items: list[str] | None, names: list[str], chosen) -> dict[str, ModelParams]:
+    raw = model_params(items, names, chosen=chosen, also=(REFERENCE,))
     return {m: get_model(m).make_params(v) for m, v in raw.items()}
 
 
 def _model_names(model: list[str] | None) -> list[str]:
-    if not model or "all" in model:
-        return available_models()
-    names = []
-    for m in model:
-        get_model(m)  # unknown names raise UnknownNameError
-        if m not in names:
-            names.append(m)
-    return names
+    return resolve_models(model) or available_models()
 
 
 def validate(
@@ -62,19 +70,12 @@ def validate(
     ],
     model: Annotated[
         list[str] | None,
-        typer.Option(
-            "--model",
-            "-m",
-            help="A model to run (repeatable; default: every registered model). "
-            "The compromise model is always run as the reference.",
+        models_option(
+            "A model to run (repeatable, case-insensitive; default: every registered model). "
+            "The compromise model is always run as the reference."
         ),
     ] = None,
-    param: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--param", "-p", help="MODEL.NAME=VALUE (or NAME=VALUE when one model is named)."
-        ),
-    ] = None,
+    param: ParamOpt = None,
     capability: Annotated[
         str | None,
         typer.Option(
@@ -98,28 +99,34 @@ def validate(
     plot: Annotated[
         Path | None, typer.Option("--plot", help="Write the error distributions as a PNG.")
     ] = None,
-    n_boot: Annotated[int, typer.Option("--boot", help="Bootstrap replicates.")] = 10_000,
+    n_boot: Annotated[
+        int, count_option("--boot", low=100, help="Bootstrap replicates (at least 100).")
+    ] = 10_000,
     by: Annotated[
         str,
-        typer.Option("--bootstrap-by", help="Resample whole proposals (default) or single issues."),
+        choice_option(
+            "--bootstrap-by",
+            choices=("proposal", "issue"),
+            help="Resample whole proposals (default) or single issues.",
+        ),
     ] = "proposal",
-    seed: Annotated[int, typer.Option(help="Seed of the bootstrap and of stochastic models.")] = 0,
+    seed: SeedOpt = 0,
+    format: FormatOpt = "table",
+    quiet: QuietOpt = False,
 ) -> None:
     """Run models on every scorable issue of a data set with outcomes and score them."""
-    if by not in ("proposal", "issue"):
-        raise ValidateError(f"--bootstrap-by must be proposal or issue, got {by!r}")
-    if n_boot < 100:
-        raise ValidateError(f"--boot must be at least 100, got {n_boot}")
     for path, ext in ((out, ".csv"), (predictions, ".csv"), (plot, ".png")):
         if path is not None and not path.parent.is_dir():
             raise ValidateError(f"{path}: the folder {path.parent} does not exist")
         if path is not None and ext == ".png" and path.suffix.lower() != ".png":
             raise ValidateError(f"{path}: --plot writes PNG; give a .png file name")
+    set_quiet(quiet)
     names = _model_names(model)
-    params = _params(param, names)
+    params = _params(param, names, resolve_models(model))
     ds = load_dataset(dataset, capability)
-    runs = run_models(ds, names, params, seed=seed)
-    summary = summary_frame(ds, runs, n_boot=n_boot, seed=seed, by_group=by == "proposal")
+    with progress(f"validate: {len(names)} models on {ds.n_cases} issues"):
+        runs = run_models(ds, names, params, seed=seed)
+        summary = summary_frame(ds, runs, n_boot=n_boot, seed=seed, by_group=by == "proposal")
     preds = predictions_frame(ds, runs)
     scored = score_distributions(ds, runs, dataset)
     summary, dist_preds = _with_distributions(ds, scored, runs, summary, n_boot, seed, by)
@@ -130,6 +137,23 @@ def validate(
         "population": "population",
         "scenario": "as in each scenario",
     }.get(ds.capability, ds.capability)
+    written = []
+    if out is not None:
+        atomic_write_text(out, summary.to_csv(index=False, lineterminator="\n"))
+        written.append(out)
+    if predictions is not None:
+        atomic_write_text(predictions, dist_preds.to_csv(index=False, lineterminator="\n"))
+        written.append(predictions)
+    if plot is not None:
+        from detente.validation.plot import plot_errors
+
+        plot_errors(preds, plot, title=f"{ds.name}: absolute errors ({ds.n_cases} issues)")
+        written.append(plot)
+    if format != "table":
+        emit_frame(summary, format, key="models", meta={"dataset": ds.name, "n": ds.n_cases})
+        for path in written:
+            note(f"wrote {path}")
+        return
     _out.print(
         f"{ds.name}: {ds.n_cases} scorable issues in {len(ds.groups)} proposals "
         f"({len(ds.dropped)} not scored); capability: {cap}"
@@ -160,7 +184,7 @@ def validate(
             )
         )
         table.add_row(
-            r["model"],
+            f"{model_title(r['model'])} ({r['model']})",
             str(int(r["n"])),
             _num(r["mae"]),
             _num(r["rmse"]),
@@ -185,17 +209,8 @@ def validate(
         f"{_num(head['brier'], 4)} (base rate {_num(head['brier_base_rate'], 4)}).",
         soft_wrap=True,
     )
-    if out is not None:
-        atomic_write_text(out, summary.to_csv(index=False, lineterminator="\n"))
-        _out.print(f"wrote {out}")
-    if predictions is not None:
-        atomic_write_text(predictions, dist_preds.to_csv(index=False, lineterminator="\n"))
-        _out.print(f"wrote {predictions}")
-    if plot is not None:
-        from detente.validation.plot import plot_errors
-
-        plot_errors(preds, plot, title=f"{ds.name}: absolute errors ({ds.n_cases} issues)")
-        _out.print(f"wrote {plot}")
+    for path in written:
+        note(f"wrote {path}")
 
 
 def _with_distributions(ds, scored, runs, summary, n_boot: int, seed: int, by: str):

@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 import detente
 from detente import api
-from detente.errors import DetenteError, ParameterError, UnknownNameError
+from detente.errors import DetenteError, ParameterError, UnknownNameError, plain_message
 from detente.models import get_model
 from detente.scenario import DEFAULT_SCENARIO, Scenario, build_scenario, embedded_names
 from detente.scenario.embedded import load_embedded
@@ -289,7 +289,7 @@ def _validation_message(exc: RequestValidationError) -> str:
     err = errs[0]
     loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "form")]
     field = ".".join(loc) or "body"
-    msg = err.get("msg", "invalid value")
+    msg = plain_message(err)  # our words, not pydantic's
     if err.get("type") == "json_invalid":
         return f"the request body is not valid JSON: {err.get('ctx', {}).get('error', msg)}"
     more = f" (and {len(errs) - 1} more)" if len(errs) > 1 else ""

@@ -6,12 +6,14 @@ from pathlib import Path
 
 import typer
 
+from detente.cli_options import PortOpt
+
 
 def serve(
     host: str = typer.Option(
         "127.0.0.1", help="Address to bind; the default serves this machine only."
     ),
-    port: int = typer.Option(8000, help="Port to listen on."),
+    port: PortOpt = 8000,
     workdir: Path | None = typer.Option(
         None, "--workdir", help="Folder for uploads (default: a temporary folder removed on exit)."
     ),
