@@ -72,3 +72,11 @@ class ParameterError(DetenteError):
 
 class UnknownNameError(DetenteError):
     """A model, scenario or format name that detente does not know."""
+
+
+class LimitError(DetenteError):
+    """An input larger than the limits allow (see :mod:`detente.limits`)."""
+
+
+class ScenarioLimitError(ScenarioError, LimitError):
+    """A scenario larger than the limits allow (too many actors, issues or stances)."""

@@ -89,6 +89,12 @@ class Value(_Frozen):
     def _accept_scalar(cls, data: Any) -> Any:
         if isinstance(data, (int, float)) and not isinstance(data, bool):
             return {"value": data}
+        if isinstance(data, bool):
+            raise ValueError("must be a number, not true or false")
+        if isinstance(data, str):
+            raise ValueError("must be a number, not text")
+        if isinstance(data, list):
+            raise ValueError("must be a number or a mapping with value, range and evidence")
         if isinstance(data, dict) and isinstance(data.get("evidence"), dict):
             data = {**data, "evidence": [data["evidence"]]}
         return data
