@@ -147,7 +147,7 @@ def read_bytes(path: str | Path, limit: int | None = None, what: str = "file") -
     try:
         st = os.stat(p)
     except FileNotFoundError:
-        raise DetenteError(f"{p}: no such file") from None
+        raise DetenteError(f"{p}: no such {what}") from None
     except OSError as exc:
         raise DetenteError(f"{p}: cannot read ({_reason(exc)})") from None
     if stat.S_ISDIR(st.st_mode):

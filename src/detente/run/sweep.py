@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -35,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from detente.errors import DetenteError, ParameterError
+from detente.files import write_atomic, write_atomic_with
 from detente.models import ModelParams
 from detente.run.draws import (
     STREAM_MODEL,
@@ -119,22 +119,11 @@ def _part(out: Path, kind: str, index: int) -> Path:
 def _write_parquet_atomic(table, path: Path) -> None:
     import pyarrow.parquet as pq
 
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        pq.write_table(table, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
-        raise
+    write_atomic_with(path, lambda tmp: pq.write_table(table, tmp))
 
 
 def _write_text_atomic(path: Path, text: str) -> None:
-    from detente.scenario.io import atomic_write_text
-
-    atomic_write_text(path, text)
+    write_atomic(path, text)
 
 
 def _forecast_table(

@@ -69,7 +69,7 @@ def first_row(text: str) -> list[str]:
 
 def read_text(path: Path) -> str:
     """The text of a scenario file (a regular file, UTF-8, at most ``max_file_bytes``)."""
-    return files.read_text(path, what="scenario file")
+    return files.read_text(path)
 
 
 def number(raw: str, file: str, line: int, column: str) -> float | None:
