@@ -17,6 +17,7 @@ from rich.table import Table
 
 from detente import api
 from detente.errors import DetenteError, ParameterError, ScenarioError
+from detente.files import set_force
 from detente.scenario import DEFAULT_SCENARIO, FORMATS, WRITABLE, embedded_names, load
 from detente.scenario.describe import evidence_text, value_text
 from detente.scenario.io import (
@@ -254,8 +255,12 @@ def convert(
     target: Path = typer.Argument(..., help="Output file; format from the extension or --to."),
     input_format: str | None = typer.Option(None, "--from", help=f"One of {', '.join(FORMATS)}."),
     output_format: str | None = typer.Option(None, "--to", help=f"One of {', '.join(WRITABLE)}."),
+    force: bool = typer.Option(
+        False, "--force", help="Replace output files even when they are read-only."
+    ),
 ) -> None:
     """Convert a scenario between formats (YAML, long CSV, one-issue CSV, KTAB CSV, DEU row)."""
+    set_force(force)
     s = load(source, format=input_format)
     fmt = format_for_output(target, output_format)
     atomic_write_text(target, scenario_to_text(s, fmt))
@@ -300,8 +305,12 @@ def simulate(
     ),
     events: Path | None = typer.Option(None, "--events", help="Write the events as CSV."),
     input_format: str | None = typer.Option(None, "--input-format"),
+    force: bool = typer.Option(
+        False, "--force", help="Replace output files even when they are read-only."
+    ),
 ) -> None:
     """Run a dynamic model round by round; print a summary and write the history."""
+    set_force(force)
     from detente.models import get_model
 
     spec = get_model(model)

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from detente.errors import DetenteError, LimitError
 
-__all__ = ["forcing", "read_bytes", "read_text", "write_atomic", "write_atomic_with"]
+__all__ = ["forcing", "set_force", "read_bytes", "read_text", "write_atomic", "write_atomic_with"]
 
 _FORCE: contextvars.ContextVar[bool] = contextvars.ContextVar("detente_force", default=False)
 
@@ -43,6 +43,12 @@ def forcing(force: bool = True) -> Iterator[None]:
         yield
     finally:
         _FORCE.reset(token)
+
+
+def set_force(force: bool) -> None:
+    """From now on (in this context), replace read-only files: the ``--force`` of a command
+    line that runs one command per process."""
+    _FORCE.set(bool(force))
 
 
 def _reason(exc: OSError) -> str:

@@ -20,6 +20,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from detente.errors import ParameterError
+from detente.files import set_force
 
 FORMATS = ("table", "json", "csv")
 SCENARIO_HELP = (
@@ -220,9 +221,13 @@ def alliances_command(
     out: OutOpt = None,
     seed: SeedOpt = 0,
     input_format: InputFormatOpt = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace output files even when they are read-only.")
+    ] = False,
 ) -> None:
     """Pairwise alignment per issue and overall, how concentrated it is, the coalitions a
     model produces, and what "aim reached" shocks change."""
+    set_force(force)
     from detente.analysis.alliances import WEIGHTINGS, alignment, coalitions
     from detente.analysis.alliances import settle as do_settle
 
@@ -469,8 +474,12 @@ def pivotal_command(
     out: OutOpt = None,
     seed: SeedOpt = 0,
     input_format: InputFormatOpt = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace output files even when they are read-only.")
+    ] = False,
 ) -> None:
     """Pivotal actors: the change in each forecast when an actor is removed or moves."""
+    set_force(force)
     from detente.analysis.pivotal import pivotal, pivotal_ranking
     from detente.api import check_models
 

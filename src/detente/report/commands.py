@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from detente.files import set_force
 from detente.scenario import DEFAULT_SCENARIO
 
 SCENARIO_HELP = (
@@ -40,8 +41,12 @@ def report(
     input_format: str | None = typer.Option(
         None, "--input-format", help="The scenario file's format."
     ),
+    force: bool = typer.Option(
+        False, "--force", help="Replace output files even when they are read-only."
+    ),
 ) -> None:
     """Write a self-contained report (HTML, or PDF) on a scenario and every model's forecast."""
+    set_force(force)
     from detente.report import build_report
     from detente.scenario import load
 

@@ -18,6 +18,7 @@ from rich.table import Table
 
 from detente.api import parse_model_params
 from detente.errors import ParameterError
+from detente.files import set_force
 
 _out = Console(
     highlight=False, emoji=False, soft_wrap=False, width=None if sys.stdout.isatty() else 160
@@ -193,9 +194,13 @@ def sweep(
         None, "--progress/--no-progress", help="Progress bar (default: on a terminal)."
     ),
     input_format: str | None = typer.Option(None, "--input-format"),
+    force: bool = typer.Option(
+        False, "--force", help="Replace output files even when they are read-only."
+    ),
 ) -> None:
     """Monte Carlo over the scenario's uncertainty ranges: distributions of the forecasts,
     within-distance probabilities and sensitivity, written to --out (resumable)."""
+    set_force(force)
     from detente.run.executors import make_executor
     from detente.run.sweep import run_sweep
     from detente.scenario import load
@@ -270,9 +275,13 @@ def sensitivity(
     ),
     what_if: Path | None = typer.Option(None, "--what-if", help="A what-if patch."),
     input_format: str | None = typer.Option(None, "--input-format"),
+    force: bool = typer.Option(
+        False, "--force", help="Replace output files even when they are read-only."
+    ),
 ) -> None:
     """Which inputs the forecasts are most sensitive to: a one-at-a-time tornado over each
     range and variance-based (Sobol) indices by group of inputs."""
+    set_force(force)
     from detente.run.draws import check_distribution
     from detente.run.executors import make_executor
     from detente.run.sensitivity import sobol as sobol_fn

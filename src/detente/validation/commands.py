@@ -16,6 +16,7 @@ from rich.table import Table
 
 from detente.api import parse_model_params
 from detente.errors import DetenteError
+from detente.files import set_force
 from detente.models import available_models, get_model
 from detente.models.base import ModelParams
 from detente.scenario.io import DEU_CAPABILITY, atomic_write_text
@@ -101,8 +102,12 @@ def validate(
         typer.Option("--bootstrap-by", help="Resample whole proposals (default) or single issues."),
     ] = "proposal",
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap and of stochastic models.")] = 0,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace output files even when they are read-only.")
+    ] = False,
 ) -> None:
     """Run models on every scorable issue of a data set with outcomes and score them."""
+    set_force(force)
     if by not in ("proposal", "issue"):
         raise ValidateError(f"--bootstrap-by must be proposal or issue, got {by!r}")
     if n_boot < 100:
