@@ -58,7 +58,12 @@ def test_forecast_equals_the_python_api(client, demo, demo_dict):
 
 
 def test_forecast_carries_round_by_round_paths_and_the_alignment(client, demo, demo_dict):
-    r = client.post("/api/forecast", json={"scenario": demo_dict, "models": ["eum", "nash"]})
+    plain = client.post("/api/forecast", json={"scenario": demo_dict, "models": ["nash"]})
+    assert plain.json()["history"] is None and plain.json()["alliances"] is None  # not asked
+    r = client.post(
+        "/api/forecast",
+        json={"scenario": demo_dict, "models": ["eum", "nash"], "history": True, "alliances": True},
+    )
     assert r.status_code == 200
     body = r.json()
     assert list(body["history"]) == ["eum"]  # static models have no rounds

@@ -130,6 +130,37 @@ def _label(v: Any) -> str | None:
     return v if isinstance(v, str) else None
 
 
+def check_size(data: Mapping, file: str | None = None, lines: LineMap | None = None) -> None:
+    """Refuse a scenario (native layout) with more actors, issues, stances or sources than
+    the limits in force allow (:mod:`detente.limits`), before anything is parsed.
+
+    >>> from detente import limits
+    >>> with limits.using(max_actors=1):
+    ...     check_size({"actors": [{}, {}]}, "s.yaml")
+    Traceback (most recent call last):
+    ...
+    detente.errors.ScenarioLimitError: s.yaml: field 'actors': too many actors: 2 (limit max_actors 1)
+    """
+    if not isinstance(data, Mapping):
+        return
+    lim = limits.current()
+    col = _Collector(file, lines)
+    for key in ("actors", "issues", "stances", "sources"):
+        raw = data.get(key)
+        limit = getattr(lim, f"max_{key}")
+        if isinstance(raw, list) and len(raw) > limit:
+            raise ScenarioLimitError(
+                [
+                    Problem(
+                        message=f"too many {key}: {len(raw)} (limit max_{key} {limit})",
+                        file=file,
+                        line=col.line_of((key,)),
+                        field=key,
+                    )
+                ]
+            )
+
+
 def _check_shape(data: Any, col: _Collector) -> None:
     """The top level: a mapping with known keys, lists within the limits."""
     if not isinstance(data, Mapping):
@@ -147,21 +178,7 @@ def _check_shape(data: Any, col: _Collector) -> None:
                 (key,),
                 field=str(key),
             )
-    lim = limits.current()
-    for key in ("actors", "issues", "stances", "sources"):
-        raw = data.get(key)
-        limit = getattr(lim, f"max_{key}")
-        if isinstance(raw, list) and len(raw) > limit:
-            raise ScenarioLimitError(
-                [
-                    Problem(
-                        message=f"too many {key}: {len(raw)} (limit max_{key} {limit})",
-                        file=col.file,
-                        line=col.line_of((key,)),
-                        field=key,
-                    )
-                ]
-            )
+    check_size(data, col.file, col.lines)
     for key in ("id", "title", "description"):
         v = data.get(key)
         if v is not None and not isinstance(v, str):
