@@ -112,7 +112,9 @@ def require_columns(header: list[str], needed: tuple[str, ...], file: str) -> No
     missing = [c for c in needed if c not in header]
     if missing:
         raise fail(
-            file, f"missing column(s) {', '.join(missing)} (header: {','.join(header)})", line=1
+            file,
+            f"missing column(s) {', '.join(missing)} (header: {','.join(header)[:200]!r})",
+            line=1,
         )
 
 
