@@ -321,6 +321,9 @@ def simulate(
     if rounds is not None:
         if "rounds" not in spec.params.model_fields:
             raise ParameterError(f"model {model!r} has no round limit parameter")
+        from detente.limits import check_count
+
+        check_count("rounds", rounds)
         params["rounds"] = str(rounds)
     res = api.run_model(s, model, spec.make_params(params, preset=preset), seed=seed)
     hist = api.history_frame(s, res)

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from detente.errors import DetenteError, LimitError
 
-__all__ = ["forcing", "set_force", "read_bytes", "read_text", "write_atomic", "write_atomic_with"]
+__all__ = ["forcing", "read_bytes", "read_text", "set_force", "write_atomic", "write_atomic_with"]
 
 _FORCE: contextvars.ContextVar[bool] = contextvars.ContextVar("detente_force", default=False)
 

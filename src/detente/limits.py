@@ -140,7 +140,9 @@ def configure(**changes: Any) -> Limits:
     known = {f.name for f in fields(Limits)}
     unknown = sorted(set(changes) - known)
     if unknown:
-        raise LimitError(f"unknown limit(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+        raise LimitError(
+            f"unknown limit(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})"
+        )
     _current = replace(current(), **changes)
     return _current
 

@@ -71,12 +71,15 @@ def serve(
     workdir: Path | None = typer.Option(
         None, "--workdir", help="Folder for uploads (default: a temporary folder removed on exit)."
     ),
+    workers: int | None = typer.Option(
+        None, "--workers", min=1, help="Processes that run the models (default: one per core)."
+    ),
 ) -> None:
     """Run the local web app (open http://HOST:PORT/ in a browser)."""
     from detente import web
 
     typer.echo(f"detente: serving on http://{host}:{port}/ (Ctrl-C stops)")
-    web.serve(host=host, port=port, workdir=workdir)
+    web.serve(host=host, port=port, workdir=workdir, workers=workers)
 
 
 def add_commands(app: typer.Typer) -> None:

@@ -35,6 +35,7 @@ import pandas as pd
 
 from detente.errors import DetenteError, ParameterError
 from detente.files import write_atomic, write_atomic_with
+from detente.limits import check_count
 from detente.models import ModelParams
 from detente.run.draws import (
     STREAM_MODEL,
@@ -291,6 +292,7 @@ def run_sweep(
     out = Path(out)
     if runs < 1:
         raise ParameterError(f"--runs must be at least 1, got {runs}")
+    check_count("draws", runs)
     if seed < 0:
         raise ParameterError(f"--seed must be a non-negative integer, got {seed}")
     chunk_size = DEFAULT_CHUNK_SIZE if chunk_size is None else chunk_size
