@@ -222,3 +222,18 @@ def test_uploads_expire_by_age_and_total_size(served, tmp_path):
         assert len(list(st.uploads_dir.iterdir())) == 2
     finally:
         st.limits = old
+
+
+def test_an_unexpected_error_is_one_line_500_and_the_connection_survives(served):
+    def boom() -> dict:
+        raise RuntimeError("a bug")
+
+    served.app.add_api_route("/api/test-boom", boom)
+    conn = served.conn()
+    conn.request("GET", "/api/test-boom")
+    r = conn.getresponse()
+    assert r.status == 500 and _detail(r.read()) == "internal error (RuntimeError)"
+    conn.request("GET", "/api/models")  # the same keep-alive connection, not reset
+    r = conn.getresponse()
+    assert r.status == 200
+    r.read()
