@@ -628,7 +628,7 @@ def create_app(
     Examples
     --------
     >>> app = create_app()
-    >>> sorted(r.path for r in app.routes if r.path.startswith("/api/"))[:3]
+    >>> sorted(p for p in app.openapi()["paths"] if p.startswith("/api/"))[:3]
     ['/api/forecast', '/api/limits', '/api/models']
     """
     st = _make_state(workdir, workers, limits)
