@@ -108,7 +108,7 @@ def test_the_bounds_hold_a_runaway_case(tmp_path):
 def _bounded(code: str) -> str:
     return (
         "import resource\n"
-        "resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (1 << 28, 1 << 28))\n"
         "import signal; signal.alarm(60)\n" + code
     )
 

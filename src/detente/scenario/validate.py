@@ -164,9 +164,9 @@ def check_size(data: Mapping, file: str | None = None, lines: LineMap | None = N
 def _check_shape(data: Any, col: _Collector) -> None:
     """The top level: a mapping with known keys, lists within the limits."""
     if not isinstance(data, Mapping):
+        what = "nothing (the file is empty)" if data is None else type(data).__name__
         col.add(
-            f"a scenario must be a mapping with actors, issues and stances, "
-            f"not {type(data).__name__}",
+            f"a scenario must be a mapping with actors, issues and stances, not {what}",
             (),
             field=None,
         )
