@@ -200,7 +200,7 @@ def hostile(port: int) -> list[dict]:
         }
     }
     deep_json = b'{"scenario": {"meta": ' + b"[" * 3000 + b"]" * 3000 + b"}}"
-    deep_yaml = "".join(" " * i + "k:\n" for i in range(3000)).encode() + b" " * 3000 + b"v\n"
+    deep_yaml = b"k: " + b"{k: " * 3000 + b"v" + b"}" * 3000 + b"\n"
     probes = []
     for label, path, body, ctype in (
         (f"alias bomb ({len(bomb_text)} bytes) uploaded", "/api/upload")
@@ -287,15 +287,18 @@ def main() -> None:
         print(f"memory before: server {own0:.0f} MB, with workers {mem0:.0f} MB")
         print()
         print(
-            f"{'clients':>7} {'requests':>8} {'errors':>6} {'req/s':>7} {'p50 s':>7} {'p95 s':>7}"
+            f"{'clients':>7} {'requests':>8} {'errors':>6} {'req/s':>7} {'p50 s':>7} "
+            f"{'p95 s':>7} {'server CPU s/req':>16} {'load avg':>8}"
         )
         rows = []
         for n in args.clients:
+            cpu0 = cpu_seconds(proc.pid)
             row = load_level(port, n, args.seconds, args.max_requests, body)
+            cpu = (cpu_seconds(proc.pid) - cpu0) / max(1, row["requests"])
             rows.append(row)
             print(
                 f"{n:>7} {row['requests']:>8} {row['errors']:>6} {row['throughput']:>7.2f} "
-                f"{row['p50']:>7.3f} {row['p95']:>7.3f}"
+                f"{row['p50']:>7.3f} {row['p95']:>7.3f} {cpu:>16.3f} {os.getloadavg()[0]:>8.2f}"
                 + (f"  ({', '.join(row['error_kinds'])})" if row["errors"] else "")
             )
         print()

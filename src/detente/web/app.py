@@ -181,7 +181,7 @@ def _embedded(name: str) -> Scenario:
     return load_embedded(name)
 
 
-def _state(request: Request) -> WebState:
+async def _state(request: Request) -> WebState:  # async: no thread hop per request
     return request.app.state.web
 
 
