@@ -50,6 +50,18 @@ def many_actors(n: int = 600) -> str:
     return f"actors:\n{actors}issues:\n  - {{id: x}}\nstances:\n{stances}"
 
 
+def xml_entity_bomb() -> str:
+    """The XML "billion laughs": ten entities of ten references each."""
+    ents = ['<!ENTITY l0 "lol">'] + [
+        f'<!ENTITY l{i} "{("&l" + str(i - 1) + ";") * 10}">' for i in range(1, 10)
+    ]
+    return (
+        '<?xml version="1.0"?>\n<!DOCTYPE s [\n'
+        + "\n".join(ents)
+        + "\n]>\n<Scenario><name>&l9;</name></Scenario>\n"
+    )
+
+
 @dataclass(frozen=True)
 class Case:
     """One hostile input: the file's name and content, extra arguments, expected words."""
@@ -172,6 +184,12 @@ CASES = [
         "actor,issue,capability,position,salience\na,x,lots,10,50\n",
         ("'capability'", "must be a number"),
         line=2,
+    ),
+    Case("entity_bomb.xml", xml_entity_bomb(), ("not well-formed XML",)),
+    Case(
+        "deep.xml",
+        "<Scenario>" + "<a>" * 100_000 + "</a>" * 100_000 + "</Scenario>",
+        ("<Actors> is missing",),
     ),
     Case("pipe.yaml", None, ("not a regular file",), kind="fifo"),
     Case("folder.yaml", None, ("is a directory",), kind="dir"),
