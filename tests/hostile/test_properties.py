@@ -218,3 +218,35 @@ def test_api_bodies_get_an_answer_or_a_one_line_refusal(client, scenario, change
     if r.status_code != 200:
         detail = r.json()["detail"]
         assert isinstance(detail, str) and "\n" not in detail
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 10_000), st.integers(0, 6), st.sampled_from(SNIPPETS)),
+        max_size=4,
+    )
+)
+def test_libyaml_and_pure_python_loaders_agree(edits):
+    """Where both the fast (libyaml) and the pure-Python loader read a document, they give the
+    same data and line numbers; aliases and deep nesting are refused by both, with the same
+    message and line. (The two parsers differ on a few odd inputs, tabs inside plain
+    scalars say; either refuses those with a one-line error.)"""
+    from detente.scenario.io.safe_yaml import FAST, parse_yaml
+
+    if not FAST:
+        pytest.skip("libyaml is not installed")
+    text = FILES["s.yaml"]
+    for pos, cut, snippet in edits:
+        pos %= len(text) + 1
+        text = text[:pos] + snippet + text[pos + cut :]
+    results = []
+    for fast in (True, False):
+        try:
+            results.append(parse_yaml(text, "s.yaml", fast=fast))
+        except DetenteError as exc:
+            msg = str(exc)
+            assert "\n" not in msg
+            results.append(msg if ("aliases" in msg or "deeper" in msg) else None)
+    if all(isinstance(r, tuple) for r in results) or any(isinstance(r, str) for r in results):
+        assert results[0] == results[1]
