@@ -77,12 +77,13 @@ def rss_mb(pid: int) -> float:
     return total
 
 
-def cpu_seconds(pid: int) -> float:
-    """User and system CPU seconds of ``pid`` and its child processes so far."""
+def cpu_seconds(pid: int, children: bool = True) -> float:
+    """User and system CPU seconds of ``pid`` (and its child processes) so far."""
     pids = [pid]
     try:
         for task in Path(f"/proc/{pid}/task").iterdir():
-            pids += [int(p) for p in (task / "children").read_text().split()]
+            if children:
+                pids += [int(p) for p in (task / "children").read_text().split()]
     except OSError:
         pass
     total = 0.0
@@ -288,19 +289,26 @@ def main() -> None:
         print()
         print(
             f"{'clients':>7} {'requests':>8} {'errors':>6} {'req/s':>7} {'p50 s':>7} "
-            f"{'p95 s':>7} {'server CPU s/req':>16} {'load avg':>8}"
+            f"{'p95 s':>7} {'CPU s/req':>9} {'main':>6} {'load avg':>8}"
         )
         rows = []
         for n in args.clients:
-            cpu0 = cpu_seconds(proc.pid)
+            cpu0, main0 = cpu_seconds(proc.pid), cpu_seconds(proc.pid, children=False)
             row = load_level(port, n, args.seconds, args.max_requests, body)
-            cpu = (cpu_seconds(proc.pid) - cpu0) / max(1, row["requests"])
+            done = max(1, row["requests"])
+            cpu = (cpu_seconds(proc.pid) - cpu0) / done
+            main_cpu = (cpu_seconds(proc.pid, children=False) - main0) / done
             rows.append(row)
             print(
                 f"{n:>7} {row['requests']:>8} {row['errors']:>6} {row['throughput']:>7.2f} "
-                f"{row['p50']:>7.3f} {row['p95']:>7.3f} {cpu:>16.3f} {os.getloadavg()[0]:>8.2f}"
+                f"{row['p50']:>7.3f} {row['p95']:>7.3f} {cpu:>9.3f} {main_cpu:>6.3f} "
+                f"{os.getloadavg()[0]:>8.2f}"
                 + (f"  ({', '.join(row['error_kinds'])})" if row["errors"] else "")
             )
+        print(
+            "(CPU s/req: the server's CPU time per answered request, workers included; main: "
+            "the server process alone; load avg: the machine's, all processes)"
+        )
         print()
         probes = hostile(port)
         for p in probes:
