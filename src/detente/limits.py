@@ -23,6 +23,7 @@ detente.errors.LimitError: too many actors: 4 (limit 3; see docs/scenario-format
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import dataclasses
 import math
 import os
@@ -120,43 +121,55 @@ def _from_environ(base: Limits) -> Limits:
     return replace(base, **changes) if changes else base
 
 
-_current: Limits | None = None
+_default: Limits | None = None
+_override: contextvars.ContextVar[Limits | None] = contextvars.ContextVar(
+    "detente_limits", default=None
+)
 
 
 def current() -> Limits:
-    """The limits in force (defaults, then ``DETENTE_*`` environment variables)."""
-    global _current
-    if _current is None:
-        _current = _from_environ(Limits())
-    return _current
+    """The limits in force: those of an enclosing :func:`using` block (in this thread or
+    task), else the process's (defaults, ``DETENTE_*`` environment variables, :func:`configure`)."""
+    global _default
+    over = _override.get()
+    if over is not None:
+        return over
+    if _default is None:
+        _default = _from_environ(Limits())
+    return _default
 
 
 def configure(**changes: Any) -> Limits:
-    """Change the limits in force for this process; returns the new limits.
+    """Change the process's limits; returns the new limits.
 
     Unknown names raise :class:`~detente.errors.LimitError`.
     """
-    global _current
+    global _default
+    current()
+    _default = _replace(_default or Limits(), changes)
+    return _default
+
+
+def _replace(base: Limits, changes: dict[str, Any]) -> Limits:
     known = {f.name for f in fields(Limits)}
     unknown = sorted(set(changes) - known)
     if unknown:
         raise LimitError(
             f"unknown limit(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})"
         )
-    _current = replace(current(), **changes)
-    return _current
+    return replace(base, **changes)
 
 
 @contextlib.contextmanager
 def using(limits: Limits | None = None, **changes: Any) -> Iterator[Limits]:
-    """Use other limits inside a ``with`` block (``limits`` and/or single changes)."""
-    global _current
-    before = current()
+    """Use other limits inside a ``with`` block (``limits`` and/or single changes); the
+    change holds for this thread or task only."""
+    new = _replace(limits or current(), changes)
+    token = _override.set(new)
     try:
-        _current = before if limits is None else limits
-        yield configure(**changes) if changes else _current
+        yield new
     finally:
-        _current = before
+        _override.reset(token)
 
 
 _NAMES = {

@@ -86,7 +86,9 @@ def run_job(fn: Callable[..., Any], deadline: float, lim: Limits, args: tuple) -
     remaining = deadline - time.time()
     if remaining <= 0:
         return Outcome(False, status=503, detail="the request waited too long for a worker")
-    use_alarm = threading.current_thread() is threading.main_thread()
+    use_alarm = (
+        hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    )
     if use_alarm:
         before = signal.signal(signal.SIGALRM, _on_alarm)
         signal.setitimer(signal.ITIMER_REAL, remaining)
