@@ -146,3 +146,25 @@ def test_read_only_targets_are_kept_unless_forced(tmp_path):
     assert r2["code"] == 0, r2
     assert "actors:" in target.read_text()
     assert oct(target.stat().st_mode & 0o777) == oct(0o440)  # the mode is kept
+
+
+def test_hostile_sweep_folders_are_refused_in_one_line(tmp_path):
+    deep = tmp_path / "deep"
+    deep.mkdir()
+    (deep / "manifest.json").write_text("[" * 3000 + "]" * 3000)
+    listed = tmp_path / "listed"
+    listed.mkdir()
+    (listed / "manifest.json").write_text("[1, 2]")
+    report = tmp_path / "r.html"
+    r1, r2, r3 = _run_all(
+        [
+            ["report", "syria-astana-2017", "--out", str(report), "--sweep", str(deep)],
+            ["report", "syria-astana-2017", "--out", str(report), "--sweep", str(listed)],
+            ["sweep", "syria-astana-2017", "--runs", "10", "--out", str(listed)],
+        ]
+    )
+    for res in (r1, r2, r3):
+        lines = res["stderr"].strip().splitlines()
+        assert res["code"] == 2 and len(lines) == 1, res
+        assert "manifest" in lines[0] and "manifest.json" in lines[0], lines[0]
+    assert not report.exists()

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from detente.errors import DetenteError, ParameterError
-from detente.files import write_atomic, write_atomic_with
+from detente.files import read_text, write_atomic, write_atomic_with
 from detente.limits import check_count
 from detente.models import ModelParams
 from detente.run.draws import (
@@ -183,9 +183,12 @@ def _check_folder(out: Path, manifest: dict[str, Any]) -> None:
     path = out / MANIFEST
     if path.is_file():
         try:
-            old = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise SweepError(f"{path}: unreadable sweep manifest ({exc})") from None
+            old = json.loads(read_text(path, what="sweep manifest"))
+        except (DetenteError, ValueError, RecursionError) as exc:
+            msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise SweepError(f"{path}: unreadable sweep manifest ({msg})") from None
+        if not isinstance(old, dict):
+            raise SweepError(f"{path}: unreadable sweep manifest (not a JSON object)")
         diff = [k for k in CHECKED if old.get(k) != manifest.get(k)]
         if diff:
             what = "; ".join(
