@@ -438,3 +438,15 @@ def test_nan_forecasts_are_null_in_json():
     from detente.web.app import _clean
 
     assert _clean(float("nan")) is None and _clean(math.inf) is None and _clean(1.5) == 1.5
+
+
+def test_a_whatif_patch_with_aliases_is_refused_at_once(client, demo_dict):
+    import time
+
+    bomb = 'a: &a ["x","x","x","x","x","x","x","x","x"]\n' + "".join(
+        f"{c}: &{c} [{','.join(['*' + p] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi")
+    )
+    t0 = time.perf_counter()
+    r = client.post("/api/whatif", json={"scenario": demo_dict, "patch": bomb})
+    assert r.status_code == 422 and "aliases" in _detail(r)
+    assert time.perf_counter() - t0 < 1.0
