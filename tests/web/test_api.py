@@ -450,3 +450,11 @@ def test_a_whatif_patch_with_aliases_is_refused_at_once(client, demo_dict):
     r = client.post("/api/whatif", json={"scenario": demo_dict, "patch": bomb})
     assert r.status_code == 422 and "aliases" in _detail(r)
     assert time.perf_counter() - t0 < 1.0
+
+
+@pytest.mark.parametrize("port", [-1, 65536, 99999, "80", True])
+def test_make_server_refuses_a_port_out_of_range(port):
+    from detente.errors import ParameterError
+
+    with pytest.raises(ParameterError, match="port must be a whole number from 0 to 65535"):
+        make_server(create_app(workers=0), port=port)

@@ -78,6 +78,10 @@ def make_server(
     """
     import uvicorn
 
+    from detente.errors import ParameterError
+
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+        raise ParameterError(f"port must be a whole number from 0 to 65535, got {port!r}")
     lim = limits or current()
     config = uvicorn.Config(
         app if app is not None else create_app(limits=lim),
