@@ -37,10 +37,15 @@ def _watch_parent(parent: int) -> None:
             os._exit(1)
 
 
-def _init_worker(parent: int, init: Callable[..., Any] | None, args: tuple) -> None:
+def _init_worker(
+    parent: int, init: Callable[..., Any] | None, args: tuple, own_session: bool = False
+) -> None:
     if os.getppid() != parent:  # the parent died while this worker started
         os._exit(1)
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+    if own_session and hasattr(os, "setsid"):
+        with contextlib.suppress(OSError):
+            os.setsid()
     # The parent handles Ctrl-C and stops the workers; they should not print tracebacks.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if init is not None:
@@ -52,14 +57,21 @@ def process_pool(
     initializer: Callable[..., Any] | None = None,
     initargs: tuple = (),
     max_tasks_per_child: int | None = None,
+    own_session: bool = False,
 ) -> ProcessPoolExecutor:
     """A :class:`~concurrent.futures.ProcessPoolExecutor` of ``workers`` spawned processes
-    that exit when this process is gone (then ``initializer(*initargs)`` in each)."""
+    that exit when this process is gone (then ``initializer(*initargs)`` in each).
+
+    ``own_session``: each worker starts its own session (``setsid``). Linux's autogroup
+    scheduling (on by default on desktops) shares the CPU fairly between sessions, not
+    processes: workers left in their parent's session share one session's part of a busy
+    machine however many there are, so a pool could not use more than one core's worth.
+    """
     return ProcessPoolExecutor(
         max_workers=workers,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_init_worker,
-        initargs=(os.getpid(), initializer, tuple(initargs)),
+        initargs=(os.getpid(), initializer, tuple(initargs), own_session),
         max_tasks_per_child=max_tasks_per_child,
     )
 

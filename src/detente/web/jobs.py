@@ -159,7 +159,9 @@ class Jobs:
 
         with self._lock:
             if self._pool is None:
-                self._pool = process_pool(self.workers)
+                # own sessions: under Linux's autogroup scheduling each worker then gets its
+                # own share of a busy machine (see detente.procs.process_pool)
+                self._pool = process_pool(self.workers, own_session=True)
             return self._pool
 
     def _restart(self, broken: ProcessPoolExecutor, why: str) -> None:
