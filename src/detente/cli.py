@@ -18,6 +18,7 @@ from typer.core import TyperGroup
 from detente.cli_options import (
     SCENARIO_FORMATS,
     SCENARIO_HELP,
+    ForceOpt,
     FormatOpt,
     FullOpt,
     InputFormatOpt,
@@ -589,10 +590,13 @@ def convert(
         ),
     ] = None,
     quiet: QuietOpt = False,
+    force: ForceOpt = False,
 ) -> None:
     """Convert a scenario between formats (YAML, long CSV, one-issue CSV, KTAB CSV, DEU row)."""
+    from detente.files import set_force
     from detente.scenario.io import atomic_write_text, format_for_output, scenario_to_text
 
+    set_force(force)
     set_quiet(quiet)
     s = load_scenario(source, input_format)
     fmt = format_for_output(target, format)
@@ -654,9 +658,13 @@ def simulate(
     format: FormatOpt = "table",
     full: FullOpt = False,
     quiet: QuietOpt = False,
+    force: ForceOpt = False,
 ) -> None:
     """Run a dynamic model round by round; print a summary and write the history."""
     from detente import api
+    from detente.files import set_force
+
+    set_force(force)
 
     set_quiet(quiet)
     name = resolve_model(model)
@@ -669,6 +677,9 @@ def simulate(
     if rounds is not None:
         if "rounds" not in spec.params.model_fields:
             raise ParameterError(f"--rounds: model {name!r} has no round limit")
+        from detente.limits import check_count
+
+        check_count("rounds", rounds)
         params["rounds"] = str(rounds)
     if events is None and "record" in spec.params.model_fields and "record" not in params:
         preset_values = spec.presets.get(preset, {}) if preset else {}

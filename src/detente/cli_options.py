@@ -412,6 +412,10 @@ WhatIfOpt = Annotated[
         show_default=False,
     ),
 ]
+ForceOpt = Annotated[
+    bool,
+    typer.Option("--force", help="Replace output files even when they are read-only."),
+]
 FullOpt = Annotated[
     bool, typer.Option("--full", help="Every table in full, not just the ranked summary.")
 ]

@@ -42,7 +42,9 @@ class Problem:
         if self.has_value:
             msg = f"{msg} (got {self.value!r})"
         head = ": ".join(p for p in (where, loc) if p)
-        return f"{head}: {msg}" if head else msg
+        text = f"{head}: {msg}" if head else msg
+        # one line, whatever the input held (a header with a quoted newline, say)
+        return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
 _PLAIN = {
@@ -176,3 +178,11 @@ class ParameterError(DetenteError):
 
 class UnknownNameError(DetenteError):
     """A model, scenario or format name that detente does not know."""
+
+
+class LimitError(DetenteError):
+    """An input larger than the limits allow (see :mod:`detente.limits`)."""
+
+
+class ScenarioLimitError(ScenarioError, LimitError):
+    """A scenario larger than the limits allow (too many actors, issues or stances)."""

@@ -19,7 +19,7 @@ def client(tmp_path):
 
     from detente.web import create_app
 
-    app = create_app(tmp_path / "work")
+    app = create_app(tmp_path / "work", workers=0)
     with TestClient(app) as c:
         yield c
 

@@ -62,7 +62,12 @@ def test_forecast_equals_the_python_api(client, demo, demo_dict):
 
 
 def test_forecast_carries_round_by_round_paths_and_the_alignment(client, demo, demo_dict):
-    r = client.post("/api/forecast", json={"scenario": demo_dict, "models": ["eum", "nash"]})
+    plain = client.post("/api/forecast", json={"scenario": demo_dict, "models": ["nash"]})
+    assert plain.json()["history"] is None and plain.json()["alliances"] is None  # not asked
+    r = client.post(
+        "/api/forecast",
+        json={"scenario": demo_dict, "models": ["eum", "nash"], "history": True, "alliances": True},
+    )
     assert r.status_code == 200
     body = r.json()
     assert list(body["history"]) == ["eum"]  # static models have no rounds
@@ -438,3 +443,23 @@ def test_nan_forecasts_are_null_in_json():
     from detente.web.app import _clean
 
     assert _clean(float("nan")) is None and _clean(math.inf) is None and _clean(1.5) == 1.5
+
+
+def test_a_whatif_patch_with_aliases_is_refused_at_once(client, demo_dict):
+    import time
+
+    bomb = 'a: &a ["x","x","x","x","x","x","x","x","x"]\n' + "".join(
+        f"{c}: &{c} [{','.join(['*' + p] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi")
+    )
+    t0 = time.perf_counter()
+    r = client.post("/api/whatif", json={"scenario": demo_dict, "patch": bomb})
+    assert r.status_code == 422 and "aliases" in _detail(r)
+    assert time.perf_counter() - t0 < 1.0
+
+
+@pytest.mark.parametrize("port", [-1, 65536, 99999, "80", True])
+def test_make_server_refuses_a_port_out_of_range(port):
+    from detente.errors import ParameterError
+
+    with pytest.raises(ParameterError, match="port must be a whole number from 0 to 65535"):
+        make_server(create_app(workers=0), port=port)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from detente.cli_options import (
+    ForceOpt,
     FormatOpt,
     FullOpt,
     InputFormatOpt,
@@ -40,6 +41,7 @@ from detente.cli_options import (
     set_quiet,
 )
 from detente.errors import ParameterError
+from detente.files import set_force
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -228,9 +230,11 @@ def alliances_command(
     input_format: InputFormatOpt = None,
     full: FullOpt = False,
     quiet: QuietOpt = False,
+    force: ForceOpt = False,
 ) -> None:
     """Pairwise alignment per issue and overall, how concentrated it is, the coalitions a
     model produces, and what "aim reached" shocks change."""
+    set_force(force)
     from detente.analysis.alliances import alignment, coalitions
     from detente.analysis.alliances import settle as do_settle
 
@@ -537,8 +541,10 @@ def pivotal_command(
     input_format: InputFormatOpt = None,
     full: FullOpt = False,
     quiet: QuietOpt = False,
+    force: ForceOpt = False,
 ) -> None:
     """Pivotal actors: the change in each forecast when an actor is removed or moves."""
+    set_force(force)
     from detente.analysis.alliances import default_analysis_models
     from detente.analysis.pivotal import pivotal, pivotal_ranking
 

@@ -16,8 +16,11 @@ from typing import Any
 
 import yaml
 
+from detente import files
+from detente.errors import DetenteError
 from detente.evidence.errors import EvidenceInputError
 from detente.evidence.text import tokenize
+from detente.scenario.io.safe_yaml import load_yaml
 
 __all__ = ["Actor", "ActorDictionary", "AliasEntry", "default_actors", "load_actors"]
 
@@ -211,14 +214,11 @@ def load_actors(*extra: str | Path, include_default: bool = True) -> ActorDictio
         _merge(d, yaml.safe_load(_shipped_text()), "actors.yaml (shipped)")
     for path in extra:
         p = Path(path)
+        # a bounded read of a regular file, and YAML without aliases (see safe_yaml)
         try:
-            text = p.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise EvidenceInputError(f"{p}: cannot read actor file ({exc.strerror})") from exc
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise EvidenceInputError(f"{p}: not valid YAML ({str(exc).splitlines()[0]})") from exc
+            data = load_yaml(files.read_text(p, what="actor file"), str(p))
+        except DetenteError as exc:
+            raise EvidenceInputError(str(exc)) from None
         _merge(d, data, str(p))
     return d
 

@@ -198,7 +198,9 @@ def add_commands(app: typer.Typer) -> None:
         from detente.evidence.draft import write_draft
         from detente.evidence.pipeline import _as_date, extract_file
         from detente.evidence.stances import resolve_scenario
+        from detente.files import set_force
 
+        set_force(force)  # --force also replaces a read-only --out or --draft
         set_quiet(quiet)
 
         if draft is not None and scenario is None:

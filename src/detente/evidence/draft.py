@@ -9,8 +9,6 @@ actors the articles name that the scenario lacks, and names the dictionary does 
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from collections import defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,6 +21,7 @@ from detente.evidence.mentions import find_mentions
 from detente.evidence.model import Evidence
 from detente.evidence.stances import resolve_scenario
 from detente.evidence.text import tokenize
+from detente.files import write_atomic
 
 if TYPE_CHECKING:  # pragma: no cover
     from detente.scenario.model import Scenario
@@ -227,15 +226,4 @@ def write_draft(
 
 
 def _atomic_write(path: Path, text: str) -> None:
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        raise EvidenceInputError(f"{path}: the folder {parent} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    write_atomic(path, text)

@@ -77,12 +77,15 @@ def _triples(
 
 def read_gold(path: str | Path) -> list[GoldRecord]:
     """The records of a PLOVER gold-standard JSON file (documentation records skipped)."""
+    from detente.errors import DetenteError
+    from detente.files import read_text
+
     p = Path(path)
     try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise GoldFormatError(f"{p}: cannot read gold file ({exc.strerror})") from exc
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        data = json.loads(read_text(p, what="gold file"))
+    except DetenteError as exc:
+        raise GoldFormatError(str(exc)) from None
+    except (json.JSONDecodeError, RecursionError) as exc:
         raise GoldFormatError(f"{p}: not valid JSON ({exc})") from exc
     if not isinstance(data, list):
         raise GoldFormatError(f"{p}: expected a JSON array of PLOVER records")

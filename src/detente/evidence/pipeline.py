@@ -188,11 +188,14 @@ def _nearest_date(dates: list, pos: int):
 
 def read_article(path: str | Path) -> tuple[str, bool]:
     """The text of an article file and whether it is HTML (by extension or content)."""
+    from detente.errors import DetenteError
+    from detente.files import read_bytes
+
     p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise EvidenceInputError(f"{p}: cannot read article ({exc.strerror})") from exc
+    try:  # a regular file within max_file_bytes (a pipe would block)
+        raw = read_bytes(p, what="article file")
+    except DetenteError as exc:
+        raise EvidenceInputError(str(exc)) from None
     for enc in ("utf-8", "cp1252", "latin-1"):
         try:
             text = raw.decode(enc)

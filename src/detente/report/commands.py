@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from detente.cli_options import (
+    ForceOpt,
     InputFormatOpt,
     QuietOpt,
     ScenarioArg,
@@ -20,6 +21,7 @@ from detente.cli_options import (
     set_quiet,
 )
 from detente.errors import ParameterError
+from detente.files import set_force
 
 REPORT_SUFFIXES = (".html", ".pdf")
 
@@ -60,8 +62,10 @@ def report(
     seed: SeedOpt = 0,
     input_format: InputFormatOpt = None,
     quiet: QuietOpt = False,
+    force: ForceOpt = False,
 ) -> None:
     """Write a self-contained report (HTML, or PDF) on a scenario and every model's forecast."""
+    set_force(force)
     from detente.cli_options import load_scenario, progress
     from detente.report import build_report
 

@@ -19,8 +19,10 @@ from detente.models.runner import check_models, default_models, run_model
 from detente.report.summary import (  # noqa: F401  (the alignment words live there)
     ALIGNMENT_EXPLAINED,
     ALIGNMENT_SHORT,
+    HEADLINE_INTERVAL,
     Summary,
     blocs,
+    headline_rows,
     input_name,
     model_headline,
     sweep_points,
@@ -142,12 +144,7 @@ def collect(
     if val_paths:
         inputs["validation"] = ", ".join(p.name for p in val_paths)
     alliances = alliances_for(s)
-    headline = model_headline(s, {n: results[n].forecast for n in names})
-    summary = Summary(
-        rows=headline,
-        source=f"the median of {len(names)} models' forecasts" if names else "",
-        uncertain=uncertain_points(s, headline),
-    )
+    summary = _headline_summary(s, {n: results[n].forecast for n in names}, seed)
     if alliances is not None:
         summary.blocs, summary.opposed = blocs(alliances.labels, alliances.matrix)
     if sweep_data is not None and sweep_data.tornado is not None:
@@ -178,6 +175,38 @@ def collect(
         inputs=inputs,
         skipped=skipped,
         summary=summary,
+    )
+
+
+REPORT_DRAWS = 500
+"""Monte Carlo draws of the report's headline (as ``detente forecast``)."""
+
+
+def _headline_summary(s: Scenario, forecasts: dict[str, np.ndarray], seed: int) -> Summary:
+    """The summary's rows: the headline forecast (median, 80% interval, chance that the
+    status quo holds; :func:`detente.headline.headline_frame`), or, where the scenario gives
+    the headline nothing to run, the median and range of the models' forecasts, said so."""
+    from detente.headline import headline_frame
+
+    try:
+        frame = headline_frame(s, draws=REPORT_DRAWS, seed=seed)
+    except DetenteError as exc:
+        rows = model_headline(s, forecasts)
+        why = str(exc).splitlines()[0]
+        source = f"the median of {len(forecasts)} models' forecasts; no headline: {why}"
+        return Summary(rows=rows, source=source, uncertain=uncertain_points(s, rows))
+    rows = headline_rows(s, frame)
+    se = float(np.nanmax(frame[["se_forecast", "se_q10", "se_q90"]].to_numpy(dtype=float)))
+    source = (
+        f"the headline forecast: {REPORT_DRAWS} Monte Carlo draws of the input ranges through "
+        "the models' ensemble fitted on EU decisions (DEU III), seed "
+        f"{seed}; Monte Carlo error at most {se:.1f} points"
+    )
+    return Summary(
+        rows=rows,
+        interval_label=HEADLINE_INTERVAL,
+        source=source,
+        uncertain=uncertain_points(s, rows),
     )
 
 

@@ -38,6 +38,8 @@ ALIGNMENT_SHORT = "alignment runs from −1 (opposite ends of every scale) to 1 
 
 #: How the headline's interval is described when it is the spread of the models.
 MODEL_RANGE = "range of the models' forecasts"
+#: How the headline's interval is described when it comes from the headline forecast.
+HEADLINE_INTERVAL = "80% interval"
 #: Alignment at or above which two actors are put in one bloc in the summary.
 BLOC_THRESHOLD = 0.5
 #: Alignment at or below which a pair is named as opposed.
@@ -59,6 +61,8 @@ class HeadlineRow:
     p_status_quo: float | None = None
     words: str = ""
     change: str = ""
+    flags: str = ""
+    rule: str = ""
 
 
 @dataclass
@@ -151,6 +155,73 @@ def model_headline(scenario: Scenario, table: dict[str, Sequence[float]]) -> lis
         else:
             mid = lo = hi = float("nan")
         rows.append(_row(iss, mid, lo, hi))
+    return rows
+
+
+def interval_svg(row: HeadlineRow, width: int = 150, height: int = 18) -> str:
+    """The row's interval drawn on its issue's scale, as a small inline SVG: the scale as a
+    grey line, the interval as a blue bar, the forecast as a dark dot and the status quo as
+    a red tick.
+
+    >>> r = HeadlineRow("x", "X", Scale(), forecast=40.0, low=30.0, high=60.0, status_quo=50.0)
+    >>> svg = interval_svg(r)
+    >>> svg.startswith("<svg") and 'class="interval"' in svg and "<circle" in svg
+    True
+    """
+    lo, hi = row.scale.low, row.scale.high
+    pad = 5.0
+
+    def x(v: float) -> float:
+        return pad + (width - 2 * pad) * (float(v) - lo) / (hi - lo)
+
+    mid = height / 2
+    axis = (
+        f'<line x1="{pad:.1f}" y1="{mid:.1f}" x2="{width - pad:.1f}" y2="{mid:.1f}" '
+        'stroke="#bbb" stroke-width="1"/>'
+    )
+    parts = [axis]
+    if math.isfinite(row.low) and math.isfinite(row.high):
+        parts.append(
+            f'<rect x="{x(row.low):.1f}" y="{mid - 4:.1f}" '
+            f'width="{max(x(row.high) - x(row.low), 1.0):.1f}" height="8" fill="#2f6fab" '
+            'fill-opacity="0.55"/>'
+        )
+    if row.status_quo is not None and math.isfinite(row.status_quo):
+        parts.append(
+            f'<line x1="{x(row.status_quo):.1f}" y1="{mid - 7:.1f}" x2="{x(row.status_quo):.1f}" '
+            f'y2="{mid + 7:.1f}" stroke="#b2182b" stroke-width="2"/>'
+        )
+    if math.isfinite(row.forecast):
+        parts.append(f'<circle cx="{x(row.forecast):.1f}" cy="{mid:.1f}" r="3.5" fill="#1b3f66"/>')
+    title = f"{row.label}: forecast {fmt(row.forecast, 0)}, {interval_text(row)}"
+    return (
+        f'<svg class="interval" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img"><title>{quote_xml(title)}</title>'
+        + "".join(parts)
+        + "</svg>"
+    )
+
+
+def quote_xml(text: str) -> str:
+    """``text`` safe inside XML."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def headline_rows(scenario: Scenario, frame) -> list[HeadlineRow]:
+    """Rows from the headline forecast (the table of :func:`detente.headline.headline_frame`):
+    the median, the 80% interval, the chance that the status quo holds, the decision rule and
+    the words where a dynamic model does not settle."""
+    by_issue = {r["issue"]: r for r in frame.to_dict(orient="records")}
+    rows = []
+    for iss in scenario.issues:
+        r = by_issue[iss.id]
+        p_sq = r["p_status_quo"]
+        p_sq = None if p_sq is None or not math.isfinite(float(p_sq)) else float(p_sq)
+        row = _row(iss, float(r["forecast"]), float(r["q10"]), float(r["q90"]), p_sq)
+        row.flags = str(r.get("flags") or "")
+        rule = str(r.get("rule") or "")
+        row.rule = rule + ("" if r.get("must_decide", True) else "; may end with no agreement")
+        rows.append(row)
     return rows
 
 

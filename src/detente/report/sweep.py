@@ -98,10 +98,15 @@ def read_sweep(folder: Path) -> SweepData:
     data = SweepData(name=folder.name)
     manifest = folder / "manifest.json"
     if manifest.is_file():
+        from detente.files import read_text
+
         try:
-            data.manifest = json.loads(manifest.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise DetenteError(f"{manifest}: not a readable manifest ({exc})") from None
+            data.manifest = json.loads(read_text(manifest, what="manifest"))
+        except (ValueError, RecursionError) as exc:
+            msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise DetenteError(f"{manifest}: not a readable manifest ({msg})") from None
+        if not isinstance(data.manifest, dict):
+            raise DetenteError(f"{manifest}: not a readable manifest (not a JSON object)")
     parts = (
         sorted((folder / "forecasts").glob("*.parquet")) if (folder / "forecasts").is_dir() else []
     )

@@ -11,7 +11,8 @@
 The report takes either (or both). From predictions it computes each model's number of
 cases, mean and median absolute error and root mean squared error itself, and draws the
 distribution of the absolute errors; from a summary with intervals it draws them. Any
-other CSV is shown as a table.
+other file is refused (before the report is written): a table without a ``model`` column and
+either ``mae`` or the predictions' columns, or with text where those columns hold numbers.
 """
 
 from __future__ import annotations
@@ -40,14 +41,36 @@ class ValidationData:
 
 
 def _read(path: Path) -> pd.DataFrame:
-    if not path.is_file():
-        raise DetenteError(f"{path}: no such validation file")
+    import io
+
+    from detente.files import read_bytes
+
+    raw = read_bytes(path, what="validation file")
     try:
-        df = pd.read_parquet(path) if path.suffix.lower() == ".parquet" else pd.read_csv(path)
+        if path.suffix.lower() == ".parquet":
+            df = pd.read_parquet(io.BytesIO(raw))
+        else:
+            df = pd.read_csv(io.BytesIO(raw))
     except (OSError, ValueError, pd.errors.ParserError) as exc:
-        raise DetenteError(f"{path}: cannot read the validation table ({exc})") from None
+        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise DetenteError(f"{path}: cannot read the validation table ({msg})") from None
     if df.empty:
         raise DetenteError(f"{path}: the validation table is empty")
+    cols = set(df.columns)
+    numeric = [c for c in ("mae", "abs_error", "error", "outcome", "forecast") if c in cols]
+    if "model" not in cols or not numeric:
+        raise DetenteError(
+            f"{path}: not a validation table from detente validate (it needs a 'model' column "
+            f"and 'mae' or 'abs_error', 'error', 'outcome' and 'forecast'; found "
+            f"{', '.join(map(str, df.columns[:8]))})"
+        )
+    for c in numeric:
+        bad = pd.to_numeric(df[c], errors="coerce").isna() & df[c].notna()
+        if bad.any():
+            row = int(bad.to_numpy().nonzero()[0][0]) + 2
+            raise DetenteError(
+                f"{path}:{row}: column {c!r} must hold numbers (got {df[c][bad].iloc[0]!r})"
+            )
     return df
 
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from detente.cli_options import (
+    ForceOpt,
     FormatOpt,
     FullOpt,
     InputFormatOpt,
@@ -39,6 +40,7 @@ from detente.cli_options import (
     set_quiet,
 )
 from detente.errors import ParameterError
+from detente.files import set_force
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -396,9 +398,11 @@ def sweep(
     format: FormatOpt = "table",
     full: FullOpt = False,
     quiet: QuietOpt = False,
+    force: ForceOpt = False,
 ) -> None:
     """Monte Carlo over the scenario's uncertainty ranges: distributions of the forecasts,
     within-distance probabilities and sensitivity, written to --out (resumable)."""
+    set_force(force)
     from detente.cli_options import input_digits, load_scenario
     from detente.run.executors import make_executor
     from detente.run.sweep import run_sweep
@@ -490,9 +494,11 @@ def sensitivity(
     format: FormatOpt = "table",
     full: FullOpt = False,
     quiet: QuietOpt = False,
+    force: ForceOpt = False,
 ) -> None:
     """Which inputs the forecasts are most sensitive to: a one-at-a-time tornado over each
     range and variance-based (Sobol) indices by group of inputs."""
+    set_force(force)
     from detente.cli_options import load_scenario
     from detente.run.executors import make_executor
     from detente.run.sensitivity import sobol as sobol_fn

@@ -18,12 +18,12 @@ cluster the executor started itself).
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Any, Self
 
 from detente.errors import ParameterError
+from detente.procs import process_pool, sigterm_as_interrupt, terminate
 
 OnResult = Callable[[int, Any], None]
 
@@ -70,7 +70,9 @@ class InProcess(Executor):
 
 class ProcessPool(Executor):
     """Runs chunks on ``workers`` local processes (started with ``spawn``, so no state
-    leaks from the parent). At most ``2 * workers`` chunks are queued at a time."""
+    leaks from the parent). At most ``2 * workers`` chunks are queued at a time. Workers exit
+    when the parent is gone (:mod:`detente.procs`); on Ctrl-C or SIGTERM they are stopped at
+    once and the chunks already written stay for a resume."""
 
     name = "processes"
 
@@ -82,12 +84,14 @@ class ProcessPool(Executor):
 
     def _get_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=multiprocessing.get_context("spawn")
-            )
+            self._pool = process_pool(self.workers)
         return self._pool
 
     def map_chunks(self, fn, chunks, on_result) -> None:
+        with sigterm_as_interrupt():
+            self._map_chunks(fn, chunks, on_result)
+
+    def _map_chunks(self, fn, chunks, on_result) -> None:
         pool = self._get_pool()
         pending: dict[Any, int] = {}
         todo = iter(enumerate(chunks))
@@ -107,6 +111,9 @@ class ProcessPool(Executor):
         except BaseException:
             for fut in pending:
                 fut.cancel()
+            # Stop the workers now rather than wait for their chunks: what is written stays.
+            terminate(pool)
+            self._pool = None
             raise
 
     def close(self) -> None:

@@ -397,6 +397,9 @@ def sobol_indices(
     """
     if n < 2:
         raise ParameterError(f"Sobol indices need at least 2 base runs, got {n}")
+    from detente.limits import check_count
+
+    check_count("draws", n * (len(groups) + 2))
     task = SobolTask(evaluate, sampler, tuple(tuple(g) for g in groups), seed)
     chunks = _row_chunks(n, chunk_size)
     parts: dict[int, tuple] = {}

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -35,6 +34,8 @@ import numpy as np
 import pandas as pd
 
 from detente.errors import DetenteError, ParameterError
+from detente.files import read_text, write_atomic, write_atomic_with
+from detente.limits import check_count
 from detente.models import ModelParams
 from detente.run.draws import (
     STREAM_MODEL,
@@ -119,22 +120,11 @@ def _part(out: Path, kind: str, index: int) -> Path:
 def _write_parquet_atomic(table, path: Path) -> None:
     import pyarrow.parquet as pq
 
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        pq.write_table(table, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
-        raise
+    write_atomic_with(path, lambda tmp: pq.write_table(table, tmp))
 
 
 def _write_text_atomic(path: Path, text: str) -> None:
-    from detente.scenario.io import atomic_write_text
-
-    atomic_write_text(path, text)
+    write_atomic(path, text)
 
 
 def _forecast_table(
@@ -193,9 +183,12 @@ def _check_folder(out: Path, manifest: dict[str, Any]) -> None:
     path = out / MANIFEST
     if path.is_file():
         try:
-            old = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise SweepError(f"{path}: unreadable sweep manifest ({exc})") from None
+            old = json.loads(read_text(path, what="sweep manifest"))
+        except (DetenteError, ValueError, RecursionError) as exc:
+            msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise SweepError(f"{path}: unreadable sweep manifest ({msg})") from None
+        if not isinstance(old, dict):
+            raise SweepError(f"{path}: unreadable sweep manifest (not a JSON object)")
         diff = [k for k in CHECKED if old.get(k) != manifest.get(k)]
         if diff:
             what = "; ".join(
@@ -302,6 +295,7 @@ def run_sweep(
     out = Path(out)
     if runs < 1:
         raise ParameterError(f"runs must be at least 1, got {runs}", param="runs")
+    check_count("draws", runs)
     if seed < 0:
         raise ParameterError(f"seed must be a non-negative integer, got {seed}", param="seed")
     chunk_size = DEFAULT_CHUNK_SIZE if chunk_size is None else chunk_size

@@ -89,6 +89,15 @@ class Value(_Frozen):
     def _accept_scalar(cls, data: Any) -> Any:
         if isinstance(data, (int, float)) and not isinstance(data, bool):
             return {"value": data}
+        # ValueError, not TypeError: pydantic reports only the former as a validation error.
+        if isinstance(data, bool):
+            raise ValueError("must be a number, not true or false")  # noqa: TRY004
+        if isinstance(data, str):
+            raise ValueError("must be a number, not text")  # noqa: TRY004
+        if isinstance(data, list):
+            raise ValueError(  # noqa: TRY004
+                "must be a number or a mapping with value, range and evidence"
+            )
         if isinstance(data, dict) and isinstance(data.get("evidence"), dict):
             data = {**data, "evidence": [data["evidence"]]}
         return data

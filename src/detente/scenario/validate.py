@@ -12,11 +12,14 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from detente.errors import Problem, ScenarioError, plain_message
+from detente import limits
+from detente.errors import Problem, ScenarioError, ScenarioLimitError, plain_message
+from detente.limits import RANGES
 from detente.scenario.model import (
     RULE_FIELDS,
     Actor,
@@ -92,6 +95,116 @@ def _parse(cls: type[BaseModel], raw: Any, path: tuple, col: _Collector, *, acto
         return None
 
 
+def _as_list(raw: Any, key: str, col: _Collector) -> list:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        col.add(f"must be a list, not {type(raw).__name__}", (key,), field=key)
+        return []
+    return raw
+
+
+@dataclass
+class _Parsed:
+    """The pieces of a scenario parsed so far, with the row each came from."""
+
+    sources: list[Source] = field(default_factory=list)
+    actors: list[Actor] = field(default_factory=list)
+    actor_rows: list[int] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+    issue_rows: list[int] = field(default_factory=list)
+    # (row, actor, issue, position, salience) of every stance that is a mapping
+    raw_stances: list[tuple[int, Any, Any, Value | None, Value | None]] = field(
+        default_factory=list
+    )
+    stances: list[Stance] = field(default_factory=list)
+
+
+def _ids(raw: Any) -> set[str]:
+    """The string ids of the mappings in a raw list (anything else is left out)."""
+    if not isinstance(raw, list):
+        return set()
+    return {r["id"] for r in raw if isinstance(r, Mapping) and isinstance(r.get("id"), str)}
+
+
+def _label(v: Any) -> str | None:
+    """An id to show in a message: strings as they are, anything else left out."""
+    return v if isinstance(v, str) else None
+
+
+def check_size(data: Mapping, file: str | None = None, lines: LineMap | None = None) -> None:
+    """Refuse a scenario (native layout) with more actors, issues, stances or sources than
+    the limits in force allow (:mod:`detente.limits`), before anything is parsed.
+
+    >>> from detente import limits
+    >>> with limits.using(max_actors=1):
+    ...     check_size({"actors": [{}, {}]}, "s.yaml")
+    Traceback (most recent call last):
+    ...
+    detente.errors.ScenarioLimitError: s.yaml: field 'actors': too many actors: 2 (limit max_actors 1)
+    """
+    if not isinstance(data, Mapping):
+        return
+    lim = limits.current()
+    col = _Collector(file, lines)
+    for key in ("actors", "issues", "stances", "sources"):
+        raw = data.get(key)
+        limit = getattr(lim, f"max_{key}")
+        if isinstance(raw, list) and len(raw) > limit:
+            raise ScenarioLimitError(
+                [
+                    Problem(
+                        message=f"too many {key}: {len(raw)} (limit max_{key} {limit})",
+                        file=file,
+                        line=col.line_of((key,)),
+                        field=key,
+                    )
+                ]
+            )
+
+
+def _check_shape(data: Any, col: _Collector) -> None:
+    """The top level: a mapping with known keys, lists within the limits."""
+    if not isinstance(data, Mapping):
+        what = "nothing (the file is empty)" if data is None else type(data).__name__
+        col.add(
+            f"a scenario must be a mapping with actors, issues and stances, not {what}",
+            (),
+            field=None,
+        )
+        raise ScenarioError(col.problems)
+    for key in data:
+        if key not in _TOP_KEYS:
+            col.add(
+                f"unknown key (expected one of {', '.join(sorted(_TOP_KEYS))})",
+                (key,),
+                field=str(key),
+            )
+    check_size(data, col.file, col.lines)
+    for key in ("id", "title", "description"):
+        v = data.get(key)
+        if v is not None and not isinstance(v, str):
+            col.add(f"must be text, not {type(v).__name__}", (key,), field=key, value=v)
+    if data.get("id") is not None and isinstance(data["id"], str) and not data["id"].strip():
+        col.add("must be a non-empty id", ("id",), field="id", value=data["id"])
+
+
+def _parse_sources(data: Mapping, col: _Collector, out: _Parsed) -> None:
+    for n, raw in enumerate(_as_list(data.get("sources"), "sources", col)):
+        src = _parse(Source, raw, ("sources", n), col)
+        if src is not None:
+            out.sources.append(src)
+
+
+def _parse_actors(data: Mapping, col: _Collector, out: _Parsed) -> None:
+    for n, raw in enumerate(_as_list(data.get("actors"), "actors", col)):
+        aid = _label(raw.get("id")) if isinstance(raw, Mapping) else None
+        act = _parse(Actor, raw, ("actors", n), col, actor=aid)
+        if act is not None:
+            out.actors.append(act)
+            out.actor_rows.append(n)
+
+
 _ROLE = {
     "veto_players": "veto player",
     "voters": "voter",
@@ -131,80 +244,22 @@ def _decision_fits(raw: Any, n: int, iid: Any, col: _Collector) -> bool:
     return not problems
 
 
-def _as_list(raw: Any, key: str, col: _Collector) -> list:
-    if raw is None:
-        return []
-    if not isinstance(raw, list):
-        col.add(f"must be a list, not {type(raw).__name__}", (key,), field=key)
-        return []
-    return raw
-
-
-def build_scenario(
-    data: Any,
-    *,
-    file: str | None = None,
-    lines: LineMap | None = None,
-    scenario_id: str | None = None,
-) -> Scenario:
-    """Validate ``data`` (the native layout) and return a :class:`Scenario`.
-
-    Raises :class:`ScenarioError` with every problem found.
-
-    >>> s = build_scenario({
-    ...     "actors": [{"id": "a", "capability": 1}, {"id": "b", "capability": 2}],
-    ...     "issues": [{"id": "x"}],
-    ...     "stances": [{"actor": "a", "issue": "x", "position": 10, "salience": 50},
-    ...                 {"actor": "b", "issue": "x", "position": 90, "salience": 50}]})
-    >>> s.to_arrays().position[:, 0].tolist()
-    [10.0, 90.0]
-    """
-    col = _Collector(file, lines)
-    if not isinstance(data, Mapping):
-        col.add(
-            f"a scenario must be a mapping with actors, issues and stances, "
-            f"not {type(data).__name__}",
-            (),
-            field=None,
-        )
-        raise ScenarioError(col.problems)
-    for key in data:
-        if key not in _TOP_KEYS:
-            col.add(
-                f"unknown key (expected one of {', '.join(sorted(_TOP_KEYS))})",
-                (key,),
-                field=str(key),
-            )
-
-    sources: list[Source] = []
-    for n, raw in enumerate(_as_list(data.get("sources"), "sources", col)):
-        src = _parse(Source, raw, ("sources", n), col)
-        if src is not None:
-            sources.append(src)
-
-    actors: list[Actor] = []
-    actor_rows: list[int] = []
-    for n, raw in enumerate(_as_list(data.get("actors"), "actors", col)):
-        aid = raw.get("id") if isinstance(raw, Mapping) else None
-        act = _parse(Actor, raw, ("actors", n), col, actor=aid)
-        if act is not None:
-            actors.append(act)
-            actor_rows.append(n)
-
-    issues: list[Issue] = []
-    issue_rows: list[int] = []
+def _parse_issues(data: Mapping, col: _Collector, out: _Parsed) -> None:
     for n, raw in enumerate(_as_list(data.get("issues"), "issues", col)):
-        iid = raw.get("id") if isinstance(raw, Mapping) else None
+        iid = _label(raw.get("id")) if isinstance(raw, Mapping) else None
         if isinstance(raw, Mapping) and not _decision_fits(raw.get("decision"), n, iid, col):
             raw = {k: v for k, v in raw.items() if k != "decision"}  # reported; check the rest
         iss = _parse(Issue, raw, ("issues", n), col, issue=iid)
         if iss is not None:
-            issues.append(iss)
-            issue_rows.append(n)
+            out.issues.append(iss)
+            out.issue_rows.append(n)
 
-    # Stances are parsed field by field, so that a problem in one field does not hide the
-    # checks of the others.
-    parsed_stances: list[tuple[int, Any, Any, Value | None, Value | None]] = []
+
+_STANCE_KEYS = ("actor", "issue", "position", "salience")
+
+
+def _parse_stances(data: Mapping, col: _Collector, out: _Parsed) -> None:
+    """Stances field by field, so that a problem in one field does not hide the others."""
     for n, raw in enumerate(_as_list(data.get("stances"), "stances", col)):
         if not isinstance(raw, Mapping):
             col.add(
@@ -215,37 +270,36 @@ def build_scenario(
             )
             continue
         a, i = raw.get("actor"), raw.get("issue")
+        la, li = _label(a), _label(i)
         for key in raw:
-            if key not in ("actor", "issue", "position", "salience"):
+            if key not in _STANCE_KEYS:
                 col.add(
                     "unknown key (expected actor, issue, position, salience)",
                     ("stances", n, key),
-                    actor=a,
-                    issue=i,
+                    actor=la,
+                    issue=li,
                     field=str(key),
                 )
-        vals = []
-        for key in ("actor", "issue"):
-            v = raw.get(key)
+        for key, v in (("actor", a), ("issue", i)):
             if not isinstance(v, str) or not v.strip():
                 col.add(
                     f"{key} must be a non-empty id",
                     ("stances", n, key),
-                    actor=a,
-                    issue=i,
+                    actor=la,
+                    issue=li,
                     value=v,
                     field=key,
                 )
+        vals = []
         for key in ("position", "salience"):
             if raw.get(key) is None:
-                col.add(f"{key} is missing", ("stances", n, key), actor=a, issue=i, field=key)
+                col.add(f"{key} is missing", ("stances", n, key), actor=la, issue=li, field=key)
                 vals.append(None)
             else:
-                vals.append(_parse(Value, raw[key], ("stances", n, key), col, actor=a, issue=i))
-        parsed_stances.append((n, a, i, vals[0], vals[1]))
-    stances: list[Stance] = []
-    for n, a, i, pos, sal in parsed_stances:
-        if pos is not None and sal is not None and isinstance(a, str) and isinstance(i, str):
+                vals.append(_parse(Value, raw[key], ("stances", n, key), col, actor=la, issue=li))
+        out.raw_stances.append((n, la, li, vals[0], vals[1]))
+    for n, a, i, pos, sal in out.raw_stances:
+        if pos is not None and sal is not None and a is not None and i is not None:
             st = _parse(
                 Stance,
                 {"actor": a, "issue": i, "position": pos, "salience": sal},
@@ -255,19 +309,20 @@ def build_scenario(
                 issue=i,
             )
             if st is not None:
-                stances.append(st)
+                out.stances.append(st)
 
-    # -- emptiness and duplicates --------------------------------------------------
-    raw_actors = data.get("actors")
-    raw_issues = data.get("issues")
-    if not raw_actors:
+
+def _check_presence(data: Mapping, col: _Collector) -> None:
+    if not data.get("actors"):
         col.add("the scenario has no actors", ("actors",), field="actors")
-    if not raw_issues:
+    if not data.get("issues"):
         col.add("the scenario has no issues", ("issues",), field="issues")
     if not data.get("stances"):
         col.add("the scenario has no stances (positions)", ("stances",), field="stances")
 
-    def _dups(items, rows, key, what):
+
+def _check_duplicates(col: _Collector, p: _Parsed) -> None:
+    def dups(items, rows, key, what):
         counts = Counter(x.id for x in items)
         seen: set[str] = set()
         for x, n in zip(items, rows):
@@ -282,40 +337,35 @@ def build_scenario(
                 )
             seen.add(x.id)
 
-    _dups(actors, actor_rows, "actors", "actor")
-    _dups(issues, issue_rows, "issues", "issue")
-    _dups(sources, list(range(len(sources))), "sources", "source")
+    dups(p.actors, p.actor_rows, "actors", "actor")
+    dups(p.issues, p.issue_rows, "issues", "issue")
+    dups(p.sources, list(range(len(p.sources))), "sources", "source")
 
-    issue_by_id = {i.id: i for i in issues}
-    source_ids = {s.id for s in sources}
-    raw_actor_ids = {
-        r.get("id")
-        for r in _as_list(raw_actors, "actors", _Collector(None, None))
-        if isinstance(r, Mapping)
-    }
-    raw_issue_ids = {
-        r.get("id")
-        for r in _as_list(raw_issues, "issues", _Collector(None, None))
-        if isinstance(r, Mapping)
-    }
 
-    def _check_evidence(v: Value | None, path: tuple, actor=None, issue=None):
-        if v is not None:
-            _check_evidence_list(v.evidence, path, actor=actor, issue=issue)
+def _check_evidence(
+    col: _Collector, source_ids: set[str], v: Value | None, path: tuple, actor=None, issue=None
+) -> None:
+    if v is not None:
+        _check_evidence_list(col, source_ids, v.evidence, path, actor=actor, issue=issue)
 
-    def _check_evidence_list(evidence, path: tuple, actor=None, issue=None):
-        for e_no, ev in enumerate(evidence):
-            if ev.source is not None and source_ids and ev.source not in source_ids:
-                col.add(
-                    "evidence names a source that is not in the scenario's sources",
-                    path + ("evidence", e_no, "source"),
-                    actor=actor,
-                    issue=issue,
-                    value=ev.source,
-                )
 
-    # -- actors ----------------------------------------------------------------------
-    for act, n in zip(actors, actor_rows):
+def _check_evidence_list(
+    col: _Collector, source_ids: set[str], evidence, path: tuple, actor=None, issue=None
+) -> None:
+    for e_no, ev in enumerate(evidence):
+        if ev.source is not None and source_ids and ev.source not in source_ids:
+            col.add(
+                "evidence names a source that is not in the scenario's sources",
+                path + ("evidence", e_no, "source"),
+                actor=actor,
+                issue=issue,
+                value=ev.source,
+            )
+
+
+def _check_actors(col: _Collector, p: _Parsed, source_ids: set[str]) -> None:
+    top = RANGES["capability"][1]
+    for act, n in zip(p.actors, p.actor_rows):
         cap = act.capability
         if cap.value <= 0:
             col.add(
@@ -323,6 +373,14 @@ def build_scenario(
                 ("actors", n, "capability", "value"),
                 actor=act.id,
                 value=cap.value,
+                field="capability",
+            )
+        elif cap.high > top:
+            col.add(
+                f"capability must be at most {top:g}",
+                ("actors", n, "capability", "value"),
+                actor=act.id,
+                value=cap.high,
                 field="capability",
             )
         elif cap.range is not None and cap.range[0] <= 0:
@@ -333,12 +391,22 @@ def build_scenario(
                 value=list(cap.range),
                 field="capability.range",
             )
-        _check_evidence(cap, ("actors", n, "capability"), actor=act.id)
+        _check_evidence(col, source_ids, cap, ("actors", n, "capability"), actor=act.id)
 
-    # -- issues ----------------------------------------------------------------------
-    for iss, n in zip(issues, issue_rows):
+
+def _check_issues(col: _Collector, p: _Parsed, source_ids: set[str]) -> None:
+    lo_max, hi_max = RANGES["scale"]
+    for iss, n in zip(p.issues, p.issue_rows):
         sq = iss.status_quo
         lo, hi = iss.scale.low, iss.scale.high
+        if lo < lo_max or hi > hi_max:
+            col.add(
+                f"the scale must lie within {lo_max:g}..{hi_max:g}",
+                ("issues", n, "scale"),
+                issue=iss.id,
+                value=[lo, hi],
+                field="scale",
+            )
         if sq is not None:
             if not lo <= sq.value <= hi:
                 col.add(
@@ -348,18 +416,60 @@ def build_scenario(
                     value=sq.value,
                     field="status_quo",
                 )
-            _check_evidence(sq, ("issues", n, "status_quo"), issue=iss.id)
+            _check_evidence(col, source_ids, sq, ("issues", n, "status_quo"), issue=iss.id)
 
-    # -- stances ---------------------------------------------------------------------
-    has_stance = {
-        (a, i)
-        for _, a, i, pos, sal in parsed_stances
-        if pos is not None and sal is not None and isinstance(a, str) and isinstance(i, str)
-    }
+
+def _check_stance_values(col: _Collector, iss: Issue | None, n, a, i, pos, sal) -> None:
+    path = ("stances", n)
+    if iss is not None and pos is not None:
+        lo, hi = iss.scale.low, iss.scale.high
+        if not lo <= pos.value <= hi:
+            col.add(
+                f"position lies outside the scale {lo:g}..{hi:g}",
+                path + ("position", "value"),
+                actor=a,
+                issue=i,
+                value=pos.value,
+                field="position",
+            )
+        elif pos.range is not None and not (lo <= pos.range[0] and pos.range[1] <= hi):
+            col.add(
+                f"position range leaves the scale {lo:g}..{hi:g}",
+                path + ("position", "range"),
+                actor=a,
+                issue=i,
+                value=list(pos.range),
+                field="position.range",
+            )
+    if sal is not None:
+        if not 0 <= sal.value <= 100:
+            col.add(
+                "salience must lie within 0..100",
+                path + ("salience", "value"),
+                actor=a,
+                issue=i,
+                value=sal.value,
+                field="salience",
+            )
+        elif sal.range is not None and not (0 <= sal.range[0] and sal.range[1] <= 100):
+            col.add(
+                "salience range leaves 0..100",
+                path + ("salience", "range"),
+                actor=a,
+                issue=i,
+                value=list(sal.range),
+                field="salience.range",
+            )
+
+
+def _check_stances(data: Mapping, col: _Collector, p: _Parsed, source_ids: set[str]) -> None:
+    raw_actor_ids = _ids(data.get("actors"))
+    raw_issue_ids = _ids(data.get("issues"))
+    issue_by_id = {i.id: i for i in p.issues}
     pairs: Counter = Counter()
-    for n, a, i, pos, sal in parsed_stances:
+    for n, a, i, pos, sal in p.raw_stances:
         path = ("stances", n)
-        if isinstance(a, str) and a not in raw_actor_ids:
+        if a is not None and a not in raw_actor_ids:
             col.add(
                 "stance names an unknown actor",
                 path + ("actor",),
@@ -368,7 +478,7 @@ def build_scenario(
                 value=a,
                 field="actor",
             )
-        if isinstance(i, str) and i not in raw_issue_ids:
+        if i is not None and i not in raw_issue_ids:
             col.add(
                 "stance names an unknown issue",
                 path + ("issue",),
@@ -377,7 +487,7 @@ def build_scenario(
                 value=i,
                 field="issue",
             )
-        if isinstance(a, str) and isinstance(i, str):
+        if a is not None and i is not None:
             pairs[(a, i)] += 1
             if pairs[(a, i)] == 2:
                 col.add(
@@ -387,51 +497,21 @@ def build_scenario(
                     issue=i,
                     field="stance",
                 )
-        iss = issue_by_id.get(i) if isinstance(i, str) else None
-        if iss is not None and pos is not None:
-            lo, hi = iss.scale.low, iss.scale.high
-            if not lo <= pos.value <= hi:
-                col.add(
-                    f"position lies outside the scale {lo:g}..{hi:g}",
-                    path + ("position", "value"),
-                    actor=a,
-                    issue=i,
-                    value=pos.value,
-                    field="position",
-                )
-            elif pos.range is not None and not (lo <= pos.range[0] and pos.range[1] <= hi):
-                col.add(
-                    f"position range leaves the scale {lo:g}..{hi:g}",
-                    path + ("position", "range"),
-                    actor=a,
-                    issue=i,
-                    value=list(pos.range),
-                    field="position.range",
-                )
-        if sal is not None:
-            if not 0 <= sal.value <= 100:
-                col.add(
-                    "salience must lie within 0..100",
-                    path + ("salience", "value"),
-                    actor=a,
-                    issue=i,
-                    value=sal.value,
-                    field="salience",
-                )
-            elif sal.range is not None and not (0 <= sal.range[0] and sal.range[1] <= 100):
-                col.add(
-                    "salience range leaves 0..100",
-                    path + ("salience", "range"),
-                    actor=a,
-                    issue=i,
-                    value=list(sal.range),
-                    field="salience.range",
-                )
-        _check_evidence(pos, path + ("position",), a, i)
-        _check_evidence(sal, path + ("salience",), a, i)
+        iss = issue_by_id.get(i) if i is not None else None
+        _check_stance_values(col, iss, n, a, i, pos, sal)
+        _check_evidence(col, source_ids, pos, path + ("position",), a, i)
+        _check_evidence(col, source_ids, sal, path + ("salience",), a, i)
 
-    # -- decision rules: who they name must be an actor with a stance on the issue ----
-    for iss, n in zip(issues, issue_rows):
+
+def _check_decisions(data: Mapping, col: _Collector, p: _Parsed, source_ids: set[str]) -> None:
+    """Who a decision rule names must be an actor with a stance on the issue."""
+    raw_actor_ids = _ids(data.get("actors"))
+    has_stance = {
+        (a, i)
+        for _, a, i, pos, sal in p.raw_stances
+        if pos is not None and sal is not None and isinstance(a, str) and isinstance(i, str)
+    }
+    for iss, n in zip(p.issues, p.issue_rows):
         dec = iss.decision
         if dec is None:
             continue
@@ -460,22 +540,30 @@ def build_scenario(
                     value=a,
                     field=f"decision.{key}",
                 )
-        _check_evidence_list(dec.evidence, path, issue=iss.id)
+        _check_evidence_list(col, source_ids, dec.evidence, path, issue=iss.id)
 
-    covered = {st.issue for st in stances}
-    raw_stance_issues = {i for _, _, i, _, _ in parsed_stances}
-    for iss, n in zip(issues, issue_rows):
-        if iss.id not in covered and iss.id not in raw_stance_issues and parsed_stances:
+
+def _check_coverage(col: _Collector, p: _Parsed) -> None:
+    covered = {st.issue for st in p.stances}
+    raw_stance_issues = {i for _, _, i, _, _ in p.raw_stances}
+    for iss, n in zip(p.issues, p.issue_rows):
+        if iss.id not in covered and iss.id not in raw_stance_issues and p.raw_stances:
             col.add(
                 "no actor has a position on this issue", ("issues", n), issue=iss.id, field="issue"
             )
 
+
+def _meta(data: Mapping, col: _Collector) -> dict:
     meta = data.get("meta") or {}
     if not isinstance(meta, Mapping):
         col.add("meta must be a mapping", ("meta",), field="meta", value=meta)
-        meta = {}
-    if col.problems:
-        raise ScenarioError(col.problems)
+        return {}
+    return dict(meta)
+
+
+def _assemble(
+    data: Mapping, col: _Collector, p: _Parsed, meta: dict, scenario_id: str | None
+) -> Scenario:
     kwargs: dict[str, Any] = {}
     for key in ("title", "description", "date"):
         if data.get(key) is not None:
@@ -484,17 +572,86 @@ def build_scenario(
     try:
         return Scenario(
             id=str(sid),
-            sources=tuple(sources),
-            actors=tuple(actors),
-            issues=tuple(issues),
-            stances=tuple(stances),
-            meta=dict(meta),
+            sources=tuple(p.sources),
+            actors=tuple(p.actors),
+            issues=tuple(p.issues),
+            stances=tuple(p.stances),
+            meta=meta,
             **kwargs,
         )
     except ValidationError as exc:
         for err in exc.errors():
-            col.add(plain_message(err), tuple(err["loc"]), value=err.get("input", ...))
+            inp = err.get("input", ...)
+            if isinstance(inp, (dict, list)):
+                inp = ...
+            col.add(plain_message(err), tuple(err["loc"]), value=inp)
         raise ScenarioError(col.problems) from None
+
+
+def build_scenario(
+    data: Any,
+    *,
+    file: str | None = None,
+    lines: LineMap | None = None,
+    scenario_id: str | None = None,
+) -> Scenario:
+    """Validate ``data`` (the native layout) and return a :class:`Scenario`.
+
+    The steps: the shape of the top level and the limits (:mod:`detente.limits`, checked
+    before anything is parsed); each source, actor, issue and stance parsed on its own;
+    then presence, duplicates, actors, issues, stances (references, scales, ranges) and
+    coverage checked across them. Every problem found is collected.
+
+    Parameters
+    ----------
+    data:
+        The scenario in the native (YAML) layout.
+    file:
+        The name problems give as their file.
+    lines:
+        A map from data paths to line numbers, for the problems' lines.
+    scenario_id:
+        The id to use when ``data`` has none.
+
+    Returns
+    -------
+    Scenario
+
+    Raises
+    ------
+    ScenarioError
+        With every problem found (:class:`~detente.errors.ScenarioLimitError` when the
+        scenario is over a limit).
+
+    Examples
+    --------
+    >>> s = build_scenario({
+    ...     "actors": [{"id": "a", "capability": 1}, {"id": "b", "capability": 2}],
+    ...     "issues": [{"id": "x"}],
+    ...     "stances": [{"actor": "a", "issue": "x", "position": 10, "salience": 50},
+    ...                 {"actor": "b", "issue": "x", "position": 90, "salience": 50}]})
+    >>> s.to_arrays().position[:, 0].tolist()
+    [10.0, 90.0]
+    """
+    col = _Collector(file, lines)
+    _check_shape(data, col)
+    parsed = _Parsed()
+    _parse_sources(data, col, parsed)
+    _parse_actors(data, col, parsed)
+    _parse_issues(data, col, parsed)
+    _parse_stances(data, col, parsed)
+    _check_presence(data, col)
+    _check_duplicates(col, parsed)
+    source_ids = {s.id for s in parsed.sources}
+    _check_actors(col, parsed, source_ids)
+    _check_issues(col, parsed, source_ids)
+    _check_stances(data, col, parsed, source_ids)
+    _check_decisions(data, col, parsed, source_ids)
+    _check_coverage(col, parsed)
+    meta = _meta(data, col)
+    if col.problems:
+        raise ScenarioError(col.problems)
+    return _assemble(data, col, parsed, meta, scenario_id)
 
 
 def is_finite_number(v: Any) -> bool:

@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from detente.cli_options import (
+    ForceOpt,
     FormatOpt,
     ParamOpt,
     QuietOpt,
@@ -31,6 +32,7 @@ from detente.cli_options import (
     set_quiet,
 )
 from detente.errors import DetenteError
+from detente.files import set_force
 from detente.models import available_models, get_model
 from detente.models.base import ModelParams
 from detente.scenario.io import DEU_CAPABILITY, atomic_write_text
@@ -113,8 +115,10 @@ def validate(
     seed: SeedOpt = 0,
     format: FormatOpt = "table",
     quiet: QuietOpt = False,
+    force: ForceOpt = False,
 ) -> None:
     """Run models on every scorable issue of a data set with outcomes and score them."""
+    set_force(force)
     for path, ext in ((out, ".csv"), (predictions, ".csv"), (plot, ".png")):
         if path is not None and not path.parent.is_dir():
             raise ValidateError(f"{path}: the folder {path.parent} does not exist")

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from detente.errors import DetenteError
+from detente.files import write_atomic_with
 
 
 def plot_errors(predictions: pd.DataFrame, path: str | Path, *, title: str = "") -> Path:
@@ -64,12 +65,8 @@ def plot_errors(predictions: pd.DataFrame, path: str | Path, *, title: str = "")
     if title:
         fig.suptitle(title)
     fig.tight_layout()
-    tmp = p.with_name(f".{p.name}.tmp.png")
     try:
-        fig.savefig(tmp, dpi=110)
-        tmp.replace(p)
+        write_atomic_with(p, lambda tmp: fig.savefig(tmp, dpi=110, format="png"))
     finally:
         plt.close(fig)
-        if tmp.exists():
-            tmp.unlink()
     return p

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
-from detente.cli_options import PortOpt
+from detente.cli_options import PortOpt, count_option
 
 
 def serve(
@@ -17,12 +18,21 @@ def serve(
     workdir: Path | None = typer.Option(
         None, "--workdir", help="Folder for uploads (default: a temporary folder removed on exit)."
     ),
+    workers: Annotated[
+        int | None,
+        count_option(
+            "--workers",
+            low=1,
+            high=256,
+            help="Processes that run the models (default: one per core).",
+        ),
+    ] = None,
 ) -> None:
     """Run the local web app (open http://HOST:PORT/ in a browser)."""
     from detente import web
 
     typer.echo(f"detente: serving on http://{host}:{port}/ (Ctrl-C stops)")
-    web.serve(host=host, port=port, workdir=workdir)
+    web.serve(host=host, port=port, workdir=workdir, workers=workers)
 
 
 def add_commands(app: typer.Typer) -> None:

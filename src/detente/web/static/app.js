@@ -133,7 +133,7 @@ async function runForecast(isBaseline) {
   const my = ++state.seq;
   status("forecasting…");
   try {
-    const res = await (await postJSON("/api/forecast", { scenario: state.scenario })).json();
+    const res = await (await postJSON("/api/forecast", { scenario: state.scenario, history: true, alliances: true })).json();
     if (my !== state.seq) return;  // a newer request is on its way
     if (isBaseline) state.baseline = res;
     state.result = res;
