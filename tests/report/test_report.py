@@ -420,18 +420,47 @@ def test_blocs_join_chains_of_aligned_pairs_and_name_the_most_opposed():
     assert opposed == [("a", "e", -0.9), ("c", "d", -0.3)]
 
 
-def test_summary_forecast_is_the_median_of_the_models_with_their_range(demo_report):
+def test_summary_is_the_headline_forecast(demo_report):
+    """The report opens with the headline of ``detente forecast``: the same median, 80%
+    interval and chance that the status quo holds, with the interval drawn on the scale."""
+    from detente.headline import headline_frame
+    from detente.report.data import REPORT_DRAWS
+
     demo, data, text = demo_report
-    df = detente.model_forecasts(demo, data.models)
+    frame = headline_frame(demo, draws=REPORT_DRAWS, seed=data.seed).set_index("issue")
+    for row in data.summary.rows:
+        want = frame.loc[row.issue]
+        assert row.forecast == pytest.approx(want["forecast"])
+        assert (row.low, row.high) == pytest.approx((want["q10"], want["q90"]))
+        if np.isfinite(want["p_status_quo"]):
+            assert row.p_status_quo == pytest.approx(want["p_status_quo"])
+    cells = _parse(text).cells["summary"]
+    assert "80% interval" in cells and any(c.startswith("on the scale") for c in cells)
+    assert "chance the status quo holds" in cells
+    assert text.count('class="interval"') >= len(data.summary.rows)
+
+
+def test_summary_falls_back_to_the_models_range_where_there_is_no_headline(monkeypatch):
+    """Where the headline cannot run, the summary says so and shows the models' median and
+    range instead."""
+    import detente.headline as H
+    from detente.errors import DetenteError
+    from detente.report.data import collect
+
+    def refuse(*args, **kwargs):
+        raise DetenteError("no member of the ensemble runs here")
+
+    monkeypatch.setattr(H, "headline_frame", refuse)
+    s = detente.load("syria-astana-2017")
+    data = collect(s, ["compromise", "nash"])
+    df = detente.model_forecasts(s, ["compromise", "nash"])
     stats = df.groupby("issue")["forecast"].agg(["median", "min", "max"])
     for row in data.summary.rows:
         assert row.forecast == pytest.approx(stats.loc[row.issue, "median"])
         assert (row.low, row.high) == pytest.approx(
             (stats.loc[row.issue, "min"], stats.loc[row.issue, "max"])
         )
-    cells = _parse(text).cells["summary"]
-    assert "range of the models' forecasts" in cells
-    assert "chance the status quo holds" not in cells
+    assert "no headline: no member of the ensemble runs here" in data.summary.source
 
 
 def test_summary_table_takes_a_chance_that_the_status_quo_holds(demo_report):
@@ -472,6 +501,7 @@ def test_a_scenario_without_sources_or_allies_still_renders(tmp_path):
     assert data.alliances is None and data.summary.blocs == []
     p = _parse(render_html(data))
     assert p.sections == ["summary", "forecasts", "scenario", "positions", "notes"]
-    # one actor: the forecast is its position, with no spread between models
-    assert data.summary.rows[0].forecast == 30.0
+    # one actor: the forecast is its position, up to the Monte Carlo error of the headline
+    row = data.summary.rows[0]
+    assert row.low <= 30.0 <= row.high and abs(row.forecast - 30.0) < 1.0
     assert render_report(data, "pdf").startswith(b"%PDF-")

@@ -20,7 +20,7 @@ from markupsafe import Markup, escape
 import detente
 from detente.report import figures as F
 from detente.report.data import ALIGNMENT_EXPLAINED, ALIGNMENT_SHORT, ReportData
-from detente.report.summary import BLOC_THRESHOLD, fmt, input_name
+from detente.report.summary import BLOC_THRESHOLD, fmt, input_name, interval_svg
 from detente.report.sweep import histogram_panels, tornado_groups
 from detente.scenario.describe import evidence_text, value_text
 from detente.scenario.model import Issue, Scenario
@@ -151,17 +151,18 @@ def _summary(data: ReportData) -> dict:
     head = ["issue", "where it is likely to settle", "forecast", sm.interval_label]
     if sm.has_p_status_quo:
         head.append("chance the status quo holds")
-    head.append("status quo")
+    head += ["status quo", "on the scale"]
     rows = []
     for r in sm.rows:
-        issue = r.label
-        words = Markup(escape(r.words)) + (
-            Markup(f'<div class="scale">{escape(r.change)}</div>') if r.change else ""
+        issue = Markup(escape(r.label)) + (
+            Markup(f'<div class="scale">[!] {escape(r.flags)}</div>') if r.flags else ""
         )
+        words = Markup(escape(r.words))  # the move from the status quo: its own column
         row = [issue, words, fmt(r.forecast, 0), f"{fmt(r.low, 0)} to {fmt(r.high, 0)}"]
         if sm.has_p_status_quo:
             row.append("—" if r.p_status_quo is None else f"{100 * r.p_status_quo:.0f}%")
         row.append(fmt(r.status_quo, 0))
+        row.append(Markup(interval_svg(r, width=120)))
         rows.append(row)
     numeric = {2, 3} | ({4, 5} if sm.has_p_status_quo else {4})
     return {

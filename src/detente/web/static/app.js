@@ -133,7 +133,7 @@ async function runForecast(isBaseline) {
   const my = ++state.seq;
   status("forecasting…");
   try {
-    const res = await (await postJSON("/api/forecast", { scenario: state.scenario, history: true, alliances: true })).json();
+    const res = await (await postJSON("/api/forecast", { scenario: state.scenario, history: true, alliances: true, headline: true })).json();
     if (my !== state.seq) return;  // a newer request is on its way
     if (isBaseline) state.baseline = res;
     state.result = res;
@@ -188,6 +188,25 @@ function renderForecasts() {
 }
 
 // The headline: one forecast per issue, its interval and what it means, before the detail.
+// The interval drawn on the scale: grey scale line, blue interval, dark dot, red status quo.
+function intervalBar(r, iss, width = 150, height = 18) {
+  const pad = 5, mid = height / 2;
+  const x = (v) => pad + (width - 2 * pad) * (v - iss.low) / (iss.high - iss.low);
+  const node = svg("svg", { class: "interval", width, height, viewBox: `0 0 ${width} ${height}`, role: "img" });
+  node.append(svg("title", {}, `${iss.name}: forecast ${r.forecast_text}, ${r.interval_text}`));
+  node.append(svg("line", { x1: pad, y1: mid, x2: width - pad, y2: mid, stroke: "#bbb", "stroke-width": 1 }));
+  if (r.low !== null && r.high !== null) {
+    node.append(svg("rect", { x: x(r.low), y: mid - 4, width: Math.max(x(r.high) - x(r.low), 1), height: 8,
+      fill: "#2f6fab", "fill-opacity": 0.55 }));
+  }
+  if (r.status_quo !== null && r.status_quo !== undefined) {
+    node.append(svg("line", { x1: x(r.status_quo), y1: mid - 7, x2: x(r.status_quo), y2: mid + 7,
+      stroke: "#b2182b", "stroke-width": 2 }));
+  }
+  if (r.forecast !== null) node.append(svg("circle", { cx: x(r.forecast), cy: mid, r: 3.5, fill: "#1b3f66" }));
+  return node;
+}
+
 function renderHeadline() {
   const res = state.result;
   const hl = res.headline;
@@ -197,13 +216,16 @@ function renderHeadline() {
     el("th", { text: "where it is likely to settle" }), el("th", { class: "num", text: "forecast" }),
     el("th", { class: "num", text: hl.interval_label }));
   if (withP) head.append(el("th", { class: "num", text: "chance the status quo holds" }));
-  head.append(el("th", { class: "num", text: "status quo" }));
+  head.append(el("th", { class: "num", text: "status quo" }), el("th", { text: "on the scale" }));
   const issues = Object.fromEntries(res.issues.map((i) => [i.id, i]));
   const body = el("tbody");
   for (const r of hl.rows) {
     const iss = issues[r.issue];
-    const tr = el("tr", { "data-issue": r.issue }, el("td", { text: iss.name }),
-      el("td", { class: "words" }, r.words, el("div", { class: "scale", text: r.change })),
+    const name = el("td", { text: iss.name });
+    if (r.flags) name.append(el("div", { class: "scale", text: `[!] ${r.flags}` }));
+    const words = el("td", { class: "words" }, r.words, el("div", { class: "scale", text: r.change }));
+    if (r.rule) words.append(el("div", { class: "scale", text: `decided by ${r.rule}` }));
+    const tr = el("tr", { "data-issue": r.issue }, name, words,
       el("td", { class: "num", text: r.forecast_text }),
       el("td", { class: "num", text: r.interval_text }));
     if (withP) {
@@ -211,11 +233,16 @@ function renderHeadline() {
         `${Math.round(100 * r.p_status_quo)}%` }));
     }
     tr.append(el("td", { class: "num", text: iss.status_quo === null ? "—" : fmt(iss.status_quo, 0) }));
+    tr.append(el("td", {}, intervalBar(r, iss)));
     body.append(tr);
   }
+  const se = hl.max_se === null ? "" : `; Monte Carlo error at most ${hl.max_se.toFixed(1)} points`;
   $("headline").replaceChildren(
-    el("p", { class: "caption", text: `The forecast is the median of the ${res.models.length} ` +
-      `models' forecasts; the ${hl.interval_label} shows how far they disagree.` }),
+    el("p", { class: "caption", text: `The forecast per issue: the median of ${hl.draws} Monte Carlo ` +
+      `draws of the inputs' ranges through the models' ensemble, with its ${hl.interval_label} and ` +
+      `the chance that the status quo holds${se}. On the scale: the blue bar is the interval, the ` +
+      `dot the forecast, the red tick the status quo; [!] marks an issue where a dynamic model ` +
+      `does not settle.` }),
     el("div", { class: "scroll" }, el("table", { id: "headline-table" }, el("thead", {}, head), body)));
 }
 
