@@ -12,7 +12,7 @@ import typer
 
 from detente.evidence.errors import EvidenceInputError
 
-__all__ = ["add_commands", "evidence_to_csv"]
+__all__ = ["add_commands", "evidence_to_csv", "format_eval"]
 
 _CSV_FIELDS = [
     "file",
@@ -193,26 +193,76 @@ def add_commands(app: typer.Typer) -> None:
         out: Annotated[
             Path | None, typer.Option("--out", "-o", help="Write the metrics as JSON.")
         ] = None,
+        cv: Annotated[
+            int,
+            typer.Option(
+                "--cv",
+                min=0,
+                help="Also cross-validate on GOLD's own records (train on 4/5, score 1/5), "
+                "repeated N times with fresh folds (0: only the stored development figures).",
+            ),
+        ] = 0,
     ) -> None:
-        """Score the event extractor on PLOVER gold-standard records."""
+        """Score the event extractor on PLOVER gold-standard records, with the
+        cross-validated development scores to expect on new text."""
         from detente.evidence.gold import evaluate_gold
 
-        m = evaluate_gold(gold)
-        lines = [f"{m['gold_file']}: {m['n_records']} records"]
-        lines.append(
-            f"  event_accuracy  {m['event_accuracy']:.3f}  ({m['event_correct']}/{m['n_records']})"
-        )
-        for side in ("source", "target", "triple"):
-            lines.append(
-                f"  {side + '_f1':<15} {m[side + '_f1']:.3f}  "
-                f"(P {m[side + '_precision']:.3f}, R {m[side + '_recall']:.3f}; "
-                f"tp {m[side + '_tp']}, fp {m[side + '_fp']}, fn {m[side + '_fn']})"
-            )
-        if out is not None:
-            if out.suffix.lower() != ".json":
-                raise EvidenceInputError(f"{out}: --out writes JSON; use a .json file name")
-            _write_text(out, json.dumps(m, indent=2) + "\n")
-        for ln in lines:
+        if out is not None and out.suffix.lower() != ".json":
+            raise EvidenceInputError(f"{out}: --out writes JSON; use a .json file name")
+        m = evaluate_gold(gold, cv_repeats=cv)
+        for ln in format_eval(m):
             typer.echo(ln)
         if out is not None:
+            _write_text(out, json.dumps(m, indent=2) + "\n")
             typer.echo(f"wrote {out}")
+
+
+_METRICS = ("event_accuracy", "source_f1", "target_f1", "triple_f1")
+
+
+def _cv_lines(title: str, cv: dict) -> list[str]:
+    lines = [title]
+    for k in _METRICS:
+        ci = cv.get(k + "_ci")
+        band = f"  95% interval {ci[0]:.3f}-{ci[1]:.3f}" if ci else ""
+        lines.append(f"  {k:<15} {cv[k]:.3f}{band}")
+    return lines
+
+
+def format_eval(m: dict) -> list[str]:
+    """The lines ``detente extract-eval`` prints for the metrics of :func:`evaluate_gold`."""
+    n = m["n_records"]
+    k = m.get("in_sample_records", 0)
+    head = f"{m['gold_file']}: {n} records"
+    if k:
+        head += (
+            f" -- IN-SAMPLE: {k} of them were used to train the shipped model, so these "
+            "scores overstate what to expect on new text (see the cross-validated figures)"
+        )
+    else:
+        head += " (none used in training: out-of-sample scores)"
+    lines = [head]
+    lines.append(f"  event_accuracy  {m['event_accuracy']:.3f}  ({m['event_correct']}/{n})")
+    for side in ("source", "target", "triple"):
+        lines.append(
+            f"  {side + '_f1':<15} {m[side + '_f1']:.3f}  "
+            f"(P {m[side + '_precision']:.3f}, R {m[side + '_recall']:.3f}; "
+            f"tp {m[side + '_tp']}, fp {m[side + '_fp']}, fn {m[side + '_fn']})"
+        )
+    cv = m.get("cross_validated")
+    if cv:
+        lines += _cv_lines(
+            f"expected on new text: the {cv['n_records']} development records "
+            f"({m.get('model_trained_on') or 'the training file'}) under grouped "
+            f"{cv['n_folds']}-fold cross-validation repeated {cv['repeats']} times "
+            "(mean; 95% bootstrap interval over records)",
+            cv,
+        )
+    fcv = m.get("cross_validated_file")
+    if fcv:
+        lines += _cv_lines(
+            f"cross-validated on {m['gold_file']} itself ({fcv['n_folds']} folds x "
+            f"{fcv['repeats']} repeats, trained on its own folds)",
+            fcv,
+        )
+    return lines

@@ -29,6 +29,7 @@ target).
 
 from __future__ import annotations
 
+import bisect
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -89,9 +90,13 @@ class Sentence:
     candidates: list[CodedEvent]
     doc: Doc
     _by_char: dict[int, int] = field(default_factory=dict, repr=False)
+    _starts: list[int] = field(default_factory=list, repr=False)
+    _heads: dict[int, PToken | None] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
+        # One pass over the parse (spaCy makes a new Token object at each access).
         for t in self.doc:
+            self._starts.append(t.idx)
             for c in range(t.idx, t.idx + len(t.text)):
                 self._by_char[c] = t.i
 
@@ -101,8 +106,8 @@ class Sentence:
         i = self._by_char.get(rel)
         if i is not None:
             return self.doc[i]
-        after = [t for t in self.doc if t.idx >= rel]
-        return after[0] if after else None
+        k = bisect.bisect_left(self._starts, rel)
+        return self.doc[k] if k < len(self._starts) else None
 
     def head(self, start: int, end: int) -> PToken | None:
         """The syntactic head of the document characters ``[start, end)``."""
@@ -122,7 +127,11 @@ class Sentence:
         return self.offset + t.idx
 
     def mention_head(self, m: Mention) -> PToken | None:
-        return self.head(m.start, m.end)
+        """The head token of a mention (cached)."""
+        key = id(m)
+        if key not in self._heads:
+            self._heads[key] = self.head(m.start, m.end)
+        return self._heads[key]
 
     def root(self) -> PToken:
         roots = [t for t in self.doc if t.dep_ == "ROOT"]

@@ -44,8 +44,13 @@ def load_parser() -> Any:
 
 def parse(texts: Sequence[str] | Iterable[str], batch_size: int = 64) -> list[Doc]:
     """Parse sentences (one ``Doc`` each), in batches."""
+    from threadpoolctl import threadpool_limits
+
     nlp = load_parser()
-    return list(nlp.pipe(texts, batch_size=batch_size))
+    # One BLAS thread: the parser's small matrix products run slower when threads contend
+    # (and a benchmark pinned to one core must not oversubscribe it).
+    with threadpool_limits(1):
+        return list(nlp.pipe(texts, batch_size=batch_size))
 
 
 def head_of(doc: Doc, start: int, end: int) -> Token | None:
