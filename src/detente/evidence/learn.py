@@ -170,7 +170,22 @@ def candidate_predicate(s: Sentence, ev: CodedEvent) -> Predicate | None:
     a = s.token_at(s.toks[i1].start)
     if f is None or a is None:
         return None
+    if f.i == a.i and a.tag_.startswith("NN") and a.dep_ in _NOMINAL_ARGS:
+        # An event named by a noun takes its arguments from the verb it depends on: "Russia
+        # launched an attack", "the talks were hosted by Kazakhstan", "talks ... ended".
+        f = a.head
+    elif f.tag_ == "MD" and f.head.dep_ == "ccomp" and _is_speech(f.head.head):
+        # "Egypt said Israel must lift the blockade": a reported "must" is the speaker's
+        # demand (CAMEO 10); the speech verb carries the demander.
+        f = f.head.head
     return Predicate(f, a)
+
+
+def _is_speech(t: PToken) -> bool:
+    return any(b in _SPEECH for b in _base(t.text))
+
+
+_NOMINAL_ARGS = frozenset(["nsubj", "nsubjpass", "dobj"])
 
 
 def clause_predicate(s: Sentence) -> Predicate:
@@ -326,6 +341,7 @@ def role_features(
         first, last = last, first
     out[f"attach={attach}"] = 1.0
     out[f"attach={attach}|rel={rel}"] = 1.0
+    out[f"attach={attach}|rel={rel}|framed={p.frame.i != p.act.i}"] = 1.0
     out[f"attach={attach}|side={side}"] = 1.0
     out[f"side={side}"] = 1.0
     out[f"rel={rel}"] = 1.0
@@ -507,6 +523,12 @@ def coordinated_groups(s: Sentence) -> list[list[int]]:
             k = parent[k]
         return k
 
+    for k in range(len(heads) - 1):
+        # "Russia as well as China": a co-ordinator the parser often reads as a preposition.
+        a, b = s.mentions[k], s.mentions[k + 1]
+        between = [t.lower for t in s.toks if a.end <= t.start and t.end <= b.start]
+        if between == ["as", "well", "as"]:
+            parent[find(k + 1)] = find(k)
     for k, h in enumerate(heads):
         t = h
         # Up through conj/appos links to the first conjunct, then join with a mention there.
@@ -536,19 +558,31 @@ def assign_roles(
 ) -> tuple[list[Mention], list[Mention], list[float]]:
     """Sources and targets of an event at predicate ``p``, with each one's probability.
 
-    A mention is a source (target) when that is its most probable role. An event has a doer:
-    when no mention is most probably a source, the co-ordinated group most probably one is
-    taken if its probability reaches ``MIN_SOURCE``.
+    A mention is a source (target) when that is its most probable role, except that when the
+    parse finds a subject of the predicate's clause (a passive's agent) only mentions inside
+    it can be sources (others the model calls sources are left out). An event has a doer: when no mention is most probably a source, the
+    co-ordinated group most probably one is taken if its probability reaches ``MIN_SOURCE``.
     """
     if not s.mentions:
         return [], [], []
     probs = role_probabilities(s, p, category, role)
     k_src, k_tgt = role.classes.index("SOURCE"), role.classes.index("TARGET")
     best = probs.argmax(axis=1)
+    subject = {id(m) for m in subject_mentions(s, p.frame)}
+    if subject:
+        # The parse names the doer: the subject (a passive's agent) of the predicate's clause.
+        # Other mentions are not sources; those the model calls sources are left out (they
+        # are most often speakers and other clauses' subjects, not targets).
+        for k, m in enumerate(s.mentions):
+            if best[k] == k_src and id(m) not in subject:
+                best[k] = role.classes.index("NONE")
     if not (best == k_src).any():
-        k = int(np.argmax(probs[:, k_src]))
+        pool = [k for k, m in enumerate(s.mentions) if not subject or id(m) in subject]
+        k = max(pool, key=lambda j: probs[j, k_src])
         if probs[k, k_src] >= MIN_SOURCE:
-            best[np.isclose(probs[:, k_src], probs[k, k_src])] = k_src
+            for j in pool:
+                if np.isclose(probs[j, k_src], probs[k, k_src]):
+                    best[j] = k_src
     sources, targets, conf = [], [], []
     for m, b, pr in zip(s.mentions, best, probs):
         if b == k_src:
@@ -560,7 +594,7 @@ def assign_roles(
     return sources, targets, conf
 
 
-MIN_SOURCE = 0.3
+MIN_SOURCE = 0.2
 
 
 def code_sentence(
@@ -599,14 +633,55 @@ def code_sentence(
             continue
         ev.sources, ev.targets, _ = assign_roles(s, p, ev.plover, models.role)
         ev.passive = _passive(p.act) or _passive(p.frame)
-        _finish_reciprocal(ev)
+        _finish(s, ev, p)
     events.sort(key=lambda e: e.ti)
     return events
 
 
-def _finish_reciprocal(ev: CodedEvent) -> None:
+# Acts that a plural subject does to itself (CAMEO codes them between each pair).
+_MUTUAL = ("exchang", "clash", "skirmish")
+
+
+def _between(s: Sentence, p: Predicate) -> list[Mention]:
+    """Mentions in a "between X and Y" phrase of the predicate: the parties of a mutual act
+    ("talks between Russia and Turkey", "fighting between Armenia and Azerbaijan")."""
+    preps = [c for t in (p.act, p.frame) for c in t.children if c.lower_ == "between"]
+    if not preps:
+        return []
+    inside = {x.i for c in preps for x in c.subtree}
+    return [m for m in s.mentions if (h := s.mention_head(m)) is not None and h.i in inside]
+
+
+def _is_venue(s: Sentence, m: Mention, p: Predicate, category: str) -> bool:
+    """Whether a mention names where an act took place rather than a party to it (CAMEO:
+    locations are not targets): a place or capital in an "in/at/near" phrase of the predicate,
+    except for visits and talks, whose host is a party ("arrived in Amman")."""
+    if category == "CONSULT" or not (m.kind == "place" or m.how == "capital"):
+        return False
+    h = s.mention_head(m)
+    if h is None or h.dep_ != "pobj":
+        return False
+    prep = h.head
+    return prep.lower_ in ("in", "at", "near", "inside", "outside") and prep.head.i in (
+        p.act.i,
+        p.frame.i,
+    )
+
+
+def _finish(s: Sentence, ev: CodedEvent, p: Predicate) -> None:
+    """The coding scheme's conventions on top of the role model: venues are no targets;
+    "between X and Y" and mutual acts ("exchanged fire") with two or more sources, and
+    co-operative acts with two or more sources and no target, are reciprocal."""
+    ev.targets = [m for m in ev.targets if not _is_venue(s, m, p, ev.plover)]
+    parties = _between(s, p)
+    if len({m.code for m in parties if m.code}) >= 2:
+        ev.sources, ev.targets = parties, [m for m in ev.targets if m not in parties]
+        if not ev.targets:
+            ev.reciprocal = True
+            return
     codes = {m.code for m in ev.sources if m.code}
-    if ev.plover in RECIPROCAL and len(codes) >= 2 and not ev.targets:
+    mutual = p.act.lower_.startswith(_MUTUAL) or p.frame.lower_.startswith(_MUTUAL)
+    if len(codes) >= 2 and not ev.targets and (ev.plover in RECIPROCAL or mutual):
         ev.reciprocal = True
 
 
@@ -630,6 +705,27 @@ def prepare(
         cands = find_candidates(toks, mentions, lexicon)
         out.append(Sentence(a, toks, mentions, cands, doc))
     return out
+
+
+_CLAUSE_BREAKS = frozenset(
+    [",", ";", ":", "(", ")", "who", "which", "that", "while", "after", "before", "when"]
+)
+
+
+def _subject_by_order(s: Sentence, tok: PToken) -> list[Mention]:
+    """English word order when the parse gives the predicate no subject (a verb the tagger
+    read as a noun, a fragment): the mentions just before it in the same clause (nothing but
+    modifiers between), with those co-ordinated with them."""
+    start = s.toks_start_of(tok)
+    left = [k for k, m in enumerate(s.mentions) if m.end <= start]
+    if not left:
+        return []
+    k = max(left, key=lambda j: s.mentions[j].end)
+    gap = [t for t in s.toks if s.mentions[k].end <= t.start and t.end <= start]
+    if len(gap) > 3 or any(t.lower in _CLAUSE_BREAKS for t in gap):
+        return []
+    group = next(g for g in coordinated_groups(s) if k in g)
+    return [s.mentions[j] for j in sorted(group)]
 
 
 _CLIMB = frozenset(
@@ -664,7 +760,7 @@ def subject_mentions(s: Sentence, tok: PToken) -> list[Mention]:
             continue
         break
     if subj is None:
-        return []
+        return _subject_by_order(s, tok)
     inside = set()
     stack = [subj]
     while stack:
