@@ -748,7 +748,9 @@ def subject_mentions(s: Sentence, tok: PToken) -> list[Mention]:
         if agent:  # a passive's doer is in its by-phrase, in active terms its subject
             inside = {x.i for x in agent[0].subtree}
             return [m for m in s.mentions if (h := s.mention_head(m)) is not None and h.i in inside]
-        found = [c for c in t.children if c.dep_ in ("nsubj", "nsubjpass", "csubj")]
+        if any(c.dep_ == "nsubjpass" for c in t.children):
+            return []  # a passive without a by-phrase: its subject is what was acted on
+        found = [c for c in t.children if c.dep_ in ("nsubj", "csubj")]
         if found:
             subj = found[0]
             break
