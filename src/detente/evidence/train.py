@@ -309,6 +309,48 @@ def cross_validate(
     return out
 
 
+def lexicon_half(record_id: str) -> str:
+    """ "A" or "B": the halves of the development records fixed before detente's trigger
+    lexicon was written (MD5 of the id, read as an integer, even: A). The lexicon was
+    developed by reading the extractor's errors on half A only, so cross-validated scores on
+    half B are the less biased ones.
+
+    >>> lexicon_half("PLOVER-GSR01-AGREE-0001") in ("A", "B")
+    True
+    """
+    return "A" if int(hashlib.md5(record_id.encode("utf-8")).hexdigest(), 16) % 2 == 0 else "B"
+
+
+def cv_by_half(
+    examples: Sequence[Example],
+    c_event: float,
+    c_role: float,
+    lexicon_weight: float,
+    n_folds: int = 5,
+    repeats: int = 5,
+    seed: int = SEED,
+) -> dict[str, dict[str, float]]:
+    """Cross-validated scores (as :func:`cross_validate`, without intervals) pooled separately
+    over the records of lexicon half A and half B (:func:`lexicon_half`)."""
+    halves = [lexicon_half(ex.record.id) for ex in examples]
+    acc: dict[str, dict[str, list[float]]] = {h: {k: [] for k in METRICS} for h in "AB"}
+    for r in range(repeats):
+        preds: list[Any] = [None] * len(examples)
+        for train, test in _folds(examples, n_folds, seed + r):
+            models = fit_models([examples[i] for i in train], c_event, c_role, lexicon_weight)
+            for i, p in zip(test, predict_examples([examples[i] for i in test], models)):
+                preds[i] = p
+        for h in "AB":
+            idx = [i for i, x in enumerate(halves) if x == h]
+            m = score_records([examples[i].record for i in idx], [preds[i] for i in idx])
+            for k in METRICS:
+                acc[h][k].append(m[k])
+    return {
+        h: {"n_records": halves.count(h), **{k: round(float(np.mean(v)), 4) for k, v in d.items()}}
+        for h, d in acc.items()
+    }
+
+
 def _objective(cv: dict[str, Any]) -> float:
     return cv["event_accuracy"] + cv["triple_f1"]
 
@@ -351,6 +393,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         m = score_records([ex.record for ex in held], predict_examples(held, models))
         print("untouched part, scored once: " + "  ".join(f"{k} {m[k]:.3f}" for k in METRICS))
         return
+    halves = cv_by_half(dev, ce, cr, w, repeats=args.repeats)
+    for h, sc in halves.items():
+        print(
+            f"design CV scored on lexicon half {h} ({sc['n_records']} records): "
+            + "  ".join(f"{k} {sc[k]:.3f}" for k in METRICS)
+        )
     final_cv = cross_validate(examples, ce, cr, w, repeats=args.repeats)
     models = fit_models(examples, ce, cr, w)
     models.meta.update(
@@ -363,6 +411,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 "designs": [list(d) for d in DESIGNS],
                 "chosen": [w, ce, cr],
                 "scores": {k: round(best[k], 4) for k in METRICS},
+                "by_lexicon_half": halves,
             },
             "cv": final_cv,
             "text_sha256": sorted(
