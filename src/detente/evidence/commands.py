@@ -33,6 +33,8 @@ _CSV_FIELDS = [
     "main",
     "issue",
     "direction",
+    "confidence",
+    "intensity",
     "summary",
 ]
 
@@ -62,6 +64,7 @@ def evidence_to_csv(evidence: list) -> str:
                     "date": e.date or "",
                     "date_precision": e.date_precision or "",
                     "main": int(e.main),
+                    "confidence": "" if e.confidence is None else e.confidence,
                     "summary": e.summary,
                 }
             )
@@ -79,6 +82,8 @@ def evidence_to_csv(evidence: list) -> str:
                     "trigger_offsets": f"{s.cue_offsets[0]}-{s.cue_offsets[1]}",
                     "issue": s.issue,
                     "direction": s.direction,
+                    "confidence": "" if s.confidence is None else s.confidence,
+                    "intensity": "" if s.intensity is None else s.intensity,
                     "summary": s.summary,
                 }
             )
@@ -181,7 +186,10 @@ def add_commands(app: typer.Typer) -> None:
                         f"  {e.sentence_start:>6}  {e.event:<11} {e.cameo:<5} {e.summary}{when}"
                     )
             for s in ev.stances:
-                typer.echo(f"  {s.sentence_start:>6}  STANCE      {s.summary}")
+                typer.echo(
+                    f"  {s.sentence_start:>6}  STANCE      {s.summary} "
+                    f"[confidence {s.confidence:.2f}, intensity {s.intensity:.2f}]"
+                )
         if out is not None:
             typer.echo(f"wrote {out}")
         if draft is not None:
