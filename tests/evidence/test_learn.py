@@ -134,3 +134,9 @@ def test_event_confidence_is_a_probability():
 
     e = next(x for x in extract("Turkey shot down a Russian warplane.").events if x.main)
     assert 0.0 < e.confidence <= 1.0
+
+
+def test_empty_sentences_have_no_event():
+    from detente.evidence.gold import predict_records
+
+    assert predict_records([""])[0]["event"] is None

@@ -607,6 +607,8 @@ def code_sentence(
     main event at its clause predicate (used for scoring one-event gold sentences).
     """
     models = models or default_models()
+    if len(s.doc) == 0:
+        return []
     ranked = rank_candidates(s)
     main0 = (ranked[0][1], ranked[0][2]) if ranked else None
     weight = float(models.meta.get("lexicon_weight", 1.0))
