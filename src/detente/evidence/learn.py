@@ -334,11 +334,8 @@ def role_features(
     rel = "act" if top.i == p.act.i else "frame" if top.i == p.frame.i else "above"
     attach = steps[-1] if steps else "self"
     side = "L" if h.i < p.frame.i else "R" if h.i > p.act.i else "M"
-    # Word order in active terms too: a passive's doer follows its verb.
-    first, last, before, after = "first_mention", "last_mention", "left_rank", "right_rank"
-    if passive:
+    if passive:  # word order in active terms too: a passive's doer follows its verb
         side = {"L": "R", "R": "L"}.get(side, side)
-        first, last = last, first
     out[f"attach={attach}"] = 1.0
     out[f"attach={attach}|rel={rel}"] = 1.0
     out[f"attach={attach}|rel={rel}|framed={p.frame.i != p.act.i}"] = 1.0
@@ -351,25 +348,34 @@ def role_features(
     out[f"ptag={p.act.tag_[:2]}|attach={attach}"] = 1.0
     out[f"ptag={p.act.tag_[:2]}|side={side}"] = 1.0
     out[f"kind={m.kind or 'unknown'}|attach={attach}"] = 1.0
-    # The head the mention attaches to: a speaker of "said" is not a party to what was said.
-    holder = h
-    for _ in steps:
-        holder = holder.head
-    if (
-        steps
-        and any(b in _SPEECH for b in _base(holder.text))
-        and holder.i
-        not in (
-            p.act.i,
-            p.frame.i,
-        )
-    ):
+    if _is_speaker(h, steps, p):
         out[f"speaker|attach={attach}"] = 1.0
     own_subject = any(c.dep_ in ("nsubj", "nsubjpass", "agent") for c in p.frame.children)
     out[f"own_subject={own_subject}|rel={rel}"] = 1.0
     if passive:
         out["passive"] = 1.0
         out[f"passive|attach={attach}"] = 1.0
+    out[f"dist={min(abs(h.i - p.act.i) // 3, 4)}"] = 1.0
+    _step_features(out, steps, m, category)
+    _order_features(out, s, m, p, passive)
+    out[f"in_subject={id(m) in subject_ids}"] = 1.0
+    out[f"in_subject={id(m) in subject_ids}|cat={category}"] = 1.0
+    return out
+
+
+def _is_speaker(h: PToken, steps: list[str], p: Predicate) -> bool:
+    """Whether the mention attaches to a speech verb other than the predicate: the speaker of
+    a "said" attribution is not a party to what was said."""
+    if not steps:
+        return False
+    holder = h
+    for _ in steps:
+        holder = holder.head
+    return _is_speech(holder) and holder.i not in (p.act.i, p.frame.i)
+
+
+def _step_features(out: dict[str, float], steps: list[str], m: Mention, category: str) -> None:
+    """Prepositions, clause boundaries, co-ordination and modifiers on the mention's path."""
     for st in steps:
         if st.startswith("pobj:"):
             out[f"prep={st[5:]}"] = 1.0
@@ -379,30 +385,31 @@ def role_features(
             out["conj"] = 1.0
         if st in ("appos", "poss", "compound", "amod"):
             out[f"mod={st}"] = 1.0
-    dist = abs(h.i - p.act.i)
-    out[f"dist={min(dist // 3, 4)}"] = 1.0
     preps = [st[5:] for st in steps if st.startswith("pobj:")]
     if preps:
         out[f"cat={category}|prep={preps[-1]}"] = 1.0
         out[f"kind={m.kind or 'unknown'}|prep={preps[-1]}"] = 1.0
         if m.how == "capital":
             out[f"capital|prep={preps[-1]}"] = 1.0
-    # Word order: how many mentions stand between this one and the predicate.
-    left = sorted((x.end for x in s.mentions if x.end <= m.start), reverse=True)
-    right = sorted(x.start for x in s.mentions if x.start >= m.end)
-    pos = s.toks_start_of(p.frame)
-    pos_act = s.toks_start_of(p.act)
+
+
+def _order_features(
+    out: dict[str, float], s: Sentence, m: Mention, p: Predicate, passive: bool
+) -> None:
+    """Word order: how many mentions stand between this one and the predicate, and whether
+    it is the sentence's first or last (swapped for a passive, read in active terms)."""
+    first, last = (
+        ("last_mention", "first_mention") if passive else ("first_mention", "last_mention")
+    )
+    pos, pos_act = s.toks_start_of(p.frame), s.toks_start_of(p.act)
     if m.end <= pos:
         n_between = sum(1 for x in s.mentions if m.end <= x.start and x.end <= pos)
-        out[f"{before}={min(n_between, 2)}"] = 1.0
+        out[f"left_rank={min(n_between, 2)}"] = 1.0
     elif m.start >= pos_act:
         n_between = sum(1 for x in s.mentions if pos_act <= x.start and x.end <= m.start)
-        out[f"{after}={min(n_between, 2)}"] = 1.0
-    out[f"{first}={not left}"] = 1.0
-    out[f"{last}={not right}"] = 1.0
-    out[f"in_subject={id(m) in subject_ids}"] = 1.0
-    out[f"in_subject={id(m) in subject_ids}|cat={category}"] = 1.0
-    return out
+        out[f"right_rank={min(n_between, 2)}"] = 1.0
+    out[f"{first}={not any(x.end <= m.start for x in s.mentions)}"] = 1.0
+    out[f"{last}={not any(x.start >= m.end for x in s.mentions)}"] = 1.0
 
 
 # -- linear models --------------------------------------------------------------------------------
