@@ -146,3 +146,12 @@ def test_extract_eval_cross_validates_the_given_file(app, tmp_path):
     assert fcv["n_records"] == 12 and fcv["repeats"] == 1
     assert 0.0 <= fcv["event_accuracy"] <= 1.0
     assert "cross-validated on g.json itself" in r.output
+
+
+def test_extract_eval_cv_on_too_few_sentences_names_the_file(app, tmp_path):
+    gold = tmp_path / "tiny.json"
+    rec = {"id": "a", "text": "Iraq expelled two Iranian diplomats.", "event": "SANCTION"}
+    gold.write_text(json.dumps([rec]), encoding="utf-8")
+    r = CliRunner().invoke(app, ["extract-eval", str(gold), "--cv", "1"])
+    assert r.exit_code != 0
+    assert "tiny.json" in str(r.exception) and "distinct sentences" in str(r.exception)

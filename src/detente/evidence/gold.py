@@ -273,12 +273,15 @@ def evaluate_gold(
         from detente.evidence.train import cross_validate, examples_from_gold
 
         cv_meta = models.meta.get("cv") or {}
-        out["cross_validated_file"] = cross_validate(
-            examples_from_gold(records, actors),
-            float(models.meta.get("c_event", 1.0)),
-            float(models.meta.get("c_role", 1.0)),
-            float(models.meta.get("lexicon_weight", 1.0)),
-            n_folds=int(cv_meta.get("n_folds", 5)),
-            repeats=cv_repeats,
-        )
+        try:
+            out["cross_validated_file"] = cross_validate(
+                examples_from_gold(records, actors),
+                float(models.meta.get("c_event", 1.0)),
+                float(models.meta.get("c_role", 1.0)),
+                float(models.meta.get("lexicon_weight", 1.0)),
+                n_folds=int(cv_meta.get("n_folds", 5)),
+                repeats=cv_repeats,
+            )
+        except GoldFormatError as exc:
+            raise GoldFormatError(f"{path}: {exc}") from exc
     return out
