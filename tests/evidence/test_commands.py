@@ -99,3 +99,59 @@ def test_extract_eval_writes_metrics(app, tmp_path):
     for k in ("event_accuracy", "source_f1", "target_f1", "triple_f1", "triple_tp"):
         assert k in m
     assert f"{m['event_accuracy']:.3f}" in r.output
+    assert "IN-SAMPLE" in r.output and "cross-validation" in r.output
+
+
+def test_extract_eval_cross_validates_the_given_file(app, tmp_path):
+    # --cv N trains on folds of the file's own records and scores the rest; here 12 records
+    # written for this test (two per category, so every fold holds both classes' kinds).
+    texts = {
+        "THREATEN": [
+            "Ankara threatened to cut diplomatic ties with Tehran.",
+            "Cairo threatened to expel the Libyan ambassador.",
+        ],
+        "COERCE": [
+            "Jordanian police arrested three Syrian activists in Amman.",
+            "Kenyan police detained two Ugandan journalists.",
+        ],
+        "FIGHT": [
+            "Turkish jets shot down a Russian warplane near the border.",
+            "Indian troops shelled Pakistani positions on Monday.",
+        ],
+        "DEMAND": [
+            "Iran demanded that Turkey withdraw its troops.",
+            "Egypt urged Israel to lift the blockade.",
+        ],
+        "SANCTION": [
+            "Iraq expelled two Iranian diplomats.",
+            "France imposed sanctions on Syria.",
+        ],
+        "AID": [
+            "The Kremlin sent humanitarian aid to Armenia.",
+            "Japan gave emergency aid to Nepal.",
+        ],
+    }
+    recs = [{"id": "doc", "event": "DOCUMENT"}]
+    for cat, items in texts.items():
+        for k, t in enumerate(items):
+            recs.append({"id": f"{cat}-{k}", "text": t, "event": cat, "source": [], "target": []})
+    gold = tmp_path / "g.json"
+    gold.write_text(json.dumps(recs), encoding="utf-8")
+    out = tmp_path / "m.json"
+    r = CliRunner().invoke(app, ["extract-eval", str(gold), "--cv", "1", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    m = json.loads(out.read_text(encoding="utf-8"))
+    assert m["in_sample_records"] == 0 and "out-of-sample" in r.output
+    fcv = m["cross_validated_file"]
+    assert fcv["n_records"] == 12 and fcv["repeats"] == 1
+    assert 0.0 <= fcv["event_accuracy"] <= 1.0
+    assert "cross-validated on g.json itself" in r.output
+
+
+def test_extract_eval_cv_on_too_few_sentences_names_the_file(app, tmp_path):
+    gold = tmp_path / "tiny.json"
+    rec = {"id": "a", "text": "Iraq expelled two Iranian diplomats.", "event": "SANCTION"}
+    gold.write_text(json.dumps([rec]), encoding="utf-8")
+    r = CliRunner().invoke(app, ["extract-eval", str(gold), "--cv", "1"])
+    assert r.exit_code != 0
+    assert "tiny.json" in str(r.exception) and "distinct sentences" in str(r.exception)

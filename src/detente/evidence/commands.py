@@ -10,10 +10,18 @@ from typing import Annotated
 
 import typer
 
-from detente.cli_options import FormatOpt, QuietOpt, console, note, progress, set_quiet
+from detente.cli_options import (
+    FormatOpt,
+    QuietOpt,
+    console,
+    count_option,
+    note,
+    progress,
+    set_quiet,
+)
 from detente.evidence.errors import EvidenceInputError
 
-__all__ = ["add_commands", "evidence_to_csv"]
+__all__ = ["add_commands", "evidence_to_csv", "format_eval"]
 
 _CSV_FIELDS = [
     "file",
@@ -34,6 +42,8 @@ _CSV_FIELDS = [
     "main",
     "issue",
     "direction",
+    "confidence",
+    "intensity",
     "summary",
 ]
 
@@ -63,6 +73,7 @@ def evidence_to_csv(evidence: list) -> str:
                     "date": e.date or "",
                     "date_precision": e.date_precision or "",
                     "main": int(e.main),
+                    "confidence": "" if e.confidence is None else e.confidence,
                     "summary": e.summary,
                 }
             )
@@ -80,6 +91,8 @@ def evidence_to_csv(evidence: list) -> str:
                     "trigger_offsets": f"{s.cue_offsets[0]}-{s.cue_offsets[1]}",
                     "issue": s.issue,
                     "direction": s.direction,
+                    "confidence": "" if s.confidence is None else s.confidence,
+                    "intensity": "" if s.intensity is None else s.intensity,
                     "summary": s.summary,
                 }
             )
@@ -124,8 +137,10 @@ def _print_evidence(results: list, scenario) -> None:
             con.print(t)
         if ev.stances:
             t = Table(title="Stances on the scenario's issues", title_justify="left")
-            for col in ("at", "actor", "issue", "wants", "cue"):
-                t.add_column(col, justify="right" if col == "at" else "left")
+            for col in ("at", "actor", "issue", "wants", "cue", "confidence", "intensity"):
+                t.add_column(
+                    col, justify="left" if col in ("actor", "issue", "wants", "cue") else "right"
+                )
             for s in ev.stances:
                 issue = s.issue
                 if scenario is not None and s.issue in scenario.issue_ids:
@@ -136,7 +151,15 @@ def _print_evidence(results: list, scenario) -> None:
                 actor = s.summary.split(" — ")[0] or s.actor
                 if scenario is not None and s.actor in scenario.actor_ids:
                     actor = scenario.actor(s.actor).label
-                t.add_row(str(s.sentence_start), actor, issue, wants, s.cue)
+                t.add_row(
+                    str(s.sentence_start),
+                    actor,
+                    issue,
+                    wants,
+                    s.cue,
+                    f"{s.confidence:.2f}",
+                    f"{s.intensity:.2f}",
+                )
             con.print(t)
 
 
@@ -252,37 +275,89 @@ def add_commands(app: typer.Typer) -> None:
         ] = None,
         format: FormatOpt = "table",
         quiet: QuietOpt = False,
+        cv: Annotated[
+            int,
+            count_option(
+                "--cv",
+                low=0,
+                high=100,
+                help="Also cross-validate on GOLD's own records (train on 4/5, score 1/5), "
+                "repeated N times with fresh folds (0: only the stored development figures).",
+            ),
+        ] = 0,
     ) -> None:
-        """Score the event extractor on PLOVER gold-standard records."""
-        from detente.evidence.gold import evaluate_gold
+        """Score the event extractor on PLOVER gold-standard records, with the
+        cross-validated development scores to expect on new text."""
+        from detente.evidence.evaluate import evaluate_gold
 
         set_quiet(quiet)
-
-        m = evaluate_gold(gold)
-        lines = [f"{m['gold_file']}: {m['n_records']} records"]
-        lines.append(
-            f"  event_accuracy  {m['event_accuracy']:.3f}  ({m['event_correct']}/{m['n_records']})"
-        )
-        for side in ("source", "target", "triple"):
-            lines.append(
-                f"  {side + '_f1':<15} {m[side + '_f1']:.3f}  "
-                f"(P {m[side + '_precision']:.3f}, R {m[side + '_recall']:.3f}; "
-                f"tp {m[side + '_tp']}, fp {m[side + '_fp']}, fn {m[side + '_fn']})"
-            )
+        if out is not None and out.suffix.lower() != ".json":
+            raise EvidenceInputError(f"{out}: --out writes JSON; use a .json file name")
+        m = evaluate_gold(gold, cv_repeats=cv)
         if out is not None:
-            if out.suffix.lower() != ".json":
-                raise EvidenceInputError(f"{out}: --out writes JSON; use a .json file name")
             _write_text(out, json.dumps(m, indent=2) + "\n")
         if format == "json":
             typer.echo(json.dumps(m, indent=2))
         elif format == "csv":
+            flat = {k: v for k, v in m.items() if not isinstance(v, (dict, list, tuple))}
             buf = io.StringIO()
-            w = csv.DictWriter(buf, fieldnames=list(m), lineterminator="\n")
+            w = csv.DictWriter(buf, fieldnames=list(flat), lineterminator="\n")
             w.writeheader()
-            w.writerow(m)
+            w.writerow(flat)
             typer.echo(buf.getvalue(), nl=False)
         else:
-            for ln in lines:
+            for ln in format_eval(m):
                 typer.echo(ln)
         if out is not None:
             note(f"wrote {out}")
+
+
+_METRICS = ("event_accuracy", "source_f1", "target_f1", "triple_f1")
+
+
+def _cv_lines(title: str, cv: dict) -> list[str]:
+    lines = [title]
+    for k in _METRICS:
+        ci = cv.get(k + "_ci")
+        band = f"  95% interval {ci[0]:.3f}-{ci[1]:.3f}" if ci else ""
+        lines.append(f"  {k:<15} {cv[k]:.3f}{band}")
+    return lines
+
+
+def format_eval(m: dict) -> list[str]:
+    """The lines ``detente extract-eval`` prints for the metrics of :func:`evaluate_gold`."""
+    n = m["n_records"]
+    k = m.get("in_sample_records", 0)
+    head = f"{m['gold_file']}: {n} records"
+    if k:
+        head += (
+            f" -- IN-SAMPLE: {k} of them were used to train the shipped model, so these "
+            "scores overstate what to expect on new text (see the cross-validated figures)"
+        )
+    else:
+        head += " (none used in training: out-of-sample scores)"
+    lines = [head]
+    lines.append(f"  event_accuracy  {m['event_accuracy']:.3f}  ({m['event_correct']}/{n})")
+    for side in ("source", "target", "triple"):
+        lines.append(
+            f"  {side + '_f1':<15} {m[side + '_f1']:.3f}  "
+            f"(P {m[side + '_precision']:.3f}, R {m[side + '_recall']:.3f}; "
+            f"tp {m[side + '_tp']}, fp {m[side + '_fp']}, fn {m[side + '_fn']})"
+        )
+    cv = m.get("cross_validated")
+    if cv:
+        lines += _cv_lines(
+            f"expected on new text: the {cv['n_records']} development records "
+            f"({m.get('model_trained_on') or 'the training file'}) under grouped "
+            f"{cv['n_folds']}-fold cross-validation repeated {cv['repeats']} times "
+            "(mean; 95% bootstrap interval over records)",
+            cv,
+        )
+    fcv = m.get("cross_validated_file")
+    if fcv:
+        lines += _cv_lines(
+            f"cross-validated on {m['gold_file']} itself ({fcv['n_folds']} folds x "
+            f"{fcv['repeats']} repeats, trained on its own folds)",
+            fcv,
+        )
+    return lines

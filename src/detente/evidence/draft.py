@@ -2,7 +2,9 @@
 
 The draft is a separate YAML file: it never changes the scenario. For each actor and issue on
 which stances were found it shows the value a person entered (if any) beside the suggested
-direction and value, with the evidence as file offsets and a machine-made summary; it lists
+direction and value (its magnitude from the text: the cue verbs' intensity, hedges and how
+many statements were found, with the reason shown, see :func:`suggest_value`), with the
+evidence as file offsets and a machine-made summary; it lists
 actors the articles name that the scenario lacks, and names the dictionary does not know.
 """
 
@@ -13,6 +15,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import yaml
 
 from detente.evidence.actors import ActorDictionary, default_actors
@@ -26,11 +29,43 @@ from detente.files import write_atomic
 if TYPE_CHECKING:  # pragma: no cover
     from detente.scenario.model import Scenario
 
-__all__ = ["build_draft", "scenario_actor_map", "write_draft"]
+__all__ = ["build_draft", "scenario_actor_map", "suggest_value", "write_draft"]
 
-# How far from the middle of the scale a unanimous direction puts the suggested value.
-_REACH = 0.35
 _MAX_EVIDENCE = 8
+
+
+def suggest_value(
+    lo: float, hi: float, statements: list[tuple[int, float]]
+) -> tuple[float, float, float, str]:
+    """A suggested position on the scale ``[lo, hi]`` from stance statements, with the reason.
+
+    Each statement is (direction +1/-1, weight in [0, 1]: its intensity times the confidence
+    that the actor is its speaker). The net direction is the weighted mean of the directions;
+    the strength of the evidence is ``1 - prod(1 - w / 2)``, so one full-strength statement
+    gives 0.5 and repeated statements approach 1; the value moves from the middle of the scale
+    by ``net * strength`` times half the scale's width (at most to its end).
+
+    Returns (value, net direction, strength, reason).
+
+    >>> suggest_value(0, 100, [(1, 1.0)])[:3]
+    (75.0, 1.0, 0.5)
+    >>> suggest_value(0, 100, [(1, 1.0), (1, 1.0)])[:3]
+    (87.5, 1.0, 0.75)
+    >>> suggest_value(0, 100, [(1, 0.5), (-1, 0.5)])[:3]
+    (50.0, 0.0, 0.438)
+    """
+    total = sum(w for _, w in statements)
+    net = sum(d * w for d, w in statements) / total if total > 0 else 0.0
+    strength = 1.0 - float(np.prod([1.0 - w / 2.0 for _, w in statements]))
+    mid = (lo + hi) / 2
+    value = mid + net * strength * (hi - lo) / 2
+    ws = ", ".join(f"{d:+d}x{w:.2f}" for d, w in statements)
+    reason = (
+        f"{len(statements)} statement(s) (direction x weight: {ws}); net direction "
+        f"{net:+.2f}; strength 1-prod(1-w/2) = {strength:.2f}; value = middle {mid:g} "
+        f"{'+' if net >= 0 else '-'} {abs(net) * strength:.2f} x half-width {(hi - lo) / 2:g}"
+    )
+    return float(round(value, 1)), float(round(net, 3)), float(round(strength, 3)), reason
 
 
 def scenario_actor_map(scenario: Scenario, actors: ActorDictionary) -> dict[str, str]:
@@ -53,10 +88,6 @@ def scenario_actor_map(scenario: Scenario, actors: ActorDictionary) -> dict[str,
                 out.setdefault(ms[0].actor, a.id)
                 break
     return out
-
-
-def _round(x: float) -> float:
-    return float(round(x, 1))
 
 
 def build_draft(
@@ -118,13 +149,21 @@ def build_draft(
     for (sid, iid), items in sorted(groups.items()):
         iss = issues[iid]
         lo, hi = iss.scale.low, iss.scale.high
-        net = sum(st.direction for _, st in items) / len(items)
-        value = _round((lo + hi) / 2 + net * _REACH * (hi - lo))
+        weighted = [
+            (
+                st.direction,
+                (st.intensity if st.intensity is not None else 0.7)
+                * (st.confidence if st.confidence is not None else 1.0),
+            )
+            for _, st in items
+        ]
+        value, net, strength, reason = suggest_value(lo, hi, weighted)
         entry: dict[str, Any] = {
             "actor": sid,
             "issue": iid,
             "direction": 1 if net > 0 else -1 if net < 0 else 0,
-            "net_direction": _round(net),
+            "net_direction": net,
+            "strength": strength,
             "toward": (
                 iss.scale.high_label
                 if net > 0
@@ -134,6 +173,7 @@ def build_draft(
             ),
             "suggested_value": value,
             "n_statements": len(items),
+            "reason": reason,
         }
         current = sc.stance(sid, iid)
         if current is not None:
@@ -150,6 +190,10 @@ def build_draft(
                 "cue": list(st.cue_offsets),
                 "keyword": list(st.keyword_offsets),
                 "summary": st.summary,
+                "confidence": st.confidence,
+                "intensity": st.intensity,
+                "hedged": st.hedged,
+                "intensity_reason": st.intensity_reason,
             }
             for ev, st in items[:_MAX_EVIDENCE]
         ]

@@ -1,101 +1,49 @@
-"""Event coding: trigger phrases and their frames to CAMEO codes and PLOVER categories, with
-source and target actors found from the sentence's shape.
+"""Candidate events: trigger phrases and their frames to CAMEO codes and PLOVER categories.
 
-The method is rule-based and needs no parser:
+This module holds the part of event coding that is the coding scheme itself: a lexicon of
+English phrases for the CAMEO codes (``data/triggers.yaml``, written from the codebook's code
+names and descriptions) mapped to PLOVER categories (``data/cameo_plover.csv``), and the
+CAMEO rules by which a frame changes the act after it (a threat to act is THREATEN, a stated
+intent to co-operate AGREE, a demand DEMAND, a refusal REJECT, a negated hostile act no
+event).
 
-1. Trigger phrases of the lexicon (``data/triggers.yaml``) are matched on inflection
-   candidates of the tokens; overlapping matches keep the longest (ties go to the phrase whose
-   words match as written, then to a fixed order of codes, so coding never depends on hashing).
+1. Trigger phrases are matched on inflection candidates of the tokens; overlapping matches
+   keep the longest (ties go to the phrase whose words match as written, then to a fixed order
+   of codes, so coding never depends on hashing).
 2. Frames ("threatened to", "will", "demanded that", "refused to", "not") combine with the act
-   that follows them: a threat to act is THREATEN, a stated intent to do something co-operative
-   is AGREE and to do something hostile is THREATEN, a demand is DEMAND, a refusal REJECT.
-3. The source is the nearest actor mention before the event that is not the object of a
-   preposition (a pronoun subject falls back to the sentence's first actor; a relative clause or
-   an apposition between subject and verb is skipped); the target is the first mention after
-   the trigger, not past a new clause ("following ...", ", which ..."); both grow over
-   co-ordinations ("Russia and Iran", "Russia as well as China"). Passive verbs swap the roles
-   ("was killed by"); with no agent, the state where it happened is the doer ("was arrested in
-   Lebanon"). "X must ..." makes X the target of a demand. The city where talks are held or a
-   deal signed is a venue, not a target. "Talks between X and Y" and mutual verbs ("exchanged
-   fire", "clashed") with a plural subject are reciprocal.
-4. The sentence's main event is the first one outside a subordinate clause (the object of a
-   subordinate act, "in condemning the attack", is subordinate too).
+   that follows them.
+
+Who did what to whom, which candidate is the sentence's main event and its final category are
+decided from the syntactic parse and the learned models in :mod:`detente.evidence.learn`.
 """
 
 from __future__ import annotations
 
 import csv
-import itertools
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
 import yaml
 
-from detente.evidence.mentions import _PREPOSITIONS, Mention
+from detente.evidence.mentions import Mention
 from detente.evidence.text import Token, lemmas
 
-__all__ = ["CodedEvent", "Lexicon", "cameo_table", "code_events", "default_lexicon", "plover_of"]
+__all__ = [
+    "CodedEvent",
+    "Lexicon",
+    "cameo_table",
+    "category_code",
+    "default_lexicon",
+    "find_candidates",
+    "plover_of",
+]
 
 COOPERATIVE = frozenset(["AGREE", "CONSULT", "SUPPORT", "COOPERATE", "AID", "CONCEDE", "RETREAT"])
 HOSTILE = frozenset(["PROTEST", "MOBILIZE", "SANCTION", "COERCE", "ASSAULT", "FIGHT", "THREATEN"])
 RECIPROCAL = frozenset(["AGREE", "CONSULT", "COOPERATE", "SUPPORT"])
 
 _BOUNDARY = frozenset(';:.!?()[]"“”')
-_SUBORDINATORS = frozenset(
-    [
-        "after",
-        "following",
-        "because",
-        "since",
-        "when",
-        "while",
-        "as",
-        "if",
-        "unless",
-        "before",
-        "despite",
-        "although",
-        "though",
-        "whereas",
-        "until",
-        "who",
-        "which",
-        "whose",
-        "whom",
-        "where",
-        "amid",
-    ]
-)
-_GENERIC_VIOLENCE = frozenset(("190",))
-_GERUND_LEADS = frozenset(("by", "after", "before", "while", "without", "since", "when", "in"))
-_PRONOUNS = frozenset(["it", "they", "he", "she", "we", "its", "their", "his", "her"])
-_BE = frozenset(["be", "is", "are", "was", "were", "been", "being"])
-_SPEECH = frozenset(
-    [
-        "say",
-        "said",
-        "says",
-        "tell",
-        "told",
-        "announce",
-        "announced",
-        "announces",
-        "report",
-        "reported",
-        "reports",
-        "add",
-        "added",
-        "adds",
-        "state",
-        "stated",
-        "states",
-        "declare",
-        "declared",
-    ]
-)
-
-
 # -- the lexicon ----------------------------------------------------------------------------------
 
 
@@ -188,6 +136,15 @@ def plover_of(code: str) -> str:
         if k in table and table[k][1]:
             return table[k][1]
     return ""
+
+
+def category_code(category: str) -> str:
+    """The most general CAMEO code of a PLOVER category (the shortest, then the lowest)."""
+    table = cameo_table()
+    codes = [c for c, (_, cat, _) in table.items() if cat == category]
+    if not codes:
+        raise ValueError(f"unknown PLOVER category {category!r}")
+    return min(codes, key=lambda c: (len(c), c))
 
 
 # -- matching -------------------------------------------------------------------------------------
@@ -414,263 +371,18 @@ class CodedEvent:
     reciprocal: bool = False
     passive: bool = False
     frame: str | None = None
-    subordinate: bool = False
     main: bool = False
+    confidence: float | None = None
 
 
-def _is_subordinate(toks: list[Token], low: list[str], start: int) -> bool:
-    """Whether a subordinating word stands between the clause start and ``start``."""
-    k = start - 1
-    while k >= 0:
-        if toks[k].text in ",;:" or toks[k].text in _BOUNDARY:
-            # A comma closes an introductory subordinate clause only when one opened it.
-            if toks[k].text == ",":
-                k -= 1
-                continue
-            break
-        if low[k] in _SUBORDINATORS:
-            # The subordinate clause ends at the next comma before ``start``, if any.
-            for m in range(k + 1, start):
-                if toks[m].text == ",":
-                    return False
-            return True
-        k -= 1
-    return False
-
-
-_LINK_WORDS = frozenset(("and", ",", "the", "&", "both", "his", "her", "its", "their"))
-
-
-def _chain(mentions: list[Mention], m: Mention, low: list[str], step: int) -> list[Mention]:
-    """``m`` and the mentions co-ordinated with it to the left (step -1) or right (step +1):
-    "Russia, Iran and Turkey". A chain counts only as far as its last "and"."""
-    group = [m]
-    links: list[bool] = []
-    cur = m
-    while True:
-        if step < 0:
-            cands = [x for x in mentions if x.tj <= cur.ti and cur.ti - x.tj <= 3]
-            nxt = max(cands, key=lambda x: x.tj) if cands else None
-            between = low[nxt.tj : cur.ti] if nxt else []
-        else:
-            cands = [x for x in mentions if x.ti >= cur.tj and x.ti - cur.tj <= 3]
-            nxt = min(cands, key=lambda x: x.ti) if cands else None
-            between = low[cur.tj : nxt.ti] if nxt else []
-        if between[-3:] == ["as", "well", "as"]:
-            between = between[:-3] + ["and"]  # "Russia as well as China"
-        if (
-            nxt is None
-            or not between
-            or not all(w in _LINK_WORDS for w in between)
-            or not ("and" in between or "," in between or "&" in between)
-        ):
-            break
-        group.append(nxt)
-        links.append("and" in between or "&" in between)
-        cur = nxt
-    if step < 0:
-        # Reading leftwards, the "and" is the first link: "A, B and C" from C.
-        keep = 1 + (len(links) if links and links[0] else 0)
-        group = group[:keep]
-        group.reverse()
-    else:
-        last_and = max((k for k, x in enumerate(links) if x), default=-1)
-        group = group[: last_and + 2]
-    return group
-
-
-_DETS = frozenset(
-    [
-        "the",
-        "a",
-        "an",
-        "its",
-        "their",
-        "his",
-        "her",
-        "this",
-        "that",
-        "these",
-        "those",
-        "last",
-        "recent",
-    ]
-)
-
-
-def _in_pp(low: list[str], start: int) -> bool:
-    """Whether a (nominal) trigger sits in a prepositional phrase: "under the ... plan"."""
-    k = start - 1
-    steps = 0
-    while k >= 0 and steps < 3 and (low[k] in _DETS or low[k].endswith(("al", "ed", "ic"))):
-        k -= 1
-        steps += 1
-    return k >= 0 and low[k] in _PREPOSITIONS and low[k] != "to"
-
-
-def _coord_left(
-    mentions: list[Mention], m: Mention, toks: list[Token], low: list[str]
-) -> list[Mention]:
-    return _chain(mentions, m, low, -1)
-
-
-def _coord_right(
-    mentions: list[Mention], m: Mention, toks: list[Token], low: list[str]
-) -> list[Mention]:
-    return _chain(mentions, m, low, +1)
-
-
-def _in_prep(m: Mention, low: list[str]) -> bool:
-    k = m.ti - 1
-    while k >= 0 and low[k] in ("the", "a", "an", "two", "three", "several", "some", "its"):
-        k -= 1
-    return k >= 0 and low[k] in _PREPOSITIONS
-
-
-def _subject(mentions: list[Mention], before: int, low: list[str]) -> Mention | None:
-    cands = [m for m in mentions if m.tj <= before]
-    for m in cands:
-        if not _in_prep(m, low):
-            return m
-    return cands[0] if cands else None
-
-
-_RELATIVES = frozenset(["who", "which", "whose", "whom", "where", "that"])
-
-
-def _before_aside(mentions: list[Mention], start: int, toks: list[Token], low: list[str]) -> int:
-    """Where the subject must end when a comma-delimited aside stands between it and the verb.
-
-    "Iran, which supports the Syrian government, sent ...": the relative clause is skipped and
-    the subject is sought before its opening comma. "Lavrov, Russia's foreign minister, said":
-    an apposition after a named head is skipped too (the head is the subject). Otherwise (no
-    aside, or an apposition naming the head itself: "The guarantors, Russia, Turkey and Iran,
-    met") ``start`` is returned unchanged.
-    """
-    k = start - 1
-    while k >= 0 and low[k] in ("also", "then", "later", "now", "jointly", "again"):
-        k -= 1
-    if k < 1 or toks[k].text != ",":
-        return start
-    o = k - 1
-    while o >= 0 and toks[o].text != "," and toks[o].text not in _BOUNDARY and k - o <= 30:
-        o -= 1
-    if o < 1 or toks[o].text != ",":
-        return start
-    if low[o + 1] in _RELATIVES:
-        return o
-    head = [m for m in mentions if m.tj == o]
-    if (
-        head
-        and any(m.ti > o and m.tj <= k for m in mentions)
-        and not any(low[j] in ("and", "&") for j in range(o + 1, k))
-    ):
-        return o
-    return start
-
-
-def _find_source(
-    mentions: list[Mention], start: int, toks: list[Token], low: list[str]
-) -> list[Mention]:
-    left = [m for m in mentions if m.tj <= start]
-    if not left:
-        return []
-    if start > 0 and low[start - 1] in _GERUND_LEADS and low[start].endswith("ing"):
-        # "Russia backed the regime by vetoing ...": the doer is the clause's subject.
-        subj = _subject(mentions, start, low)
-        return _coord_right(mentions, subj, toks, low) if subj else []
-    k = start - 1
-    while k >= 0 and low[k] in ("also", "then", "later", "now", "fervently", "strongly"):
-        k -= 1
-    if k >= 0 and low[k] in ("and", "but") and not any(m.ti == start for m in mentions):
-        # A second verb of the same subject: "Russia and Iran back X and reject Y". The
-        # subject is the first one of the clause.
-        c = k - 1
-        while c >= 0 and toks[c].text not in ",;:" and low[c] not in _SUBORDINATORS:
-            c -= 1
-        subj = _subject([m for m in mentions if m.ti > c], k, low) or _subject(mentions, k, low)
-        if subj is not None:
-            return _coord_right(mentions, subj, toks, low)
-    start = _before_aside(mentions, start, toks, low)
-    left = [m for m in mentions if m.tj <= start] or left
-    # A pronoun subject closer than any mention refers back to the sentence subject.
-    nearest = max(left, key=lambda m: m.tj)
-    for k in range(start - 1, nearest.tj - 1, -1):
-        if low[k] in ("it", "they", "he", "she", "we"):
-            subj = _subject(mentions, k, low)
-            return _coord_right(mentions, subj, toks, low) if subj else []
-    for m in sorted(left, key=lambda m: -m.tj):
-        if not _in_prep(m, low):
-            return _coord_left(mentions, m, toks, low)
-    return _coord_left(mentions, nearest, toks, low)
-
-
-_TARGET_STOPS = frozenset(["who", "which", "whose", "whom", "where", "while", "whereas", "but"])
-_TIME_CLAUSES = frozenset(
-    [
-        "following",
-        "after",
-        "before",
-        "because",
-        "since",
-        "unless",
-        "although",
-        "though",
-        "until",
-        "despite",
-        "amid",
-    ]
-)
-
-
-def _find_target(
-    mentions: list[Mention], after: int, toks: list[Token], low: list[str], exclude: set[str | None]
-) -> list[Mention]:
-    for m in mentions:
-        if m.ti < after:
-            continue
-        # Stop at an attribution ("..., officials said") or a new sentence part.
-        if any(
-            toks[k].text in ";" or low[k] in _SPEECH and k > after + 1 for k in range(after, m.ti)
-        ):
-            return []
-        if any(
-            low[k] in _TARGET_STOPS and toks[k - 1].text == "," or low[k] in _TIME_CLAUSES
-            for k in range(after, m.ti)
-        ):
-            # A new clause ("following a government offensive", ", which ...") holds no target.
-            return []
-        if _attribution(m, toks, low):
-            return []
-        if m.actor is not None and m.actor in exclude:
-            continue
-        return _coord_right(mentions, m, toks, low)
-    return []
-
-
-def _attribution(m: Mention, toks: list[Token], low: list[str]) -> bool:
-    """Whether ``m`` is the speaker of a trailing attribution: ", a UN official said"."""
-    k = m.ti - 1
-    while k >= 0 and (low[k] in _DETS or low[k] in ("two", "three", "several", "senior", "top")):
-        k -= 1
-    if k < 0:
-        return False
-    if low[k] in ("according", "to") and k >= 1 and low[k - 1] == "according":
-        return True
-    if low[k] in _SPEECH:
-        return True
-    if low[k] != ",":
-        return False
-    for j in range(m.tj, min(len(low), m.tj + 3)):
-        if low[j] in _SPEECH:
-            return True
-    return False
-
-
-def code_events(
+def find_candidates(
     toks: list[Token], mentions: list[Mention], lexicon: Lexicon | None = None
 ) -> list[CodedEvent]:
-    """Events in one sentence, in order, the main one flagged."""
+    """Candidate events of one sentence from the trigger lexicon and frames, in order.
+
+    Sources, targets and the main flag are left empty: :mod:`detente.evidence.learn` fills
+    them from the parse.
+    """
     lex = lexicon or default_lexicon()
     low = [t.lower for t in toks]
     lem = [lemmas(t.text) for t in toks]
@@ -770,383 +482,4 @@ def code_events(
             CodedEvent(code, plover_of(code), w.ti, w.tj, [(w.ti, w.tj)], [], [], frame=w.label)
         )
     events.sort(key=lambda e: e.ti)
-
-    for ev in events:
-        _assign_actors(ev, toks, low, mentions, wrappers)
-        ev.subordinate = _is_subordinate(toks, low, ev.ti) or _in_pp(low, ev.ti)
-    for prev, ev in itertools.pairwise(events):
-        # The object of a subordinate act is part of it: "in condemning the attack".
-        if (
-            prev.subordinate
-            and not ev.subordinate
-            and prev.tj <= ev.ti <= prev.tj + 3
-            and all(low[k] in _DETS for k in range(prev.tj, ev.ti))
-        ):
-            ev.subordinate = True
-    if events:
-        main = min(events, key=lambda e: (e.subordinate, e.ti))
-        main.main = True
-        if main.cameo in _GENERIC_VIOLENCE:
-            # "were killed by a roadside bomb": the weapon says which kind of violence it was.
-            for e in events:
-                by_weapon = e.ti > main.tj and e.ti - main.tj <= 4 and "by" in low[main.tj : e.ti]
-                if (
-                    e is not main
-                    and e.cameo not in _GENERIC_VIOLENCE
-                    and e.plover in ("FIGHT", "ASSAULT")
-                    and (not e.subordinate or by_weapon)
-                ):
-                    main.cameo, main.plover = e.cameo, e.plover
-                    main.trigger_spans = main.trigger_spans + e.trigger_spans
-                    break
     return events
-
-
-_CROWDS = frozenset(
-    [
-        "protesters",
-        "protestors",
-        "demonstrators",
-        "marchers",
-        "students",
-        "workers",
-        "strikers",
-        "villagers",
-        "residents",
-        "farmers",
-        "peasants",
-        "refugees",
-        "citizens",
-        "youths",
-        "people",
-        "crowd",
-        "crowds",
-        "mob",
-        "supporters",
-        "activists",
-        "women",
-        "teachers",
-        "miners",
-        "worshippers",
-        "prisoners",
-        "inmates",
-        "population",
-    ]
-)
-# Verbs whose plural subject acts on itself: "India and Pakistan exchanged fire", "... clashed".
-_MUTUAL = ("exchang", "swap", "clash", "fought", "fight")
-_VENUE_CATEGORIES = frozenset(
-    ["CONSULT", "AGREE", "SUPPORT", "COOPERATE", "PROTEST", "RETREAT", "CONCEDE"]
-)
-
-
-def _is_venue(m: Mention, low: list[str], ev: CodedEvent) -> bool:
-    """Whether ``m`` names where an act took place rather than a party to it: a city after "in"
-    or "at" ("talks in Geneva", "signed an accord in Beijing"); for talks also "to" ("returned
-    to Geneva"). The place of a visit is its host ("arrived in Moscow")."""
-    if m.ti == 0 or ev.cameo.startswith("042"):
-        return False
-    prep = low[m.ti - 1]
-    if m.kind == "place":
-        return prep in ("in", "at") or (prep == "to" and ev.plover == "CONSULT")
-    # A capital after "in" is where a deal was signed or a protest held; for talks it is a
-    # party (the host: "talks in Astana") unless its state already takes part ("Turkish and
-    # Russian officials met in Ankara").
-    if m.how != "capital" or prep not in ("in", "at"):
-        return False
-    return ev.plover != "CONSULT" or m.code in {x.code for x in ev.sources}
-
-
-_LOCATIVES = frozenset(["in", "near", "outside", "at", "inside", "around"])
-
-
-def _place_after(mentions: list[Mention], after: int, low: list[str]) -> Mention | None:
-    """The state or place of a locative phrase within a few words after ``after``."""
-    for m in mentions:
-        if m.ti < after or m.ti - after > 10:
-            continue
-        if any(low[j] in _SUBORDINATORS or low[j] in (",", ";") for j in range(after, m.ti)):
-            return None
-        k = m.ti - 1
-        while k >= after and (low[k] in _DETS or low[k] in _REGION or low[k] == "of"):
-            k -= 1
-        if (
-            k >= after
-            and low[k] in _LOCATIVES
-            and m.code
-            and (m.kind in ("state", "place") or m.how == "capital")
-        ):
-            return m
-        return None
-    return None
-
-
-_PARTICIPLES = frozenset(
-    [
-        "held",
-        "led",
-        "brokered",
-        "hosted",
-        "convened",
-        "organised",
-        "organized",
-        "sponsored",
-        "mediated",
-        "chaired",
-        "backed",
-        "signed",
-        "agreed",
-        "proposed",
-        "launched",
-        "arranged",
-        "called",
-        "initiated",
-    ]
-)
-_MEETINGS = frozenset(
-    [
-        "talks",
-        "talk",
-        "meeting",
-        "meetings",
-        "summit",
-        "conference",
-        "negotiations",
-        "consultations",
-        "deal",
-        "agreement",
-        "accord",
-        "truce",
-        "ceasefire",
-        "process",
-        "round",
-        "session",
-    ]
-)
-
-
-def _nominal_passive_by(ev: CodedEvent, toks: list[Token], low: list[str]) -> int | None:
-    """Where the "by" of a passive whose subject is the event's noun stands: "the talks were
-    convened by ...", "the deal was brokered by ..."; None for any other construction."""
-    _, b = ev.trigger_spans[-1]
-    if ev.plover not in _VENUE_CATEGORIES or low[b - 1] not in _MEETINGS:
-        return None
-    k = b
-    if k < len(low) and low[k] in _BE:
-        k += 1
-        if k < len(low) and low[k].endswith("ly"):
-            k += 1  # "were jointly convened by"
-        if k + 1 < len(low) and low[k] in _PARTICIPLES and low[k + 1] == "by":
-            return k + 1
-    return None
-
-
-def _agents(mentions: list[Mention], by: int, toks: list[Token], low: list[str]) -> list[Mention]:
-    """The agents named after a passive's "by": a co-ordinated list, with the members of a
-    group the list describes in an apposition that ends the clause ("by France and the two
-    other powers with troops nearby, Germany and Poland")."""
-    first = [m for m in mentions if m.ti > by and m.ti - by <= 4]
-    if not first:
-        return []
-    group = _coord_right(mentions, first[0], toks, low)
-    end = group[-1].tj
-    if end < len(low) and low[end] == "and":
-        comma = next(
-            (
-                k
-                for k in range(end + 1, min(len(low), end + 16))
-                if toks[k].text in ",;" or toks[k].text in _BOUNDARY
-            ),
-            None,
-        )
-        if (
-            comma is not None
-            and toks[comma].text == ","
-            and comma - end > 2
-            and not any(m.ti == end + 1 for m in mentions)
-        ):
-            tail = [m for m in mentions if m.ti == comma + 1]
-            if tail:
-                members = _coord_right(mentions, tail[0], toks, low)
-                stop = members[-1].tj
-                if len(members) >= 2 and (
-                    stop >= len(low) or toks[stop].text in _BOUNDARY or toks[stop].text == ","
-                ):
-                    group = group + members
-    return group
-
-
-_REGION = frozenset(
-    [
-        "northern",
-        "southern",
-        "eastern",
-        "western",
-        "central",
-        "north",
-        "south",
-        "east",
-        "west",
-        "capital",
-        "city",
-        "town",
-        "village",
-        "province",
-        "region",
-    ]
-)
-
-
-def _assign_actors(
-    ev: CodedEvent,
-    toks: list[Token],
-    low: list[str],
-    mentions: list[Mention],
-    wrappers: list[_Match],
-) -> None:
-    first_span = ev.trigger_spans[0]
-    anchor_end = ev.trigger_spans[-1][1]
-    must = (
-        low[first_span[0]] in ("must", "should", "ought", "have", "need") and ev.plover == "DEMAND"
-    )
-    # Passive: "were killed (by X)", "was arrested".
-    act_ti = ev.trigger_spans[-1][0]
-    passive = (act_ti >= 1 and low[act_ti - 1] in _BE) or (
-        act_ti >= 2 and low[act_ti - 2] in _BE and low[act_ti - 1].endswith("ly")
-    )
-    passive = (
-        passive
-        and (
-            low[act_ti].endswith("ed")
-            or low[act_ti]
-            in (
-                "shot",
-                "struck",
-                "beaten",
-                "taken",
-                "held",
-                "hit",
-                "killed",
-                "slain",
-                "driven",
-                "thrown",
-                "overrun",
-                "seized",
-                "forced",
-                "sent",
-            )
-        )
-        and ev.frame is None
-        and not (act_ti + 1 < len(low) and low[act_ti + 1] == "to")
-        and low[act_ti]
-        not in (
-            "engaged",
-            "involved",
-            "committed",
-            "prepared",
-            "determined",
-            "interested",
-            "concerned",
-            "opposed",
-            "based",
-        )
-    )
-    if must:
-        tgt = [m for m in mentions if m.tj <= ev.ti and ev.ti - m.tj <= 2]
-        if tgt:
-            target = _coord_left(mentions, tgt[-1], toks, low)
-            ev.targets = target
-            src = _subject(mentions, target[0].ti, low)
-            ev.sources = _coord_left(mentions, src, toks, low) if src else []
-            return
-    by = _nominal_passive_by(ev, toks, low)
-    if by is not None:
-        # "The Moscow talks were convened by Turkey and Iran": the by-phrase names the
-        # parties. A capital before the noun is, as after "talks in", the host of talks (a
-        # party unless its state is among the conveners) and the venue of anything else.
-        ev.passive = True
-        ev.sources = _agents(mentions, by, toks, low)
-        codes = {m.code for m in ev.sources if m.code}
-        host = [m for m in mentions if m.tj == first_span[0] and m.how == "capital"]
-        ev.targets = host if ev.plover == "CONSULT" and host and host[0].code not in codes else []
-        if ev.plover in RECIPROCAL and not ev.targets and len(codes) >= 2:
-            ev.reciprocal = True
-        return
-    if passive:
-        ev.passive = True
-        left = [m for m in mentions if m.tj <= act_ti]
-        if left:
-            ev.targets = _coord_left(mentions, max(left, key=lambda m: m.tj), toks, low)
-        by = [
-            m
-            for m in mentions
-            if m.ti >= anchor_end and m.ti - anchor_end <= 4 and "by" in low[anchor_end : m.ti]
-        ]
-        ev.sources = _coord_right(mentions, by[0], toks, low) if by else []
-        if not ev.sources and ev.plover in ("FIGHT", "ASSAULT", "COERCE"):
-            # "was arrested in Lebanon", "were killed ... outside the Iraqi city of Basra": with
-            # no agent named, the state where it happened is coded as the doer.
-            place = _place_after(mentions, anchor_end, low)
-            ev.sources = [place] if place is not None else []
-        return
-    ev.sources = _find_source(mentions, ev.ti, toks, low)
-    if not ev.sources:
-        # An introductory clause ("After casting six vetoes ..., Russia agreed"): its doer is
-        # the subject of the main clause after the comma.
-        comma = next((k for k in range(anchor_end, len(toks)) if toks[k].text == ","), None)
-        if comma is not None and (low[0] in _SUBORDINATORS or low[0] in _PREPOSITIONS):
-            after = [m for m in mentions if m.ti > comma]
-            if after and after[0].ti - comma <= 4:
-                ev.sources = _coord_right(mentions, after[0], toks, low)
-    src_ids = {id(m) for m in ev.sources}
-    ev.targets = [
-        m
-        for m in _find_target(mentions, first_span[0] + 1, toks, low, set())
-        if id(m) not in src_ids
-    ]
-    if (
-        ev.cameo in ("110", "140")
-        and low[act_ti].startswith("protest")
-        and (
-            any(m.role in _CROWDS for m in ev.sources)
-            or any(w in ("thousands", "hundreds", "dozens") for w in low[:act_ti])
-        )
-    ):
-        # People protesting in numbers demonstrate; a government "protests" in words.
-        ev.cameo, ev.plover = "141", plover_of("141")
-    if ev.plover in _VENUE_CATEGORIES:
-        # A city where talks are held or a deal is signed is the venue, not a party: "talks in
-        # Geneva", "signed an accord in Beijing".
-        kept = [m for m in ev.targets if not _is_venue(m, low, ev)]
-        if not kept and ev.targets:
-            # Past the venue: "demonstrated in Cairo against the president".
-            kept = [
-                m
-                for m in _find_target(mentions, ev.targets[-1].tj, toks, low, set())
-                if id(m) not in src_ids and not _is_venue(m, low, ev)
-            ]
-            if (
-                kept
-                and low[kept[0].ti - 1] not in ("against", "with", "to", "for")
-                and not (kept[0].ti >= 2 and low[kept[0].ti - 2] in ("against", "with", "to"))
-            ):
-                kept = []
-        ev.targets = kept
-    if (
-        not ev.sources
-        and len(ev.targets) >= 2
-        and ev.targets[0].ti > 0
-        and low[ev.targets[0].ti - 1] == "between"
-        and ev.targets[0].ti - 1 <= anchor_end + 3
-    ):
-        # "Talks between Russia and Turkey", "fighting between Armenia and Azerbaijan": the
-        # parties act on each other.
-        ev.sources, ev.targets = ev.targets, []
-        if len({m.code for m in ev.sources if m.code}) >= 2:
-            ev.reciprocal = True
-    src_codes = {m.code for m in ev.sources if m.code}
-    tgt_codes = {m.code for m in ev.targets if m.code}
-    mutual = any(low[k].startswith(_MUTUAL) for a, b in ev.trigger_spans for k in range(a, b))
-    if (ev.plover in RECIPROCAL or mutual) and not tgt_codes and len(src_codes) >= 2:
-        ev.reciprocal = True
-        ev.targets = []

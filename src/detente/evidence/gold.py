@@ -18,23 +18,33 @@ compared with the record:
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from detente.evidence.actors import ActorDictionary, default_actors
 from detente.evidence.errors import GoldFormatError
-from detente.evidence.events import Lexicon
-from detente.evidence.pipeline import analyse_sentence
+from detente.evidence.events import CodedEvent, Lexicon
+from detente.evidence.learn import Models, code_sentence, default_models, prepare
+from detente.evidence.mentions import find_mentions
 
-__all__ = ["GoldRecord", "evaluate_gold", "predict_record", "read_gold", "score_records"]
+__all__ = [
+    "GoldRecord",
+    "main_as_codes",
+    "predict_record",
+    "predict_records",
+    "read_gold",
+    "score_records",
+    "training_overlap",
+]
 
 
 class GoldRecord:
     """One gold record: text, category, source and target code sets, reciprocity."""
 
-    __slots__ = ("event", "id", "reciprocal", "sources", "targets", "text")
+    __slots__ = ("event", "id", "markup", "reciprocal", "sources", "targets", "text")
 
     def __init__(
         self,
@@ -44,6 +54,7 @@ class GoldRecord:
         sources: frozenset[str],
         targets: frozenset[str],
         reciprocal: bool,
+        markup: str = "",
     ) -> None:
         self.id = id
         self.text = text
@@ -51,6 +62,7 @@ class GoldRecord:
         self.sources = sources
         self.targets = targets
         self.reciprocal = reciprocal
+        self.markup = markup
 
     def triples(self) -> set[tuple[str, str, str]]:
         return _triples(self.sources, self.event, self.targets, self.reciprocal)
@@ -108,10 +120,34 @@ def read_gold(path: str | Path) -> list[GoldRecord]:
         )
         reciprocal = not tgt and len(src) >= 2 and "SRC/TAR" in markup
         out.append(
-            GoldRecord(str(r.get("id", k)), text, event.strip().upper(), src, tgt, reciprocal)
+            GoldRecord(
+                str(r.get("id", k)), text, event.strip().upper(), src, tgt, reciprocal, markup
+            )
         )
     if not out:
         raise GoldFormatError(f"{p}: no gold records (only documentation or an empty array)")
+    return out
+
+
+def predict_records(
+    texts: Sequence[str],
+    actors: ActorDictionary | None = None,
+    lexicon: Lexicon | None = None,
+    models: Models | None = None,
+) -> list[dict[str, Any]]:
+    """The extractor's main event for each gold sentence, as codes (each text is read as a
+    document of its own)."""
+    actors = actors or default_actors()
+
+    def mentions_of(toks: list, text: str) -> list:
+        context = frozenset(re.findall(r"[A-Za-z][A-Za-z'-]+", text))
+        return find_mentions(toks, text, actors, context)
+
+    sents = prepare([(t, 0, len(t)) for t in texts], mentions_of, lexicon)
+    out = []
+    for s in sents:
+        events = code_sentence(s, models, always=True)
+        out.append(main_as_codes(next((e for e in events if e.main), None)))
     return out
 
 
@@ -119,22 +155,20 @@ def predict_record(
     text: str, actors: ActorDictionary | None = None, lexicon: Lexicon | None = None
 ) -> dict[str, Any]:
     """The extractor's main event for one gold sentence, as codes."""
-    _, _, events = analyse_sentence(text, actors=actors or default_actors(), lexicon=lexicon)
-    main = next((e for e in events if e.main), None)
+    return predict_records([text], actors, lexicon)[0]
+
+
+def main_as_codes(main: CodedEvent | None) -> dict[str, Any]:
+    """A main event as the sets of codes :func:`score_records` compares."""
     if main is None:
-        return {
-            "event": None,
-            "sources": set(),
-            "targets": set(),
-            "reciprocal": False,
-            "cameo": None,
-        }
+        return {"event": None, "sources": set(), "targets": set(), "reciprocal": False}
     return {
         "event": main.plover,
         "cameo": main.cameo,
         "sources": {m.code for m in main.sources if m.code},
         "targets": {m.code for m in main.targets if m.code},
         "reciprocal": main.reciprocal,
+        "confidence": main.confidence,
     }
 
 
@@ -193,17 +227,10 @@ def score_records(records: list[GoldRecord], predictions: list[dict[str, Any]]) 
     return out
 
 
-def evaluate_gold(
-    path: str | Path, actors: ActorDictionary | None = None, lexicon: Lexicon | None = None
-) -> dict[str, Any]:
-    """Score the extractor on a PLOVER gold-standard JSON file.
+def training_overlap(records: Sequence[GoldRecord], models: Models | None = None) -> int:
+    """How many ``records`` have a sentence the shipped models were trained on."""
+    import hashlib
 
-    Returns a dictionary with ``event_accuracy``, ``source_f1``, ``target_f1``, ``triple_f1``
-    (and their precision, recall and counts), ``n_records`` and per-category accuracy.
-    """
-    records = read_gold(path)
-    actors = actors or default_actors()
-    preds = [predict_record(r.text, actors, lexicon) for r in records]
-    out = score_records(records, preds)
-    out["gold_file"] = Path(path).name
-    return out
+    models = models or default_models()
+    seen = set(models.meta.get("text_sha256") or ())
+    return sum(hashlib.sha256(r.text.encode("utf-8")).hexdigest()[:16] in seen for r in records)

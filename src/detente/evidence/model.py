@@ -77,6 +77,7 @@ class EventRecord:
     date_text: str | None = None
     date_precision: str | None = None
     summary: str = ""
+    confidence: float | None = None
 
     @property
     def source_codes(self) -> set[str]:
@@ -100,7 +101,9 @@ class StanceRecord:
     """An actor's stated or attributed stance bearing on a scenario issue.
 
     ``direction`` is +1 when the stance pushes toward the high end of the issue's scale, -1
-    toward the low end.
+    toward the low end. ``text`` is the sentence, ``confidence`` the role model's probability
+    that the actor is the one taking the stance, ``intensity`` (0-1) how strongly the
+    sentence states it (the cue verb, intensifiers, hedges; ``intensity_reason`` says which).
     """
 
     actor: str
@@ -116,6 +119,11 @@ class StanceRecord:
     keyword_offsets: tuple[int, int]
     summary: str
     toward: str | None = None
+    text: str = ""
+    confidence: float | None = None
+    intensity: float | None = None
+    hedged: bool = False
+    intensity_reason: str = ""
 
 
 @dataclass

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 from detente.evidence.actors import ActorDictionary, default_actors
 from detente.evidence.dates import find_dates, guess_document_date
 from detente.evidence.errors import EvidenceInputError
-from detente.evidence.events import CodedEvent, Lexicon, cameo_table, code_events
+from detente.evidence.events import CodedEvent, Lexicon, cameo_table
+from detente.evidence.learn import Models, Sentence, code_sentence, prepare
 from detente.evidence.mentions import Mention, find_mentions
 from detente.evidence.model import (
     ActorRef,
@@ -20,12 +21,12 @@ from detente.evidence.model import (
     MentionRecord,
     UnknownActor,
 )
-from detente.evidence.text import Token, html_to_text, looks_like_html, split_sentences, tokenize
+from detente.evidence.text import Token, html_to_text, looks_like_html, split_sentences
 
 if TYPE_CHECKING:  # pragma: no cover
     from detente.scenario.model import Scenario
 
-__all__ = ["analyse_sentence", "extract", "extract_file", "read_article"]
+__all__ = ["analyse_sentences", "extract", "extract_file", "read_article"]
 
 _FUTURE = re.compile(r"\b(will|shall|is to|are to|plans? to|is expected to|are expected to)\b")
 
@@ -56,23 +57,31 @@ def _label(refs: tuple[ActorRef, ...], actors: ActorDictionary) -> str:
     return " + ".join(names) if names else "—"
 
 
-def analyse_sentence(
+def analyse_sentences(
     text: str,
-    start: int = 0,
-    end: int | None = None,
+    spans: list[tuple[int, int]],
     actors: ActorDictionary | None = None,
     context: frozenset[str] | None = None,
     lexicon: Lexicon | None = None,
-) -> tuple[list[Token], list[Mention], list[CodedEvent]]:
-    """Tokens, mentions and coded events of one sentence ``text[start:end]``."""
+    models: Models | None = None,
+    always: bool = False,
+) -> list[tuple[Sentence, list[CodedEvent]]]:
+    """Parse the sentences ``text[a:b]`` of ``spans`` and code their events.
+
+    Returns, per sentence, the parsed :class:`~detente.evidence.learn.Sentence` (tokens,
+    mentions, candidates, parse) and its events (sources and targets from the role model, the
+    main one's category from the event model). With ``always``, a sentence without a lexicon
+    candidate still gets a main event (for one-event gold sentences).
+    """
     actors = actors or default_actors()
-    end = len(text) if end is None else end
-    toks = tokenize(text, start, end)
     if context is None:
-        context = frozenset(t.text for t in toks)
-    mentions = find_mentions(toks, text, actors, context)
-    events = code_events(toks, mentions, lexicon)
-    return toks, mentions, events
+        context = frozenset(re.findall(r"[A-Za-z][A-Za-z'-]+", text))
+
+    def mentions_of(toks: list[Token], doc_text: str) -> list[Mention]:
+        return find_mentions(toks, doc_text, actors, context)
+
+    sents = prepare([(text, a, b) for a, b in spans], mentions_of, lexicon)
+    return [(s, code_sentence(s, models, always=always)) for s in sents]
 
 
 def extract(
@@ -126,8 +135,9 @@ def extract(
     context = frozenset(re.findall(r"[A-Za-z][A-Za-z'-]+", text))
     table = cameo_table()
     unknown: OrderedDict[str, list[Any]] = OrderedDict()
-    for si, (a, b) in enumerate(spans):
-        toks, mentions, events = analyse_sentence(text, a, b, actors, context, lexicon)
+    coded = analyse_sentences(text, spans, actors, context, lexicon)
+    for si, ((a, b), (sent, events)) in enumerate(zip(spans, coded)):
+        toks, mentions = sent.toks, sent.mentions
         for m in mentions:
             ev.mentions.append(
                 MentionRecord(si, m.start, m.end, m.text, m.actor, m.code, m.kind, m.how, m.role)
@@ -169,13 +179,14 @@ def extract(
                     date_text=dm.text if dm else None,
                     date_precision=dm.precision if dm else None,
                     summary=summary,
+                    confidence=None if e.confidence is None else round(e.confidence, 3),
                 )
             )
     ev.unknown_actors = [UnknownActor(k, v[0], tuple(v[1]), v[2]) for k, v in unknown.items()]
     if scenario is not None:
         from detente.evidence.stances import find_stances
 
-        ev.stances = find_stances(text, ev, scenario, actors, context)
+        ev.stances = find_stances(text, ev, scenario, actors, [c[0] for c in coded])
     return ev
 
 

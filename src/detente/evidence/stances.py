@@ -18,12 +18,11 @@ from typing import TYPE_CHECKING, Any
 
 from detente.evidence.actors import ActorDictionary
 from detente.evidence.errors import EvidenceInputError
-from detente.evidence.events import _find_source
-from detente.evidence.mentions import find_mentions
 from detente.evidence.model import Evidence, StanceRecord
 from detente.evidence.text import Token, lemmas, tokenize
 
 if TYPE_CHECKING:  # pragma: no cover
+    from detente.evidence.learn import Sentence
     from detente.scenario.model import Scenario
 
 __all__ = ["ISSUE_KEYWORDS", "find_stances", "issue_keywords", "resolve_scenario"]
@@ -282,6 +281,134 @@ _NEGATIVE_CUES = (
     "antagonistic",
 )
 _OBJECT_WINDOW = 6
+
+# How strongly a cue states a stance (general English, not fitted to any text): verbs of
+# forceful action or absolute refusal are strong, plain support or opposition medium, mild
+# approval or limiting weak; intensifiers strengthen, hedges weaken.
+_STRONG_CUES = frozenset(
+    [
+        "condemn",
+        "veto",
+        "oust",
+        "sabotage",
+        "insist on",
+        "demand",
+        "drive out",
+        "push out",
+        "guarantee",
+        "champion",
+        "prop up",
+        "shore up",
+        "hostile to",
+        "antagonistic",
+    ]
+)
+_WEAK_CUES = frozenset(
+    [
+        "welcome",
+        "accept",
+        "prefer",
+        "limit",
+        "reduce",
+        "challenge",
+        "keep",
+        "invite",
+        "confirm",
+        "want",
+        "seek",
+        "aim to",
+        "favour",
+        "favor",
+    ]
+)
+_INTENSIFIERS = frozenset(
+    [
+        "strongly",
+        "firmly",
+        "fervently",
+        "vehemently",
+        "categorically",
+        "resolutely",
+        "adamantly",
+        "staunchly",
+        "staunch",
+        "fully",
+        "unequivocally",
+        "repeatedly",
+        "always",
+        "totally",
+        "completely",
+    ]
+)
+_HEDGES = frozenset(
+    [
+        "may",
+        "might",
+        "could",
+        "would",
+        "reportedly",
+        "apparently",
+        "possibly",
+        "perhaps",
+        "probably",
+        "cautiously",
+        "tacitly",
+        "reluctantly",
+        "appear",
+        "appears",
+        "appeared",
+        "seem",
+        "seems",
+        "seemed",
+        "signal",
+        "signals",
+        "signaled",
+        "signalled",
+        "hint",
+        "hints",
+        "hinted",
+        "consider",
+        "considering",
+        "considers",
+        "partly",
+        "somewhat",
+    ]
+)
+_BASE_INTENSITY = {"strong": 1.0, "medium": 0.7, "weak": 0.4}
+
+
+def cue_intensity(low: list[str], ci: int, cj: int, cue_text: str) -> tuple[float, bool, str]:
+    """How strongly the words ``low[ci:cj]`` state a stance: (intensity 0-1, hedged, reason).
+
+    The cue's class gives the base (strong 1.0, medium 0.7, weak 0.4); an intensifier within
+    three words before it multiplies by 1.4, a hedge in the clause before it (up to six words)
+    by 0.5; the result is capped at 1.
+
+    >>> cue_intensity(["russia", "strongly", "backs", "assad"], 2, 3, "back")
+    (0.98, False, "'back' medium 0.7, intensifier 'strongly' x1.4")
+    >>> cue_intensity(["iran", "may", "oppose", "it"], 2, 3, "oppose")
+    (0.35, True, "'oppose' medium 0.7, hedge 'may' x0.5")
+    """
+    cls = "strong" if cue_text in _STRONG_CUES else "weak" if cue_text in _WEAK_CUES else "medium"
+    value = _BASE_INTENSITY[cls]
+    reason = [f"'{cue_text}' {cls} {value}"]
+    before = low[max(0, ci - 3) : ci]
+    strong = [w for w in before if w in _INTENSIFIERS]
+    if strong:
+        value *= 1.4
+        reason.append(f"intensifier '{strong[-1]}' x1.4")
+    clause = []
+    for w in reversed(low[max(0, ci - 6) : ci]):
+        if w in (",", ";", ":", "and", "but"):
+            break
+        clause.append(w)
+    hedges = [w for w in clause if w in _HEDGES]
+    if hedges:
+        value *= 0.5
+        reason.append(f"hedge '{hedges[0]}' x0.5")
+    return round(min(1.0, value), 3), bool(hedges), ", ".join(reason)
+
+
 _GENERIC_NAME_WORDS = frozenset(
     [
         "future",
@@ -438,17 +565,31 @@ def find_stances(
     evidence: Evidence,
     scenario: Scenario | str | Path,
     actors: ActorDictionary,
-    context: frozenset[str],
+    parsed: list[Sentence],
 ) -> list[StanceRecord]:
-    """Stance statements in ``text`` bearing on ``scenario``'s issues."""
+    """Stance statements in ``text`` bearing on ``scenario``'s issues.
+
+    ``parsed`` holds the evidence's sentences as parsed by the pipeline (tokens, mentions and
+    dependency parse); a cue's actor is the subject of the clause the cue's verb governs.
+    """
+    from detente.evidence.learn import (
+        Predicate,
+        default_models,
+        role_probabilities,
+        subject_mentions,
+    )
+
+    role = default_models().role
+    k_src = role.classes.index("SOURCE")
+
     sc = resolve_scenario(scenario)
     global _CUE_INDEX
     if not _CUE_INDEX:
         _CUE_INDEX = _index(_CUES)
     issues = [(iss, _index(issue_keywords(iss.id, iss.name))) for iss in sc.issues]
     out: list[StanceRecord] = []
-    for si, (a, b) in enumerate(evidence.sentences):
-        toks: list[Token] = tokenize(text, a, b)
+    for si, ((a, b), sent) in enumerate(zip(evidence.sentences, parsed)):
+        toks: list[Token] = sent.toks
         if not toks:
             continue
         low = [t.lower for t in toks]
@@ -470,7 +611,6 @@ def find_stances(
             )
         if not hits:
             continue
-        mentions = find_mentions(toks, text, actors, context)
         for ci, cj, cue in cues:
             # The cue's object: issue keywords starting within a few words after it.
             near = [
@@ -483,13 +623,20 @@ def find_stances(
                 continue
             first = min(h[0] for h in near)
             chosen = [h for h in near if h[0] == first]
-            srcs = [m for m in _find_source(mentions, ci, toks, low) if m.actor]
+            cue_tok = sent.token_at(toks[ci].start)
+            srcs = [m for m in subject_mentions(sent, cue_tok) if m.actor] if cue_tok else []
             if not srcs:
                 continue
             negated = any(
                 low[k] in ("not", "never", "no") and not (k + 1 < len(low) and low[k + 1] == "only")
                 for k in range(max(0, ci - 3), ci)
             )
+            # Confidence: the role model's probability that the actor is the doer at the cue.
+            pr = role_probabilities(
+                sent, Predicate(cue_tok, cue_tok), "SUPPORT" if cue.sign > 0 else "REJECT", role
+            )
+            conf = {id(m): float(pr[k, k_src]) for k, m in enumerate(sent.mentions)}
+            intensity, hedged, why = cue_intensity(low, ci, cj, cue.text)
             for ki, kj, kw, iss in chosen:
                 direction = cue.sign * kw.sign * (-1 if negated else 1)
                 for m in srcs:
@@ -512,6 +659,11 @@ def find_stances(
                             keyword_offsets=(toks[ki].start, toks[kj - 1].end),
                             summary=f"{name} — {verb} — {iss.id} ({'+' if direction > 0 else '-'})",
                             toward=_scale_label(iss, direction),
+                            text=text[a:b].strip(),
+                            confidence=round(conf.get(id(m), 0.0), 3),
+                            intensity=intensity,
+                            hedged=hedged,
+                            intensity_reason=why,
                         )
                     )
     # One record per (actor, issue, sentence).
