@@ -116,7 +116,12 @@ def page_request() -> bytes:
     from detente.scenario import load
     from detente.scenario.io import scenario_to_dict
 
-    body = {"scenario": scenario_to_dict(load()), "history": True, "alliances": True}
+    body = {
+        "scenario": scenario_to_dict(load()),
+        "history": True,
+        "alliances": True,
+        "headline": True,  # as the page asks (app.js)
+    }
     return json.dumps(body).encode()
 
 
