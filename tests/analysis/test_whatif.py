@@ -246,11 +246,11 @@ def test_join_of_two_identical_actors_is_one_actor_with_their_summed_capability(
 @given(
     st.lists(
         st.tuples(
-            st.floats(0.5, 50),
-            st.floats(0, 100),
-            st.floats(0, 100),
-            st.floats(0, 100),
-            st.floats(0, 100),
+            st.floats(0.5, 50, allow_subnormal=False),
+            st.floats(0, 100, allow_subnormal=False),
+            st.floats(0, 100, allow_subnormal=False),
+            st.floats(0, 100, allow_subnormal=False),
+            st.floats(0, 100, allow_subnormal=False),
         ),
         min_size=3,
         max_size=5,

@@ -228,6 +228,9 @@ def parse_yaml(
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         msg = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        if "nesting depth" in msg:  # libyaml's own bound (PyYAML >= 6.0.4), far above ours
+            msg = f"nested deeper than {lim.max_yaml_depth} levels (limit max_yaml_depth)"
+            raise fail(file, msg, line=line) from None
         raise fail(file, f"not valid YAML: {msg}", line=line) from None
     except RecursionError:  # pragma: no cover - the depth bound comes first
         raise fail(file, "nested too deeply") from None
