@@ -31,13 +31,15 @@ __all__ = ["analyse_sentences", "extract", "extract_file", "read_article"]
 _FUTURE = re.compile(r"\b(will|shall|is to|are to|plans? to|is expected to|are expected to)\b")
 
 
-def _as_date(date: str | dt.date | None, where: str = "--date") -> dt.date | None:
+def _as_date(date: str | dt.date | None) -> dt.date | None:
     if date is None or isinstance(date, dt.date):
         return date
     try:
         return dt.date.fromisoformat(str(date))
     except ValueError as exc:
-        raise EvidenceInputError(f"{where}: expected a date as YYYY-MM-DD, got {date!r}") from exc
+        raise EvidenceInputError(
+            f"date must be a date as YYYY-MM-DD, got {date!r}", param="date"
+        ) from exc
 
 
 def _ref(m: Mention) -> ActorRef:
