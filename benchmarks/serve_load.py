@@ -112,12 +112,13 @@ def request(conn, method, path, body=b"", headers=None):
     return r.status, r.read()
 
 
-def page_request() -> bytes:
+def page_request(seed: int = 0) -> bytes:
     from detente.scenario import load
     from detente.scenario.io import scenario_to_dict
 
     body = {
         "scenario": scenario_to_dict(load()),
+        "seed": seed,
         "history": True,
         "alliances": True,
         "headline": True,  # as the page asks (app.js)
@@ -125,7 +126,9 @@ def page_request() -> bytes:
     return json.dumps(body).encode()
 
 
-def load_level(port: int, clients: int, seconds: float, max_requests: int, body: bytes) -> dict:
+def load_level(
+    port: int, clients: int, seconds: float, max_requests: int, body: bytes, fresh: bool = False
+) -> dict:
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
@@ -140,9 +143,12 @@ def load_level(port: int, clients: int, seconds: float, max_requests: int, body:
                 if count[0] >= max_requests:
                     break
                 count[0] += 1
+                n = count[0]
+            # --fresh: a new seed per request, so no answer comes from the server's cache
+            payload = body.replace(b'"seed": 0', f'"seed": {n}'.encode(), 1) if fresh else body
             t0 = time.perf_counter()
             try:
-                status, _ = request(conn, "POST", "/api/forecast", body, headers)
+                status, _ = request(conn, "POST", "/api/forecast", payload, headers)
             except (OSError, http.client.HTTPException) as exc:
                 with lock:
                     errors.append(type(exc).__name__)
@@ -271,6 +277,11 @@ def main() -> None:
     ap.add_argument("--clients", type=int, nargs="+", default=[1, 5, 20])
     ap.add_argument("--max-requests", type=int, default=3000, help="Per load level.")
     ap.add_argument("--workers", default="auto", help="Server worker processes (default: cores).")
+    ap.add_argument(
+        "--fresh",
+        action="store_true",
+        help="A new seed per request: every headline computed, none from the cache.",
+    )
     args = ap.parse_args()
 
     port = free_port()
@@ -289,7 +300,10 @@ def main() -> None:
             f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
             f"{platform.python_version()}; server workers: {args.workers}"
         )
-        print(f"request: the page's forecast of syria-astana-2017 ({len(body)} bytes)")
+        print(
+            f"request: the page's forecast of syria-astana-2017 ({len(body)} bytes)"
+            + ("; a new seed per request (no cached headline)" if args.fresh else "")
+        )
         print(f"memory before: server {own0:.0f} MB, with workers {mem0:.0f} MB")
         print()
         print(
@@ -299,7 +313,7 @@ def main() -> None:
         rows = []
         for n in args.clients:
             cpu0, main0 = cpu_seconds(proc.pid), cpu_seconds(proc.pid, children=False)
-            row = load_level(port, n, args.seconds, args.max_requests, body)
+            row = load_level(port, n, args.seconds, args.max_requests, body, args.fresh)
             done = max(1, row["requests"])
             cpu = (cpu_seconds(proc.pid) - cpu0) / done
             main_cpu = (cpu_seconds(proc.pid, children=False) - main0) / done

@@ -463,3 +463,33 @@ def test_make_server_refuses_a_port_out_of_range(port):
 
     with pytest.raises(ParameterError, match="port must be a whole number from 0 to 65535"):
         make_server(create_app(workers=0), port=port)
+
+
+def test_forecast_carries_the_headline_when_asked(client, demo, demo_dict):
+    """The page's headline is the one of detente.forecast (same draws and seed), and it is
+    computed only when asked for."""
+    from detente.headline import headline_frame
+    from detente.web.payload import WEB_DRAWS
+
+    plain = client.post("/api/forecast", json={"scenario": demo_dict}).json()
+    assert plain["headline"] is None
+    res = client.post("/api/forecast", json={"scenario": demo_dict, "headline": True}).json()
+    frame = headline_frame(demo, draws=WEB_DRAWS, seed=0).set_index("issue")
+    assert [r["issue"] for r in res["headline"]["rows"]] == list(demo.issue_ids)
+    for r in res["headline"]["rows"]:
+        want = frame.loc[r["issue"]]
+        assert r["forecast"] == pytest.approx(want["forecast"])
+        assert (r["low"], r["high"]) == pytest.approx((want["q10"], want["q90"]))
+
+
+def test_the_headline_cache_gives_the_same_answer_and_keys_on_content(demo):
+    import detente.web.payload as P
+
+    P._HEADLINES.clear()
+    first = P.headline_payload(demo, 0)
+    assert len(P._HEADLINES) == 1
+    assert P.headline_payload(demo, 0) == first and len(P._HEADLINES) == 1  # a hit
+    P.headline_payload(demo, 1)  # another seed: another entry
+    moved = demo.model_copy(update={"id": "other"})
+    P.headline_payload(moved, 0)  # other content: another entry
+    assert len(P._HEADLINES) == 3
