@@ -95,12 +95,14 @@ class Headline:
     notes: list[str] = field(default_factory=list)
 
 
-def _rule_text(arrays, k: int) -> str:
+def _rule_text(arrays, k: int, labels: Sequence[str] | None = None) -> str:
+    """How issue ``k`` is decided, in words; actors by ``labels`` (their names, in the
+    arrays' order) where given, else by id."""
     from detente.scenario.arrays import RULES
 
     code = int(arrays.rule[k]) if arrays.rule is not None else 0
     name = RULES[code]
-    actors = arrays.actors
+    actors = tuple(labels) if labels is not None else arrays.actors
     if name == "consensus":
         vetoes = [actors[i] for i in np.flatnonzero(arrays.veto[:, k])]
         text = "consensus of " + (", ".join(vetoes) if vetoes else "every actor")
@@ -385,7 +387,7 @@ def headline(
                 "high": float(arrays.high[k]),
                 "low_label": iss.scale.low_label or "",
                 "high_label": iss.scale.high_label or "",
-                "rule": _rule_text(arrays, k),
+                "rule": _rule_text(arrays, k, [a.label for a in s.actors]),
                 "must_decide": bool(must[k]),
                 "p_no_agreement": 0.0 if must[k] else p_none_prior,
                 "models_low": min(mf.values()) if mf else np.nan,
