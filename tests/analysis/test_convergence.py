@@ -102,3 +102,14 @@ def test_settled_means_the_last_rounds_agree(name):
         for k, c in enumerate(convergence(r, s.to_arrays().span)):
             if c.status == "settled":
                 assert abs(c.values[0] - r.forecast[k]) < 1e-9
+
+
+def test_a_long_group_is_named_by_its_first_six_and_its_count():
+    # 8 of 9 actors collapse onto 50; the ninth stays at 0
+    n = 9
+    start = np.linspace(0, 100, n)[:, None]
+    end = np.full((n, 1), 50.0)
+    end[0, 0] = 0.0
+    res = ModelResult(model="m", forecast=np.array([50.0]), rounds=np.stack([start, end]))
+    text = consensus(res, tuple(f"a{i}" for i in range(n)), np.array([100.0]))
+    assert text.startswith("8 of 9 actors (a1, a2, a3, a4, a5, a6 and 2 more)")

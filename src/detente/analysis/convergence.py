@@ -240,7 +240,8 @@ def consensus(
     at_forecast = all(
         np.all(np.isnan(last[j]) | (np.abs(last[j] - f) <= tol) | np.isnan(f)) for j in group
     )
-    names = ", ".join(actors[j] for j in group)
+    shown = [actors[j] for j in group[:6]]  # a long list says no more than its count does
+    names = ", ".join(shown) + (f" and {len(group) - 6} more" if len(group) > 6 else "")
     where = "the forecast" if at_forecast else "one common position"
     return (
         f"{len(group)} of {active.size} actors ({names}) end at {where} on every issue "
