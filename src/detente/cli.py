@@ -242,7 +242,7 @@ def _forecast_headline(s, format: str, draws: int, seed: int, no_agreement, work
     import numpy as np
     from rich.table import Table
 
-    from detente.headline import headline
+    from detente.headline import headline, monte_carlo_error
 
     with progress("forecast"):
         h = headline(s, draws=draws, seed=seed, no_agreement=no_agreement, workers=workers)
@@ -299,12 +299,8 @@ def _forecast_headline(s, format: str, draws: int, seed: int, no_agreement, work
             out.print(f"  {r['issue_name']}: {r['flags']}", soft_wrap=True)
         for m, text in h.consensus.items():
             out.print(f"  {model_title(m)}: {text}", soft_wrap=True)
-    se_q = float(np.nanmax(df[["se_forecast", "se_q10", "se_q90"]].to_numpy()))
-    se_p = (
-        float(np.nanmax(df["se_p_status_quo"].to_numpy()))
-        if df["se_p_status_quo"].notna().any()
-        else 0.0
-    )
+    se_q, se_p = monte_carlo_error(df)
+    se_p = 0.0 if np.isnan(se_p) else se_p
     out.print(
         f"Monte Carlo: {draws} draws of the input ranges, seed {seed}; standard error at most "
         f"{se_q:.2f} points on a forecast or interval end, {100 * se_p:.1f} points on a chance.",

@@ -30,13 +30,16 @@ scenario, draws and seed give the same figures on any machine.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from detente.errors import DetenteError, ParameterError
+
+if TYPE_CHECKING:  # the models are imported where they run, so a command starts fast
+    from detente.models import ModelResult
 
 DEFAULT_DRAWS = 500
 MC_GROUPS = 10
@@ -222,6 +225,7 @@ def headline(
     no_agreement: float | None = None,
     models: Sequence[str] | None = None,
     workers: int = 1,
+    results: Mapping[str, ModelResult] | None = None,
 ) -> Headline:
     """The headline forecast of a scenario (see the module docstring).
 
@@ -244,6 +248,9 @@ def headline(
     workers:
         Local processes computing the draws (1: in this process). The figures are the same
         for any number.
+    results:
+        Runs of models at the scenario's values with their default parameters and ``seed``,
+        already made by the caller (the report, the web page): reused instead of run again.
 
     Returns
     -------
@@ -284,6 +291,9 @@ def headline(
     single: dict[str, Any] = {}
     failed: dict[str, str] = {}
     for m in names:
+        if results is not None and m in results:
+            single[m] = results[m]
+            continue
         spec = get_model(m)
         why = spec.not_applicable(arrays)
         if why is None:
@@ -418,6 +428,22 @@ def headline(
         consensus=cons,
         notes=notes,
     )
+
+
+def monte_carlo_error(frame) -> tuple[float, float]:
+    """The largest Monte Carlo standard error in a headline table: in points on a forecast or
+    interval end, and on a chance (a share); NaN where the table has none.
+
+    >>> import detente
+    >>> points, chance = monte_carlo_error(headline_frame(detente.load(), draws=50))
+    >>> 0 < points < 10 and 0 <= chance < 0.1
+    True
+    """
+    q = frame[["se_forecast", "se_q10", "se_q90"]].to_numpy(dtype=float)
+    p = frame["se_p_status_quo"].to_numpy(dtype=float)
+    points = float(np.nanmax(q)) if np.isfinite(q).any() else float("nan")
+    chance = float(np.nanmax(p)) if np.isfinite(p).any() else float("nan")
+    return points, chance
 
 
 def headline_frame(scenario, **kwargs) -> Any:

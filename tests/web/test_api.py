@@ -480,6 +480,7 @@ def test_forecast_carries_the_headline_when_asked(client, demo, demo_dict):
         want = frame.loc[r["issue"]]
         assert r["forecast"] == pytest.approx(want["forecast"])
         assert (r["low"], r["high"]) == pytest.approx((want["q10"], want["q90"]))
+        assert r["interval_svg"].startswith('<svg class="interval"')
 
 
 def test_the_headline_cache_gives_the_same_answer_and_keys_on_content(demo):

@@ -144,7 +144,7 @@ def collect(
     if val_paths:
         inputs["validation"] = ", ".join(p.name for p in val_paths)
     alliances = alliances_for(s)
-    summary = _headline_summary(s, {n: results[n].forecast for n in names}, seed)
+    summary = _headline_summary(s, {n: results[n] for n in names}, seed)
     if alliances is not None:
         summary.blocs, summary.opposed = blocs(alliances.labels, alliances.matrix)
     if sweep_data is not None and sweep_data.tornado is not None:
@@ -182,21 +182,22 @@ REPORT_DRAWS = 500
 """Monte Carlo draws of the report's headline (as ``detente forecast``)."""
 
 
-def _headline_summary(s: Scenario, forecasts: dict[str, np.ndarray], seed: int) -> Summary:
+def _headline_summary(s: Scenario, results: dict[str, ModelResult], seed: int) -> Summary:
     """The summary's rows: the headline forecast (median, 80% interval, chance that the
-    status quo holds; :func:`detente.headline.headline_frame`), or, where the scenario gives
-    the headline nothing to run, the median and range of the models' forecasts, said so."""
-    from detente.headline import headline_frame
+    status quo holds; :func:`detente.headline.headline_frame`, reusing the report's model
+    runs), or, where the scenario gives the headline nothing to run, the median and range of
+    the models' forecasts, said so."""
+    from detente.headline import headline_frame, monte_carlo_error
 
     try:
-        frame = headline_frame(s, draws=REPORT_DRAWS, seed=seed)
+        frame = headline_frame(s, draws=REPORT_DRAWS, seed=seed, results=results)
     except DetenteError as exc:
-        rows = model_headline(s, forecasts)
+        rows = model_headline(s, {n: r.forecast for n, r in results.items()})
         why = str(exc).splitlines()[0]
-        source = f"the median of {len(forecasts)} models' forecasts; no headline: {why}"
+        source = f"the median of {len(results)} models' forecasts; no headline: {why}"
         return Summary(rows=rows, source=source, uncertain=uncertain_points(s, rows))
     rows = headline_rows(s, frame)
-    se = float(np.nanmax(frame[["se_forecast", "se_q10", "se_q90"]].to_numpy(dtype=float)))
+    se = monte_carlo_error(frame)[0]
     source = (
         f"the headline forecast: {REPORT_DRAWS} Monte Carlo draws of the input ranges through "
         "the models' ensemble fitted on EU decisions (DEU III), seed "

@@ -18,6 +18,7 @@ show it without other change.
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -196,15 +197,10 @@ def interval_svg(row: HeadlineRow, width: int = 150, height: int = 18) -> str:
     title = f"{row.label}: forecast {fmt(row.forecast, 0)}, {interval_text(row)}"
     return (
         f'<svg class="interval" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img"><title>{quote_xml(title)}</title>'
+        f'viewBox="0 0 {width} {height}" role="img"><title>{html.escape(title)}</title>'
         + "".join(parts)
         + "</svg>"
     )
-
-
-def quote_xml(text: str) -> str:
-    """``text`` safe inside XML."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def headline_rows(scenario: Scenario, frame) -> list[HeadlineRow]:

@@ -82,7 +82,7 @@ def forecast_payload(
         "skipped": skipped,
         "history": history_payload(s, results) if "history" in extras else None,
         "alliances": alliance_payload(s) if "alliances" in extras else None,
-        "headline": headline_payload(s, seed) if "headline" in extras else None,
+        "headline": headline_payload(s, seed, results) if "headline" in extras else None,
     }
 
 
@@ -97,7 +97,7 @@ undone, many users on the default scenario) does not pay its 0.3 s again."""
 _HEADLINES: OrderedDict[str, Any] = OrderedDict()
 
 
-def _headline_frame(s: Scenario, seed: int):
+def _headline_frame(s: Scenario, seed: int, results: dict[str, Any] | None = None):
     """:func:`detente.headline.headline_frame` of ``s`` with :data:`WEB_DRAWS` draws, from a
     small least-recently-used cache keyed by the scenario's content and the seed."""
     from detente.headline import headline_frame
@@ -105,7 +105,7 @@ def _headline_frame(s: Scenario, seed: int):
     key = hashlib.sha256(f"{seed}|{WEB_DRAWS}|{s.model_dump_json()}".encode()).hexdigest()
     frame = _HEADLINES.get(key)
     if frame is None:
-        frame = headline_frame(s, draws=WEB_DRAWS, seed=seed)
+        frame = headline_frame(s, draws=WEB_DRAWS, seed=seed, results=results)
         _HEADLINES[key] = frame
         while len(_HEADLINES) > HEADLINE_CACHE_SIZE:
             _HEADLINES.popitem(last=False)
@@ -114,19 +114,28 @@ def _headline_frame(s: Scenario, seed: int):
     return frame.copy()
 
 
-def headline_payload(s: Scenario, seed: int | None) -> dict[str, Any]:
+def headline_payload(
+    s: Scenario, seed: int | None, results: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The headline the page shows first, as the report's summary shows it: per issue the
     median, the 80% interval and the chance that the status quo holds
-    (:func:`detente.headline.headline_frame`)."""
-    from detente.report.summary import HEADLINE_INTERVAL, fmt, headline_rows, interval_text
+    (:func:`detente.headline.headline_frame`; ``results``: the request's model runs at
+    their default parameters, reused)."""
+    from detente.headline import monte_carlo_error
+    from detente.report.summary import (
+        HEADLINE_INTERVAL,
+        fmt,
+        headline_rows,
+        interval_svg,
+        interval_text,
+    )
 
-    frame = _headline_frame(s, seed or 0)
+    frame = _headline_frame(s, seed or 0, results if seed is not None else None)
     rows = headline_rows(s, frame)
-    se = frame[["se_forecast", "se_q10", "se_q90"]].to_numpy(dtype=float)
     return {
         "interval_label": HEADLINE_INTERVAL,
         "draws": WEB_DRAWS,
-        "max_se": clean(float(np.nanmax(se))) if np.isfinite(se).any() else None,
+        "max_se": clean(monte_carlo_error(frame)[0]),
         "rows": [
             {
                 "issue": r.issue,
@@ -142,6 +151,8 @@ def headline_payload(s: Scenario, seed: int | None) -> dict[str, Any]:
                 # printed as the report prints them, so the two never differ
                 "forecast_text": fmt(r.forecast, 0),
                 "interval_text": interval_text(r),
+                # the interval on the issue's scale, drawn by the code that draws the report's
+                "interval_svg": interval_svg(r),
             }
             for r in rows
         ],

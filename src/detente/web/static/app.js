@@ -188,25 +188,6 @@ function renderForecasts() {
 }
 
 // The headline: one forecast per issue, its interval and what it means, before the detail.
-// The interval drawn on the scale: grey scale line, blue interval, dark dot, red status quo.
-function intervalBar(r, iss, width = 150, height = 18) {
-  const pad = 5, mid = height / 2;
-  const x = (v) => pad + (width - 2 * pad) * (v - iss.low) / (iss.high - iss.low);
-  const node = svg("svg", { class: "interval", width, height, viewBox: `0 0 ${width} ${height}`, role: "img" });
-  node.append(svg("title", {}, `${iss.name}: forecast ${r.forecast_text}, ${r.interval_text}`));
-  node.append(svg("line", { x1: pad, y1: mid, x2: width - pad, y2: mid, stroke: "#bbb", "stroke-width": 1 }));
-  if (r.low !== null && r.high !== null) {
-    node.append(svg("rect", { x: x(r.low), y: mid - 4, width: Math.max(x(r.high) - x(r.low), 1), height: 8,
-      fill: "#2f6fab", "fill-opacity": 0.55 }));
-  }
-  if (r.status_quo !== null && r.status_quo !== undefined) {
-    node.append(svg("line", { x1: x(r.status_quo), y1: mid - 7, x2: x(r.status_quo), y2: mid + 7,
-      stroke: "#b2182b", "stroke-width": 2 }));
-  }
-  if (r.forecast !== null) node.append(svg("circle", { cx: x(r.forecast), cy: mid, r: 3.5, fill: "#1b3f66" }));
-  return node;
-}
-
 function renderHeadline() {
   const res = state.result;
   const hl = res.headline;
@@ -233,7 +214,9 @@ function renderHeadline() {
         `${Math.round(100 * r.p_status_quo)}%` }));
     }
     tr.append(el("td", { class: "num", text: iss.status_quo === null ? "—" : fmt(iss.status_quo, 0) }));
-    tr.append(el("td", {}, intervalBar(r, iss)));
+    const bar = el("td");
+    bar.insertAdjacentHTML("beforeend", r.interval_svg);  // the report's drawing (escaped there)
+    tr.append(bar);
     body.append(tr);
   }
   const se = hl.max_se === null ? "" : `; Monte Carlo error at most ${hl.max_se.toFixed(1)} points`;
