@@ -323,6 +323,28 @@ def test_simulate_loads_only_what_it_needs():
     )
     assert "detente.models.smp" in mods  # it ran
     assert not [m for m in HEAVY if m in mods]
+    # nor the other models, PyYAML, the XML parser, the DEU reader or numpy.ma
+    others = [f"detente.models.{m}" for m in ("eum", "exchange", "condorcet", "procedural")]
+    unneeded = others + ["yaml", "xml.etree", "detente.scenario.io.deu", "numpy.ma"]
+    assert not [m for m in unneeded if m in mods]
+
+
+def test_the_command_line_asks_blas_for_one_thread_unless_told():
+    import subprocess
+    import sys
+
+    code = (
+        "import os\n"
+        "os.environ['OMP_NUM_THREADS'] = '3'\n"
+        "os.environ.pop('OPENBLAS_NUM_THREADS', None)\n"
+        "from detente.cli import one_blas_thread\n"
+        "one_blas_thread()\n"
+        "print(os.environ['OPENBLAS_NUM_THREADS'], os.environ['OMP_NUM_THREADS'])\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert out == ["1", "3"]
 
 
 @pytest.mark.parametrize("model", ["eum", "smp"])

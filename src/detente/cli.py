@@ -830,6 +830,26 @@ def cli_message(exc: DetenteError) -> str:
     return f"{flag}: {msg}"
 
 
+BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def one_blas_thread() -> None:
+    """Let numpy's linear algebra library use one thread, unless the user has said otherwise.
+
+    The models multiply small matrices, where a second BLAS thread saves nothing, and detente
+    runs in parallel over processes (``--workers``, the server's pool), where BLAS threads
+    in every process would compete for the same cores. Starting OpenBLAS's threads also costs
+    a command about 0.1 s of CPU time before it has done anything. Set before numpy is
+    imported (no command imports it before this runs); a value already in the environment
+    is kept.
+    """
+    import os
+
+    if "numpy" not in sys.modules:
+        for var in BLAS_THREADS:
+            os.environ.setdefault(var, "1")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: runs the app; bad input of any kind (an option value, a file, a
     scenario) is one line on standard error and exit code 2."""
@@ -839,6 +859,7 @@ def main(argv: list[str] | None = None) -> None:
         from click import exceptions as click
 
     set_quiet(False)  # each run starts loud; --quiet silences it
+    one_blas_thread()
     try:
         rc = app(args=argv, standalone_mode=False, prog_name="detente")
     except click.NoArgsIsHelpError as exc:

@@ -232,11 +232,14 @@ def model_title(name: str) -> str:
     >>> model_title("weighted_median")
     'Weighted median'
     """
-    from detente.models import available_models, get_model
+    from detente.errors import UnknownNameError
+    from detente.models import get_model
 
-    if name not in available_models():  # a row that is not a model (the headline, say)
+    try:
+        title = get_model(name).title
+    except UnknownNameError:  # a row that is not a model (the headline, say)
         return name
-    return get_model(name).title.split(" (")[0]
+    return title.split(" (")[0]
 
 
 # -- output ------------------------------------------------------------------------------

@@ -261,3 +261,44 @@ def test_batched_equals_single_runs_for_every_option(model, values):
             spec.forecast_batch(batch, params, rngs)
         return
     np.testing.assert_array_equal(spec.forecast_batch(batch, params, rngs), np.stack(want))
+
+
+# -- the built-in list: which module registers which model ----------------------------------
+
+
+def test_builtin_list_names_every_model_and_its_module():
+    """Every model a built-in module registers is in BUILTIN, with that module (so the lazy
+    import of :func:`get_model` finds it), and nothing else is."""
+    from detente.models.base import BUILTIN
+
+    registered = {
+        name: get_model(name).run.__module__
+        for name in MODELS
+        if get_model(name).run.__module__.startswith("detente.models.")
+    }
+    assert set(registered) == set(BUILTIN)
+    for name, module in registered.items():
+        parts = module.split(".")
+        assert parts[2] == BUILTIN[name], (name, module)
+    assert MODELS[: len(BUILTIN)] == list(BUILTIN)
+
+
+def test_get_model_imports_only_the_module_it_needs():
+    """Asking for one model imports its module and not the others'; listing imports all."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from detente.models import get_model, available_models\n"
+        "get_model('smp')\n"
+        "print(sorted(m for m in sys.modules if m.startswith('detente.models.')"
+        " and m.count('.') == 2))\n"
+        "available_models()\n"
+        "print('detente.models.eum' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert out[0] == "['detente.models.base', 'detente.models.smp']"
+    assert out[1] == "True"

@@ -1,10 +1,10 @@
 """Forecasting models behind one interface (see :mod:`detente.models.base`).
 
-Importing this package registers every model. The model modules are listed in
-``_MODULES``; a module that is added must be listed here.
+The built-in models are listed in :data:`detente.models.base.BUILTIN` with the module that
+registers each; a module is imported when one of its models is first asked for
+(:func:`get_model`), and :func:`available_models` imports them all. A model module that is
+added must be listed there (a test checks it).
 """
-
-from importlib import import_module
 
 from detente.models.base import (
     BatchedFn,
@@ -17,10 +17,6 @@ from detente.models.base import (
     register,
     unregister,
 )
-
-_MODULES = ["baseline", "eum", "smp", "exchange", "condorcet", "pooled", "procedural"]
-for _name in _MODULES:
-    import_module(f"detente.models.{_name}")
 
 __all__ = [
     "BatchedFn",

@@ -20,12 +20,15 @@ Everything about a model is declared in one call to :func:`register`::
 The keywords say what the model is and what it offers (see :func:`register`): ``batched`` (a
 form over a leading axis of draws), ``applicable`` (when it can run), ``scope``, ``dynamic``,
 ``stochastic``, ``baseline``, ``presets``. ``docs/architecture.md`` has a complete example.
+A model that ships with detente also has a line in :data:`BUILTIN` naming its module, which
+is imported only when one of its models is asked for.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from importlib import import_module
 from typing import Any, Literal
 
 import numpy as np
@@ -265,8 +268,37 @@ class ModelSpec:
 
 
 _REGISTRY: dict[str, ModelSpec] = {}
-"""Every registered model by name. Importing this module imports the package
-:mod:`detente.models` first, which imports (and so registers) every model module it lists."""
+"""Every registered model by name, in the order registered."""
+
+BUILTIN: dict[str, str] = {
+    "compromise": "baseline",
+    "mean_voter": "baseline",
+    "weighted_median": "baseline",
+    "nash": "baseline",
+    "eum": "eum",
+    "smp": "smp",
+    "exchange": "exchange",
+    "condorcet": "condorcet",
+    "pooled_blend": "pooled",
+    "veto_player": "procedural",
+    "agenda_setter": "procedural",
+    "unilateral": "procedural",
+    "procedural": "procedural",
+}
+"""The built-in models, in the order they are listed, and the module of
+:mod:`detente.models` whose import registers each. A module is imported when one of its
+models is first asked for (so that ``detente simulate -m smp`` does not import the other
+models); :func:`available_models` imports them all. A test checks this map against what the
+modules register."""
+
+
+def _load(module: str) -> None:
+    import_module(f"detente.models.{module}")
+
+
+def _load_all() -> None:
+    for module in dict.fromkeys(BUILTIN.values()):
+        _load(module)
 
 
 def register(
@@ -377,15 +409,19 @@ def get_model(name: str) -> ModelSpec:
     >>> float(spec(ScenarioArrays.from_arrays([1, 3], [0, 100], [100, 100])).forecast[0])
     75.0
     """
+    if name not in _REGISTRY and name in BUILTIN:
+        _load(BUILTIN[name])
     try:
         return _REGISTRY[name]
     except KeyError:
+        _load_all()
         known = ", ".join(sorted(_REGISTRY))
         raise UnknownNameError(f"unknown model {name!r} (known: {known})") from None
 
 
 def available_models(*, baseline_only: bool = False) -> list[str]:
-    """Names of the registered models, in registration order.
+    """Names of the registered models: the built-in ones in their listed order (see
+    :data:`BUILTIN`), then any others in the order registered.
 
     Parameters
     ----------
@@ -403,4 +439,6 @@ def available_models(*, baseline_only: bool = False) -> list[str]:
     >>> "smp" in available_models()
     True
     """
-    return [n for n, s in _REGISTRY.items() if s.baseline or not baseline_only]
+    _load_all()
+    names = [n for n in BUILTIN if n in _REGISTRY] + [n for n in _REGISTRY if n not in BUILTIN]
+    return [n for n in names if _REGISTRY[n].baseline or not baseline_only]

@@ -15,7 +15,13 @@ from typing import Any
 import numpy as np
 
 from detente.errors import DetenteError, ParameterError, UnknownNameError, did_you_mean
-from detente.models.base import ModelParams, ModelResult, available_models, get_model
+from detente.models.base import (
+    BUILTIN,
+    ModelParams,
+    ModelResult,
+    available_models,
+    get_model,
+)
 from detente.scenario.model import Scenario
 
 __all__ = [
@@ -128,6 +134,11 @@ def check_models(names: Iterable[str]) -> list[str]:
     >>> check_models(["NASH", "compromise", "nash"])
     ['nash', 'compromise']
     """
+    names = list(names)
+    builtin = {m.lower(): m for m in BUILTIN}
+    wanted = [n.strip().lower() for n in names]
+    if wanted and all(w in builtin for w in wanted):  # no need to import every model
+        return list(dict.fromkeys(builtin[w] for w in wanted))
     known = available_models()
     by_lower = {m.lower(): m for m in known}
     out: list[str] = []

@@ -32,15 +32,17 @@ seed go to ``meta``). Errors name the file, the actor, the dimension and the ele
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from detente.errors import FormatError, Problem
 from detente.scenario.model import Scenario
 from detente.scenario.validate import build_scenario
+
+if TYPE_CHECKING:  # the XML parser is imported when a file is read
+    import xml.etree.ElementTree as ET
 
 KTAB_NAMES = {
     "VictoryProbModel": "victory_model",
@@ -126,6 +128,8 @@ def _number(el: ET.Element, file: str, **where: Any) -> float:
 
 def parse_ktab_xml(text: str, file: str = "<string>") -> dict[str, Any]:
     """Parse the text of a KTAB XML scenario; see :func:`read_ktab_xml`."""
+    import xml.etree.ElementTree as ET
+
     text = text.lstrip("\ufeff")
     try:
         root = ET.fromstring(text)

@@ -252,10 +252,9 @@ class Engine:
         over all n positions, as in KTAB.
         """
         if len(pos) == 1 and self.vote.antisymmetric:
-            _, first, inv = np.unique(pos[0], axis=0, return_index=True, return_inverse=True)
+            first, inv = _distinct_rows(pos[0])
             if len(first) < self.n:
                 p = self.p
-                inv = inv.reshape(-1)
                 c = K.coalitions(u[0][:, first], self.c[0], self.vote)[np.ix_(inv, inv)]
                 return K.pce(c, K.victory_probability(c, p.victory_model), p.pce_model)[None]
         return self._election(u, self.c)
@@ -294,7 +293,7 @@ class Engine:
         per_actor = np.empty((na, n))
         holders: list[np.ndarray] = [np.empty(0, dtype=int)] * na
         p_distinct: list[np.ndarray] = [np.empty(0)] * na
-        for m in np.unique(count).tolist():
+        for m in sorted(set(count.tolist())):
             rows = np.flatnonzero(count == m)
             cols = np.nonzero(distinct[rows])[1].reshape(len(rows), m)
             prob = self._election(
@@ -697,7 +696,7 @@ class Engine:
         beta = np.concatenate([np.arange(nb), np.arange(nb)])
         order = np.lexsort((beta, q_of))
         q_of, beta = q_of[order], beta[order]
-        queues, start, sizes = np.unique(q_of, return_index=True, return_counts=True)
+        queues, start, sizes = _runs(q_of)
         slot = np.arange(len(q_of)) - np.repeat(start, sizes)
         table = np.full((len(queues), int(sizes.max())), -1)
         table[np.repeat(np.arange(len(queues)), sizes), slot] = beta
@@ -706,7 +705,7 @@ class Engine:
         # are grouped by length up to the next power of 2 (padding changes no probability)
         padded = self.p.pce_model == "Conditional"
         group = np.ceil(np.log2(sizes)).astype(int) if padded else sizes
-        for key in np.unique(group):
+        for key in sorted(set(group.tolist())):
             qs = np.flatnonzero(group == key)
             size = int(sizes[qs].max())
             brg = table[qs, :size]
@@ -929,6 +928,32 @@ def interpolate(
     b_i = ((w_i + MIN_BARGAIN_WEIGHT) * x_i + w_j * x_j) / den
     b_j = (w_i * x_i + (MIN_BARGAIN_WEIGHT + w_j) * x_j) / den
     return _round4(b_i), _round4(b_j)
+
+
+def _distinct_rows(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The first row of each distinct value of the rows of ``x`` (in order of appearance),
+    and for every row the index of its distinct value among them. (``np.unique`` would do,
+    but it imports ``numpy.ma`` on first use, a cost every command that runs the model
+    would pay.) ``-0.0`` and ``0.0`` count as different here, which only costs a column."""
+    seen: dict[bytes, int] = {}
+    first: list[int] = []
+    inv = np.empty(len(x), dtype=np.intp)
+    for i, row in enumerate(np.ascontiguousarray(x)):
+        key = row.tobytes()
+        k = seen.get(key)
+        if k is None:
+            k = seen[key] = len(first)
+            first.append(i)
+        inv[i] = k
+    return np.asarray(first, dtype=np.intp), inv
+
+
+def _runs(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct values of the sorted 1-d ``x``, where each run of equal values starts and
+    how long it is (``np.unique(x, return_index=True, return_counts=True)`` for sorted x)."""
+    start = np.flatnonzero(np.concatenate(([True], x[1:] != x[:-1])))
+    sizes = np.diff(np.append(start, len(x)))
+    return x[start], start, sizes
 
 
 def joining_difference(uni, unj, unn, c_ij0, c_ji0, wn, vote, prop: bool) -> np.ndarray:

@@ -36,32 +36,50 @@ from typing import Any
 from detente.errors import FormatError, UnknownNameError
 from detente.files import write_atomic
 from detente.scenario.io.common import fail, first_row, read_text, slug, stem
-from detente.scenario.io.deu import (
-    DEU_CAPABILITY,
-    DEU_COUNCIL_RULES,
-    DEU_PROCEDURES,
-    deu_decision,
-    deu_row_to_scenario,
-    read_deu,
-    read_deu_table,
-    write_deu,
-)
-from detente.scenario.io.eu_council import (
-    _QMV_2004,
-    _QMV_EU15,
-    _QMV_NICE,
-    DEU_ACTORS,
-    EU_POPULATION,
-    _deu_date,
-    deu_council_weights,
-    deu_qmv_threshold,
-)
-from detente.scenario.io.issue_csv import read_issue_csv, write_issue_csv
-from detente.scenario.io.ktab_csv import read_ktab_csv, write_ktab_csv
-from detente.scenario.io.long_csv import LONG_DECISION, read_long_csv, write_long_csv
-from detente.scenario.io.safe_yaml import load_yaml, parse_yaml
-from detente.scenario.io.yaml_format import dump_yaml, read_yaml, scenario_to_dict
 from detente.scenario.model import Scenario
+
+# Each format's module is imported when a file of that format is read or written, or when one
+# of its names is asked for (below), so that reading one format does not pay for the others.
+_MODULE_OF = {
+    **dict.fromkeys(
+        (
+            "DEU_CAPABILITY",
+            "DEU_COUNCIL_RULES",
+            "DEU_PROCEDURES",
+            "deu_decision",
+            "deu_row_to_scenario",
+            "read_deu",
+            "read_deu_table",
+            "write_deu",
+        ),
+        "deu",
+    ),
+    **dict.fromkeys(
+        (
+            "_QMV_2004",
+            "_QMV_EU15",
+            "_QMV_NICE",
+            "DEU_ACTORS",
+            "EU_POPULATION",
+            "_deu_date",
+            "deu_council_weights",
+            "deu_qmv_threshold",
+        ),
+        "eu_council",
+    ),
+    **dict.fromkeys(("read_issue_csv", "write_issue_csv"), "issue_csv"),
+    **dict.fromkeys(("read_ktab_csv", "write_ktab_csv"), "ktab_csv"),
+    **dict.fromkeys(("LONG_DECISION", "read_long_csv", "write_long_csv"), "long_csv"),
+    **dict.fromkeys(("dump_yaml", "read_yaml", "scenario_to_dict"), "yaml_format"),
+    **dict.fromkeys(("load_yaml", "parse_yaml"), "safe_yaml"),
+}
+
+
+def _named(name: str) -> Any:
+    from importlib import import_module
+
+    return getattr(import_module(f"detente.scenario.io.{_MODULE_OF[name]}"), name)
+
 
 FORMATS = ("yaml", "long-csv", "issue-csv", "ktab-csv", "ktab-xml", "deu")
 WRITABLE = ("yaml", "long-csv", "issue-csv", "ktab-csv", "deu")
@@ -158,15 +176,16 @@ def _read_text_as(
         from detente.scenario.ktab_xml import read_ktab_xml_scenario
 
         return read_ktab_xml_scenario(p, text)
-    readers: dict[str, Callable[[Path, str], Scenario]] = {
-        "yaml": read_yaml,
-        "long-csv": read_long_csv,
-        "issue-csv": read_issue_csv,
-        "ktab-csv": read_ktab_csv,
-    }
     if fmt == "deu":
-        return read_deu(p, text, selector, **options)
-    return readers[fmt](p, text)
+        return _named("read_deu")(p, text, selector, **options)
+    readers = {
+        "yaml": "read_yaml",
+        "long-csv": "read_long_csv",
+        "issue-csv": "read_issue_csv",
+        "ktab-csv": "read_ktab_csv",
+    }
+    read: Callable[[Path, str], Scenario] = _named(readers[fmt])
+    return read(p, text)
 
 
 def format_for_output(path: str | Path, format: str | None = None) -> str:
@@ -192,16 +211,17 @@ def format_for_output(path: str | Path, format: str | None = None) -> str:
 
 def scenario_to_text(s: Scenario, format: str) -> str:
     """``s`` as the text of a file in ``format``."""
-    writers: dict[str, Callable[[Scenario], str]] = {
-        "yaml": dump_yaml,
-        "long-csv": write_long_csv,
-        "issue-csv": write_issue_csv,
-        "ktab-csv": write_ktab_csv,
-        "deu": write_deu,
+    writers = {
+        "yaml": "dump_yaml",
+        "long-csv": "write_long_csv",
+        "issue-csv": "write_issue_csv",
+        "ktab-csv": "write_ktab_csv",
+        "deu": "write_deu",
     }
     if format not in writers:
         raise UnknownNameError(f"cannot write format {format!r} (writable: {', '.join(WRITABLE)})")
-    return writers[format](s)
+    write: Callable[[Scenario], str] = _named(writers[format])
+    return write(s)
 
 
 def atomic_write_text(path: str | Path, text: str) -> None:
@@ -291,3 +311,10 @@ __all__ = [
     "write_long_csv",
     "write_scenario",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """The names of the format modules (:data:`_MODULE_OF`), imported on first use."""
+    if name in _MODULE_OF:
+        return _named(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -5,15 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from detente.scenario.io.common import stem
-from detente.scenario.io.safe_yaml import parse_yaml
 from detente.scenario.model import Scenario
 from detente.scenario.validate import build_scenario
 
 
 def read_yaml(path: Path, text: str) -> Scenario:
+    from detente.scenario.io.safe_yaml import parse_yaml  # PyYAML only when YAML is read
+
     data, lines = parse_yaml(text, str(path))
     return build_scenario(data, file=str(path), lines=lines, scenario_id=stem(path))
 
@@ -45,4 +44,6 @@ def scenario_to_dict(s: Scenario) -> dict[str, Any]:
 
 
 def dump_yaml(s: Scenario) -> str:
+    import yaml
+
     return yaml.safe_dump(scenario_to_dict(s), sort_keys=False, allow_unicode=True, width=100)
