@@ -141,3 +141,35 @@ def test_empty_sentences_have_no_event():
     from detente.evidence.gold import predict_records
 
     assert predict_records([""])[0]["event"] is None
+
+
+def test_group_decoding_keeps_one_group_per_side(dev_examples):
+    """Reading roles by group keeps, on each side, a subset of what reading by mention keeps,
+    made of mentions of equal probability (one co-ordinated group, or exact ties)."""
+    from detente.evidence.learn import (
+        assign_roles,
+        choose_main,
+        rank_candidates,
+        role_probabilities,
+    )
+
+    role = default_models().role
+    k_src, k_tgt = role.classes.index("SOURCE"), role.classes.index("TARGET")
+    pruned = 0
+    for ex in dev_examples[:80]:
+        s = ex.sentence
+        _, pred = choose_main(s, ex.record.event, rank_candidates(s))
+        src_m, tgt_m, _ = assign_roles(s, pred, ex.record.event, role, "mention")
+        src_g, tgt_g, _ = assign_roles(s, pred, ex.record.event, role, "group")
+        assert {id(m) for m in src_g} <= {id(m) for m in src_m}
+        assert {id(m) for m in tgt_g} <= {id(m) for m in tgt_m}
+        assert bool(src_g) == bool(src_m) and bool(tgt_g) == bool(tgt_m)
+        probs = role_probabilities(s, pred, ex.record.event, role)
+        index = {id(m): k for k, m in enumerate(s.mentions)}
+        for side, col in ((src_g, k_src), (tgt_g, k_tgt)):
+            p = [probs[index[id(m)], col] for m in side]
+            assert not p or np.allclose(p, p[0])
+        pruned += len(src_m) + len(tgt_m) - len(src_g) - len(tgt_g)
+    assert pruned > 0  # the rule does something on real sentences
+    with pytest.raises(ValueError, match="decoding"):
+        assign_roles(s, pred, ex.record.event, role, "sentence")

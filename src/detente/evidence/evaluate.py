@@ -65,6 +65,7 @@ def evaluate_gold(
                 float(models.meta.get("lexicon_weight", 1.0)),
                 n_folds=int(cv_meta.get("n_folds", 5)),
                 repeats=cv_repeats,
+                role_decoding=str(models.meta.get("role_decoding", "mention")),
             )
         except GoldFormatError as exc:
             raise GoldFormatError(f"{path}: {exc}") from exc

@@ -69,6 +69,8 @@ __all__ = [
 ROLES = ("SOURCE", "TARGET", "NONE")
 _SPEECH = frozenset(
     ["say", "tell", "announce", "report", "add", "state", "declare", "claim", "note", "quote"]
+    + ["reiterate", "insist", "stress", "repeat", "assert", "affirm", "emphasize", "emphasise"]
+    + ["confirm", "explain", "write", "remark", "reply", "respond", "comment", "indicate"]
 )
 _CLAUSES = frozenset(["relcl", "acl", "advcl", "ccomp", "csubj", "parataxis"])
 
@@ -363,6 +365,17 @@ def role_features(
     return out
 
 
+def _attribution(s: Sentence, m: Mention) -> bool:
+    """Whether the mention is inside an "according to ..." phrase (the report's source)."""
+    h = s.mention_head(m)
+    steps = 0
+    while h is not None and h.head.i != h.i and steps < 6:
+        if h.lower_ == "to" and h.head.lower_ == "according":
+            return True
+        h, steps = h.head, steps + 1
+    return False
+
+
 def _is_speaker(h: PToken, steps: list[str], p: Predicate) -> bool:
     """Whether the mention attaches to a speech verb other than the predicate: the speaker of
     a "said" attribution is not a party to what was said."""
@@ -543,10 +556,38 @@ def coordinated_groups(s: Sentence) -> list[list[int]]:
             t = t.head
             for j in by_tok.get(t.i, ()):
                 parent[find(k)] = find(j)
+        # A list attached to a noun without a mention is often a clause-final apposition the
+        # parser hung on the nearest noun ("Russia and the two other powers involved in the
+        # war, Turkey and Iran": "Turkey" on "war"); it names the members of the nearest
+        # enclosing noun phrase that is itself co-ordinated with a mention ("powers").
+        if t is not h and t is not None and t.i not in by_tok:
+            for j in _enclosing_conjunct_mentions(t, by_tok):
+                parent[find(k)] = find(j)
     groups: dict[int, list[int]] = {}
     for k in range(len(heads)):
         groups.setdefault(find(k), []).append(k)
     return list(groups.values())
+
+
+_NOUN_LINKS = ("pobj", "prep", "acl", "amod", "poss", "compound", "nmod", "npadvmod")
+
+
+def _enclosing_conjunct_mentions(t: Any, by_tok: dict[int, list[int]]) -> list[int]:
+    """Mentions co-ordinated with the nearest noun above ``t`` (climbing through noun-phrase
+    links only: prepositions, participles, modifiers) that is a conjunct or apposition of a
+    mention; none when a clause or anything else intervenes."""
+    steps = 0
+    while t.dep_ in _NOUN_LINKS and t.head.i != t.i and steps < 8:
+        t = t.head
+        steps += 1
+        if t.dep_ in ("conj", "appos"):
+            u = t
+            while u.dep_ in ("conj", "appos") and u.head.i != u.i:
+                u = u.head
+                if u.i in by_tok:
+                    return by_tok[u.i]
+            return []
+    return []
 
 
 def role_probabilities(s: Sentence, p: Predicate, category: str, role: LinearModel) -> np.ndarray:
@@ -560,16 +601,30 @@ def role_probabilities(s: Sentence, p: Predicate, category: str, role: LinearMod
     return probs
 
 
+ROLE_DECODINGS = ("mention", "group")
+"""How roles are read from the role model's probabilities: ``mention``, every mention takes
+its most probable role; ``group``, the same, then on each side only the most probable
+co-ordinated group is kept (an event has one doer and one target, each of which may be
+several co-ordinated actors, as CAMEO codes it). The choice is a design parameter, made by
+cross-validation (:mod:`detente.evidence.train`); models trained before it was one read
+``mention``."""
+
+
 def assign_roles(
-    s: Sentence, p: Predicate, category: str, role: LinearModel
+    s: Sentence, p: Predicate, category: str, role: LinearModel, decoding: str = "mention"
 ) -> tuple[list[Mention], list[Mention], list[float]]:
     """Sources and targets of an event at predicate ``p``, with each one's probability.
 
     A mention is a source (target) when that is its most probable role, except that when the
     parse finds a subject of the predicate's clause (a passive's agent) only mentions inside
-    it can be sources (others the model calls sources are left out). An event has a doer: when no mention is most probably a source, the
-    co-ordinated group most probably one is taken if its probability reaches ``MIN_SOURCE``.
+    it can be sources (others the model calls sources are left out). An event has a doer:
+    when no mention is most probably a source, the co-ordinated group most probably one is
+    taken if its probability reaches ``MIN_SOURCE``. With ``decoding="group"`` (see
+    :data:`ROLE_DECODINGS`) each side then keeps only its most probable group (co-ordinated
+    mentions share one probability, so a group is kept or dropped whole).
     """
+    if decoding not in ROLE_DECODINGS:
+        raise ValueError(f"decoding must be one of {ROLE_DECODINGS}, got {decoding!r}")
     if not s.mentions:
         return [], [], []
     probs = role_probabilities(s, p, category, role)
@@ -590,6 +645,16 @@ def assign_roles(
             for j in pool:
                 if np.isclose(probs[j, k_src], probs[k, k_src]):
                     best[j] = k_src
+    for k, m in enumerate(s.mentions):
+        if _attribution(s, m):  # "according to X": who reports it, not a party to it
+            best[k] = role.classes.index("NONE")
+    if decoding == "group":
+        for k_side in (k_src, k_tgt):
+            on_side = np.flatnonzero(best == k_side)
+            if len(on_side) > 1:
+                top = probs[on_side, k_side].max()
+                drop = on_side[~np.isclose(probs[on_side, k_side], top)]
+                best[drop] = role.classes.index("NONE")
     sources, targets, conf = [], [], []
     for m, b, pr in zip(s.mentions, best, probs):
         if b == k_src:
@@ -619,6 +684,7 @@ def code_sentence(
     ranked = rank_candidates(s)
     main0 = (ranked[0][1], ranked[0][2]) if ranked else None
     weight = float(models.meta.get("lexicon_weight", 1.0))
+    decoding = str(models.meta.get("role_decoding", "mention"))
     probs = models.event.predict_proba([event_features(s, main0, weight)])[0]
     k = int(np.argmax(probs))
     category = models.event.classes[k]
@@ -640,7 +706,7 @@ def code_sentence(
         p = pred if ev is main else preds.get(id(ev))
         if p is None:
             continue
-        ev.sources, ev.targets, _ = assign_roles(s, p, ev.plover, models.role)
+        ev.sources, ev.targets, _ = assign_roles(s, p, ev.plover, models.role, decoding)
         ev.passive = _passive(p.act) or _passive(p.frame)
         _finish(s, ev, p)
     events.sort(key=lambda e: e.ti)
