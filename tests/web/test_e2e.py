@@ -90,6 +90,18 @@ def test_changing_a_position_on_the_page_changes_the_forecast(browser, tmp_path)
             f"document.querySelector('#whatif-table td[data-model=compromise]"
             f"[data-issue={json.dumps(stance.issue)}] span').textContent"
         )
+        # The headline if the what-if held: now and then side by side.
+        row = f"#whatif-headline-table tr[data-issue={json.dumps(stance.issue)}]"
+        headline_now, headline_whatif = browser.eval(
+            f"[...document.querySelectorAll('{row} td')].slice(1, 3)"
+            ".map((td) => td.firstChild.textContent)"
+        )
+        headline_before = browser.eval(
+            f"document.querySelector('#headline-table tr[data-issue={json.dumps(stance.issue)}]"
+            " td:nth-child(3)').textContent"
+        )
+        browser.eval("document.getElementById('whatif-result').scrollIntoView() || true")
+        browser.screenshot(ARTIFACTS / "web-whatif.png", full_page=False)
         browser.eval("document.getElementById('whatif-apply').click()")
         browser.wait_for(f"!document.getElementById('n-capability-{dropped}')")
         applied = browser.wait_for(
@@ -97,6 +109,15 @@ def test_changing_a_position_on_the_page_changes_the_forecast(browser, tmp_path)
             f"return t !== {json.dumps(after)} ? t : null; }})()",
             timeout=30,
         )
+        # Using the what-if's inputs makes its headline the page's headline.
+        headline_applied = browser.wait_for(
+            f"(() => {{ const c = document.querySelector('#headline-table "
+            f"tr[data-issue={json.dumps(stance.issue)}] td:nth-child(3)'); "
+            "return c ? c.textContent : null; })()",
+            timeout=30,
+        )
+    assert headline_now == headline_before  # "now" is the forecast the page showed
+    assert headline_whatif == headline_applied
 
     # The page shows what the Python API forecasts for the edited scenario.
     data = scenario_to_dict(s)

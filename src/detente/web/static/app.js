@@ -626,6 +626,50 @@ function renderEditor() {
 
 // -- what-if -----------------------------------------------------------------------------
 
+// The headline now and if the what-if held: per issue the forecast, its interval and the
+// chance that the status quo holds, side by side, with the change of the forecast.
+function whatIfHeadline(res) {
+  const now = res.before.headline, then = res.after.headline;
+  if (!now || !then || !then.rows.length) return [];
+  const before = Object.fromEntries(now.rows.map((r) => [r.issue, r]));
+  const names = Object.fromEntries(res.after.issues.map((i) => [i.id, i.name]));
+  const withP = then.rows.some((r) => r.p_status_quo !== null && r.p_status_quo !== undefined);
+  const pct = (p) => (p === null || p === undefined ? "—" : `${Math.round(100 * p)}%`);
+  const head = el("tr", {}, el("th", { text: "issue" }),
+    el("th", { class: "num", text: "forecast now" }), el("th", { class: "num", text: "what if" }),
+    el("th", { class: "num", text: `${then.interval_label} now` }),
+    el("th", { class: "num", text: "what if" }));
+  if (withP) {
+    head.append(el("th", { class: "num", text: "status quo holds: now" }),
+      el("th", { class: "num", text: "what if" }));
+  }
+  head.append(el("th", { text: "what if, on the scale" }));
+  const body = el("tbody");
+  for (const r of then.rows) {
+    const b = before[r.issue];
+    const after = el("td", { class: "num" }, el("span", { class: "value", text: r.forecast_text }));
+    if (b && r.forecast !== null && b.forecast !== null) {
+      const d = r.forecast - b.forecast;
+      if (Math.abs(d) >= 0.5) {
+        after.append(el("span", { class: `delta ${d > 0 ? "up" : "down"}`,
+          text: ` (${d > 0 ? "+" : "−"}${Math.abs(d).toFixed(0)})` }));
+      }
+    }
+    const tr = el("tr", { "data-issue": r.issue }, el("td", { text: names[r.issue] || r.issue }),
+      el("td", { class: "num", text: b ? b.forecast_text : "—" }), after,
+      el("td", { class: "num", text: b ? b.interval_text : "—" }),
+      el("td", { class: "num", text: r.interval_text }));
+    if (withP) tr.append(el("td", { class: "num", text: b ? pct(b.p_status_quo) : "—" }),
+      el("td", { class: "num", text: pct(r.p_status_quo) }));
+    const bar = el("td");
+    bar.insertAdjacentHTML("beforeend", r.interval_svg);  // the report's drawing (escaped there)
+    tr.append(bar);
+    body.append(tr);
+  }
+  return [el("div", { class: "scroll" },
+    el("table", { id: "whatif-headline-table" }, el("thead", {}, head), body))];
+}
+
 function suggestWhatIf() {
   const s = state.scenario;
   const st = s.stances[0];
@@ -639,9 +683,10 @@ function suggestWhatIf() {
 async function runWhatIf() {
   try {
     const res = await (await postJSON("/api/whatif",
-      { scenario: state.scenario, patch: $("whatif-text").value })).json();
+      { scenario: state.scenario, patch: $("whatif-text").value, headline: true })).json();
     state.patched = res.patched;
     $("whatif-apply").disabled = false;
+    const headline = whatIfHeadline(res);
     // issues down, models across: "now → what if (change)"
     const models = res.after.models.map((m) => m.name);
     const cells = {};
@@ -667,8 +712,9 @@ async function runWhatIf() {
       body.append(tr);
     }
     $("whatif-result").replaceChildren(
-      el("p", { class: "hint", text: "Forecasts if " + res.changes.join("; ") +
-                                     " (in brackets: the change from now)" }),
+      el("p", { class: "hint", text: "What if " + res.changes.join("; ") + ":" }),
+      ...headline,
+      el("p", { class: "hint", text: "Each model's forecast if so (in brackets: the change from now)" }),
       el("div", { class: "scroll" },
         el("table", { id: "whatif-table" }, el("thead", {}, head), body)));
     showError("whatif", null);
