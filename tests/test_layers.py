@@ -21,10 +21,11 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 #: The layers, lowest first; the modules of each (a package stands for all its modules).
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     # The bottom: the error family and the helpers every layer may use (one atomic file
-    # writer, the configurable limits, child processes that die with their parent).
+    # writer, lazily imported names, the configurable limits, child processes that die
+    # with their parent).
     (
         "errors, files, limits",
-        ("detente.errors", "detente.files", "detente.limits", "detente.procs"),
+        ("detente.errors", "detente.files", "detente.lazy", "detente.limits", "detente.procs"),
     ),
     ("scenario", ("detente.scenario",)),
     ("models, evidence", ("detente.models", "detente.evidence")),

@@ -14,10 +14,10 @@ True
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from detente.errors import DetenteError, ScenarioError
+from detente.lazy import lazy_names
 
 __version__ = "0.1.0"
 
@@ -76,14 +76,4 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from detente.scenario import Scenario, embedded_names, load, read_scenario, write_scenario
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'detente' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value  # later look-ups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_names(__name__, _LAZY, globals())

@@ -13,8 +13,9 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from detente.lazy import lazy_names
 
 # name -> module; imported on first use, so that a command that needs one analysis (the
 # convergence words of ``simulate``, say) does not import pandas through the others.
@@ -66,14 +67,4 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from detente.analysis.whatif import Patch, PatchError, apply_patch, load_patch, parse_patch
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'detente.analysis' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_names(__name__, _LAZY, globals())

@@ -35,6 +35,7 @@ from typing import Any
 
 from detente.errors import FormatError, UnknownNameError
 from detente.files import write_atomic
+from detente.lazy import lazy_names
 from detente.scenario.io.common import fail, first_row, read_text, slug, stem
 from detente.scenario.model import Scenario
 
@@ -75,10 +76,13 @@ _MODULE_OF = {
 }
 
 
-def _named(name: str) -> Any:
-    from importlib import import_module
+__getattr__, __dir__ = lazy_names(
+    __name__, {name: f"{__name__}.{module}" for name, module in _MODULE_OF.items()}, globals()
+)
 
-    return getattr(import_module(f"detente.scenario.io.{_MODULE_OF[name]}"), name)
+
+def _named(name: str) -> Any:
+    return __getattr__(name)
 
 
 FORMATS = ("yaml", "long-csv", "issue-csv", "ktab-csv", "ktab-xml", "deu")
@@ -311,10 +315,3 @@ __all__ = [
     "write_long_csv",
     "write_scenario",
 ]
-
-
-def __getattr__(name: str) -> Any:
-    """The names of the format modules (:data:`_MODULE_OF`), imported on first use."""
-    if name in _MODULE_OF:
-        return _named(name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
