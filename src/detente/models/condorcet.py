@@ -122,8 +122,12 @@ def _win_probabilities(
     # distance of every voter to every candidate: (G, m, K)
     dist = np.abs(x[:, :, None] - cand[:, None, :])
     # votes[a, b]: weight preferring a over b, plus half the weight indifferent between them
+    # (distances that differ by less than the tolerance are equal: 99.99 lies as far from
+    # 99.98 as from 100, though rounding says otherwise, as 0.01 does from 0 and 0.02)
     da, db = dist[:, :, :, None], dist[:, :, None, :]
-    pref = (da < db) + 0.5 * (da == db)
+    with np.errstate(invalid="ignore"):  # inf - inf beyond a vote's candidates: no tie
+        tie = np.abs(da - db) <= tol[:, None, None, None]
+    pref = ((da < db) & ~tie) + 0.5 * tie
     w = np.where(voter, w, 0.0)
     votes = ordered_sum(w[:, :, None, None] * pref, axis=1)
     total = ordered_sum(w, axis=1)
