@@ -102,6 +102,10 @@ def main() -> None:
         f"load average {os.getloadavg()[0]:.1f}"
     )
     with tempfile.TemporaryDirectory() as cache:
+        # How fast the machine is right now: a Python that starts and exits (this machine's
+        # speed varies by a third between quiet and busy hours; the figures below move with it).
+        walls, cpus = wall([sys.executable, "-c", "pass"], opts.repeat, cache)
+        print(f"python -c pass (the machine's pace): {_fig(walls, cpus)}")
         walls, cpus = wall([*cmd, "--help"], opts.repeat, cache)
         med = statistics.median(walls)
         print(
