@@ -33,6 +33,18 @@ def test_stances_and_their_directions(scenario):
         assert s.toward == (iss.scale.high_label if s.direction > 0 else iss.scale.low_label)
 
 
+def test_a_cue_against_a_breach_is_a_stance_for_what_was_breached(scenario):
+    # accusing someone of breaking the truce is being for the truce; accusing them of
+    # wanting it is not
+    ev = extract(
+        "Syrian rebels accused Iran of breaking the truce. Turkey condemned the ceasefire.",
+        scenario=scenario,
+    )
+    got = {(s.actor, s.issue, s.direction) for s in ev.stances}
+    assert ("armed_opposition", "ceasefire", 1) in got
+    assert ("turkey", "ceasefire", -1) in got
+
+
 def test_issue_keywords_include_name_words():
     kws = {p.text for p in issue_keywords("water", "Jordan River water sharing")}
     assert {"Jordan", "River"} <= kws

@@ -70,3 +70,28 @@ def test_html_to_text_keeps_blocks_and_drops_scripts():
     text = html_to_text(html)
     assert text.splitlines() == ["Talks", "Russia & Turkey met.", "Iran", "joined."]
     assert "attacked" not in text
+
+
+def test_hard_wrapped_text_is_read_as_sentences_not_lines():
+    # a dispatch wrapped at a fixed width: line breaks inside a sentence do not end it; a short
+    # heading line without a full stop stays on its own, and so does each paragraph
+    t = (
+        "Talks end in Astana\n"
+        "\n"
+        "Two days of talks in the Kazakh capital ended on Tuesday with a statement from Russia,\n"
+        "Iran and Turkey, the three sponsors of the meeting. The rebels refused to sign it\n"
+        "and left early.\n"
+        "Short heading\n"
+        "Russia backed the ceasefire."
+    )
+    got = [t[a:b].replace("\n", " ") for a, b in split_sentences(t)]
+    assert got == [
+        "Talks end in Astana",
+        (
+            "Two days of talks in the Kazakh capital ended on Tuesday with a statement from "
+            "Russia, Iran and Turkey, the three sponsors of the meeting."
+        ),
+        "The rebels refused to sign it and left early.",
+        "Short heading",
+        "Russia backed the ceasefire.",
+    ]

@@ -772,7 +772,9 @@ def prepare(
     from detente.evidence.parse import parse
     from detente.evidence.text import tokenize
 
-    docs = parse([t[a:b] for t, a, b in texts])
+    # a sentence that runs over a wrapped line is parsed with the break as a space (the
+    # same length, so offsets still match)
+    docs = parse([t[a:b].replace("\n", " ") for t, a, b in texts])
     out = []
     for (t, a, b), doc in zip(texts, docs):
         toks = tokenize(t, a, b)

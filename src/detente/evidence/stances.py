@@ -280,6 +280,10 @@ _NEGATIVE_CUES = (
     "hostile to",
     "antagonistic",
 )
+# Verbs of breaching an object: a cue aimed at the breach is a stance for the object.
+_BREACH = frozenset(
+    ["break", "breach", "violate", "undermine", "sabotage", "wreck", "flout", "derail"]
+)
 _OBJECT_WINDOW = 6
 
 # How strongly a cue states a stance (general English, not fitted to any text): verbs of
@@ -638,7 +642,10 @@ def find_stances(
             conf = {id(m): float(pr[k, k_src]) for k, m in enumerate(sent.mentions)}
             intensity, hedged, why = cue_intensity(low, ci, cj, cue.text)
             for ki, kj, kw, iss in chosen:
-                direction = cue.sign * kw.sign * (-1 if negated else 1)
+                # "accused Iran of breaking the truce": the cue is against the breach, so
+                # for the truce
+                breach = any(lem[k] & _BREACH for k in range(cj, ki))
+                direction = cue.sign * kw.sign * (-1 if negated else 1) * (-1 if breach else 1)
                 for m in srcs:
                     if m.ti >= ki and m.tj <= kj:
                         continue  # the keyword is the actor itself

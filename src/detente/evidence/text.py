@@ -17,6 +17,7 @@ __all__ = [
     "html_to_text",
     "lemmas",
     "looks_like_html",
+    "soft_wrap",
     "split_sentences",
     "tokenize",
 ]
@@ -212,19 +213,31 @@ _SENT_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)|\n\s*")
 def split_sentences(text: str) -> list[tuple[int, int]]:
     """Sentence spans ``(start, end)`` in ``text``, trimmed of surrounding blank space.
 
-    Line breaks always end a sentence (articles put one paragraph, heading or caption a line);
-    within a line, ``.``, ``!``, ``?`` end one when followed by blank space and then a capital,
-    digit or quote, unless the word before is a known abbreviation or a single initial.
+    A blank line ends a sentence, and so does a line break, unless the text is hard-wrapped
+    there (:func:`soft_wrap`: the line does not end a sentence and either the next one goes
+    on in lower case or the line is as long as the text's long lines, so it was wrapped at
+    the width; headings, datelines and captions are short lines and stay on their own).
+    Within a line, ``.``, ``!``, ``?`` end a sentence when followed by blank space and then a
+    capital, digit or quote, unless the word before is a known abbreviation or a single
+    initial.
 
     >>> t = "Gen. Smith met U.N. envoys. They left.\\nNext line"
     >>> [t[a:b] for a, b in split_sentences(t)]
     ['Gen. Smith met U.N. envoys.', 'They left.', 'Next line']
+    >>> t = "Talks in Astana ended with a statement from Russia,\\nIran and Turkey.\\nHeadline"
+    >>> [t[a:b] for a, b in split_sentences(t)]
+    ['Talks in Astana ended with a statement from Russia,\\nIran and Turkey.', 'Headline']
     """
     spans: list[tuple[int, int]] = []
     start = 0
     n = len(text)
+    wide = _line_width(text)
     for m in _SENT_END.finditer(text):
         end = m.end()
+        if m.group(0)[0] == "\n" and m.group(0).count("\n") == 1:
+            line = text[text.rfind("\n", 0, m.start()) + 1 : m.start()]
+            if soft_wrap(line, text[end : end + 1], wide):
+                continue
         if m.group(0)[0] not in "\n\r \t":
             # A punctuation candidate: check what precedes and follows.
             nxt = re.match(r"\s+(\S)", text[end : end + 40])
@@ -250,6 +263,35 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         start = end
     _add_span(text, start, n, spans)
     return spans
+
+
+_LINE_END = re.compile(r"[.!?…:;][\"'”’)\]]*\s*$")
+
+
+def _line_width(text: str) -> int:
+    """The width of the text's long lines: the longest line's length."""
+    return max((len(ln.rstrip()) for ln in text.split("\n")), default=0)
+
+
+def soft_wrap(line: str, next_char: str, width: int) -> bool:
+    """Whether the line break after ``line`` only wraps the text (the sentence goes on):
+    ``line`` does not end with sentence punctuation, and either the next line begins in
+    lower case or ``line`` is at least 40 characters long and at least 80 % of ``width`` (the
+    text's long lines), as the lines of hard-wrapped prose are.
+
+    >>> soft_wrap("a joint statement from Russia,", "I", 32)
+    False
+    >>> soft_wrap("two days of talks ended with a joint statement from Russia,", "I", 64)
+    True
+    >>> soft_wrap("Difficult talks expected", "T", 400), soft_wrap("the talks", "w", 400)
+    (False, True)
+    """
+    body = line.rstrip()
+    if not body or _LINE_END.search(body):
+        return False
+    if next_char.islower():
+        return True
+    return len(body) >= 40 and len(body) >= 0.8 * width
 
 
 _OPENERS = frozenset(
