@@ -320,6 +320,9 @@ def test_whatif_takes_yaml_patches_and_never_reads_files(client, demo_dict, tmp_
     want = detente.model_forecasts(build_scenario(without), ["compromise"])
     assert [d["after"] for d in r.json()["differences"]] == pytest.approx(list(want["forecast"]))
     assert "rebels" not in [a["id"] for a in r.json()["patched"]["actors"]]
+    # the change in words, with the actor's name
+    rebels = next(a for a in demo_dict["actors"] if a["id"] == "rebels")
+    assert r.json()["changes"] == [f"without {rebels.get('name') or 'rebels'}"]
     # The same patch as JSON data gives the same answer.
     r2 = client.post(
         "/api/whatif",

@@ -218,6 +218,63 @@ def describe(scenario: Scenario, patch: str | dict | list) -> list[str]:
         and (isinstance(patch, list) or _is_short_text(patch))
     ):
         return p.description.split("; ")
-    return [
-        f"{op.kind} {json.dumps(dict(op.args), sort_keys=True, default=str)}" for op in p.operations
-    ]
+    return [_say(scenario, op.kind, dict(op.args)) for op in p.operations]
+
+
+def _value(v: Any) -> str:
+    v = v.get("value") if isinstance(v, Mapping) else v
+    return f"{v:g}" if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v)
+
+
+def _say(s: Scenario, kind: str, args: dict[str, Any]) -> str:
+    """One operation of a patch in words, with the scenario's names for actors and issues.
+
+    >>> from detente.scenario import build_scenario
+    >>> s = build_scenario({"actors": [{"id": "ir", "name": "Iran", "capability": 1}],
+    ...     "issues": [{"id": "x", "name": "Ceasefire"}],
+    ...     "stances": [{"actor": "ir", "issue": "x", "position": 10, "salience": 50}]})
+    >>> _say(s, "drop_actor", {"id": "ir"}), _say(s, "set", {"actor": "ir", "issue": "x",
+    ...     "position": 30})
+    ('without Iran', "Iran's position on Ceasefire = 30")
+    """
+    actors = {a.id: a.label for a in s.actors}
+    issues = {i.id: i.label for i in s.issues}
+
+    def who(a: Any) -> str:
+        return actors.get(str(a), str(a))
+
+    def what(i: Any) -> str:
+        return issues.get(str(i), str(i))
+
+    if kind == "drop_actor" and "id" in args:
+        return f"without {who(args['id'])}"
+    if kind == "drop_issue" and "id" in args:
+        return f"without the issue {what(args['id'])}"
+    if kind == "add_actor" and "id" in args:
+        cap = f" (capability {_value(args['capability'])})" if "capability" in args else ""
+        return f"with a new actor, {args.get('name') or args['id']}{cap}"
+    if kind == "join" and isinstance(args.get("actors"), (list, tuple)):
+        name = args.get("name") or args.get("as") or "_".join(map(str, args["actors"]))
+        return f"{', '.join(who(a) for a in args['actors'])} act as one ({name})"
+    if kind == "settle" and "issue" in args:
+        if args.get("remove"):
+            return f"{what(args['issue'])} settled and dropped"
+        at = (
+            f"at {who(args['at'])}'s position"
+            if "at" in args
+            else f"at {_value(args.get('value'))}"
+        )
+        return f"{what(args['issue'])} settled {at}"
+    if kind == "set":
+        fields = [k for k in ("position", "salience", "capability", "status_quo") if k in args]
+        if fields and ("actor" in args or "issue" in args):
+            if "actor" in args and "issue" in args:
+                owner = f"{who(args['actor'])}'s {{}} on {what(args['issue'])}"
+            elif "actor" in args:
+                owner = f"{who(args['actor'])}'s {{}}"
+            else:
+                owner = f"the {{}} of {what(args['issue'])}"
+            return "; ".join(
+                owner.format(k.replace("_", " ")) + f" = {_value(args[k])}" for k in fields
+            )
+    return f"{kind} {json.dumps(args, sort_keys=True, default=str)}"
