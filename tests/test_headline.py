@@ -76,6 +76,33 @@ def test_no_agreement_combines_with_the_chance_given_agreement():
     assert "consensus of a, b" in must["rule"]
 
 
+def test_the_forecast_if_they_agree_is_the_headline_without_the_prior():
+    cols = ["forecast", "q10", "q90", "p_status_quo"]
+    agreed = [c + "_if_agreement" for c in cols]
+    may = headline_frame(scenario(False), draws=40, no_agreement=0.3).iloc[0]
+    none = headline_frame(scenario(False), draws=40, no_agreement=0.0).iloc[0]
+    must = headline_frame(scenario(True), draws=40).iloc[0]
+    # the same draws with no mass for "no agreement", whatever the prior
+    assert list(may[agreed]) == list(none[cols]) == list(none[agreed])
+    # where the forum must decide the headline is the forecast given agreement
+    assert list(must[agreed]) == list(must[cols])
+    # and the prior only adds to the chance that nothing changes
+    assert may["p_status_quo"] == pytest.approx(0.3 + 0.7 * may["p_status_quo_if_agreement"])
+
+
+def test_the_command_line_shows_the_forecast_if_they_agree(capsys, tmp_path):
+    from detente.cli import main
+    from detente.scenario.io import write_scenario
+
+    path = tmp_path / "t.yaml"
+    write_scenario(scenario(False), path)
+    with pytest.raises(SystemExit) as done:
+        main(["forecast", str(path), "--draws", "40"])
+    assert done.value.code == 0
+    row = headline_frame(scenario(False), draws=40).iloc[0]
+    assert f"if they agree: {row['forecast_if_agreement']:.1f}" in capsys.readouterr().out
+
+
 def test_a_cycling_member_is_flagged_and_its_cycle_used():
     h = headline(detente.load("syria-astana-2017"), draws=30)
     row = h.frame.set_index("issue").loc["kurdish_autonomy"]

@@ -291,6 +291,17 @@ def _forecast_headline(s, format: str, draws: int, seed: int, no_agreement, work
             str(r["agreement"]),
             str(r["rule"]) + ("" if r["must_decide"] else "; may end with nothing"),
         )
+        if not r["must_decide"] and np.isfinite(r["forecast_if_agreement"]):
+            p_a = r["p_status_quo_if_agreement"]
+            table.add_row(
+                "",
+                f"if they agree: {number(r['forecast_if_agreement'])}",
+                f"{number(r['q10_if_agreement'])} to {number(r['q90_if_agreement'])}",
+                f"{100 * p_a:.0f}%" if np.isfinite(p_a) else "—",
+                "",
+                "",
+                style="dim",
+            )
     out.print(table)
     flagged = df[df["flags"] != ""]
     if len(flagged) or h.consensus:

@@ -17,7 +17,9 @@ For each issue it combines
 - **forums that may end with nothing**: the ensemble's ``P(sq | agreement)`` is learned where
   every proposal was adopted; an issue whose forum need not decide (``must_decide`` false)
   gets ``P(sq) = P(none) + (1 - P(none)) P(sq | agreement)``, with ``P(none)`` the explicit
-  prior ``no_agreement`` (shipped default 0.5, not estimated from any data).
+  prior ``no_agreement`` (shipped default 0.5, not estimated from any data). The columns
+  ``*_if_agreement`` give the same figures should the forum agree (``P(none) = 0``), which
+  the prior does not touch; where the forum must decide they equal the headline's.
 
 The result: ``forecast`` (the median), ``q10`` and ``q90`` (the 80% interval) and
 ``p_status_quo`` (probability that the outcome lies within 1 point of the status quo on a
@@ -67,6 +69,10 @@ COLUMNS = [
     "se_q10",
     "se_q90",
     "se_p_status_quo",
+    "forecast_if_agreement",
+    "q10_if_agreement",
+    "q90_if_agreement",
+    "p_status_quo_if_agreement",
     "draws",
     "seed",
 ]
@@ -352,6 +358,9 @@ def headline(
     must = np.asarray(arrays.must_decide, dtype=bool)
     p_none = np.where(must, 0.0, p_none_prior)[None, :] * np.ones((draws, 1))
     vals, wts, p = ens.atoms(fu, qu, core, tol, p_none)  # (B, d, J+1)
+    # the same, should the forum agree (no mass for "no agreement"): where it must decide,
+    # these are the figures above
+    vals_a, wts_a, p_a = (vals, wts, p) if must.all() else ens.atoms(fu, qu, core, tol, 0.0)
 
     # 3. pool the draws; Monte Carlo errors from interleaved groups
     groups = np.arange(draws) % MC_GROUPS
@@ -379,6 +388,13 @@ def headline(
             if has_q
             else np.nan
         )
+        if must[k] or vals_a is vals:
+            qa, p_sq_a = qs, p_sq
+        else:
+            va, wa = vals_a[:, k, :].reshape(-1), wts_a[:, k, :].reshape(-1)
+            oa = np.argsort(va, kind="stable")
+            qa = sorted_quantiles(va[oa], wa[oa], LEVELS)
+            p_sq_a = float(p_a[:, k].mean()) if has_q else np.nan
         mf = {m: float(r.forecast[k]) for m, r in single.items() if m in ens.members}
         flags = []
         for m, cl in conv.items():
@@ -409,6 +425,10 @@ def headline(
                 "se_q10": float(se_q[0]),
                 "se_q90": float(se_q[2]),
                 "se_p_status_quo": se_p,
+                "forecast_if_agreement": float(low[k] + qa[1] * span[k]),
+                "q10_if_agreement": float(low[k] + qa[0] * span[k]),
+                "q90_if_agreement": float(low[k] + qa[2] * span[k]),
+                "p_status_quo_if_agreement": p_sq_a,
                 "draws": draws,
                 "seed": seed,
             }
@@ -418,7 +438,8 @@ def headline(
     if not must.all():
         notes.append(
             f"P(no agreement) = {p_none_prior:.2f} (a prior, not estimated) on issues whose forum "
-            "need not decide; P(sq) = P(none) + (1 - P(none)) P(sq | agreement)"
+            "need not decide; P(sq) = P(none) + (1 - P(none)) P(sq | agreement). The 'if they "
+            "agree' figures leave the prior out: the forecast should the forum agree"
         )
     return Headline(
         frame=frame,

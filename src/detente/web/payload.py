@@ -148,6 +148,7 @@ def headline_payload(
                 "change": r.change,
                 "flags": r.flags,
                 "rule": r.rule,
+                "if_agreement": r.if_agreement,
                 # printed as the report prints them, so the two never differ
                 "forecast_text": fmt(r.forecast, 0),
                 "interval_text": interval_text(r),
