@@ -505,3 +505,24 @@ def test_a_scenario_without_sources_or_allies_still_renders(tmp_path):
     row = data.summary.rows[0]
     assert row.low <= 30.0 <= row.high and abs(row.forecast - 30.0) < 1.0
     assert render_report(data, "pdf").startswith(b"%PDF-")
+
+
+def test_forecasts_section_gives_the_forecast_if_they_agree(demo_report):
+    """Issues that may end with nothing get the headline's forecast should they agree, in
+    its own table after the one-page summary."""
+    from detente.headline import headline_frame
+    from detente.report.data import REPORT_DRAWS
+    from detente.report.summary import fmt
+
+    demo, data, text = demo_report
+    frame = headline_frame(demo, draws=REPORT_DRAWS, seed=data.seed).set_index("issue")
+    cells = _parse(text).cells["forecasts"]
+    may = [r for r in data.summary.rows if not frame.loc[r.issue, "must_decide"]]
+    assert may and "if they agree" in cells
+    for row in may:
+        want = frame.loc[row.issue]
+        shown = (
+            f"{fmt(want['forecast_if_agreement'], 0)} ({fmt(want['q10_if_agreement'], 0)} to "
+            f"{fmt(want['q90_if_agreement'], 0)})"
+        )
+        assert any(c.startswith(shown) for c in cells), shown

@@ -199,7 +199,26 @@ def _forecasts(data: ReportData) -> dict:
     )
     per = F.panels_per_figure(F.forecast_panel_height(len(data.models)))
     short = {m: short_title(data.titles[m]) for m in data.models}
+    rows_a = [r for r in (data.summary.rows if data.summary else []) if r.if_agreement]
+    agreed = (
+        Table(
+            ["issue", "the summary's forecast", "if they agree"],
+            [
+                [
+                    r.label,
+                    f"{fmt(r.forecast, 0)} ({fmt(r.low, 0)} to {fmt(r.high, 0)})",
+                    r.if_agreement.removeprefix("if they agree: "),
+                ]
+                for r in rows_a
+            ],
+            set(),
+            id="if-agreement",
+        )
+        if rows_a
+        else None
+    )
     return {
+        "agreed": agreed,
         "tables": split_columns(t),
         "figures": [
             _svg(F.forecasts_figure(s, ft, short, issues=ks)) for ks in chunks(len(s.issues), per)
