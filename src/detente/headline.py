@@ -388,7 +388,7 @@ def headline(
             if has_q
             else np.nan
         )
-        if must[k] or vals_a is vals:
+        if must[k]:
             qa, p_sq_a = qs, p_sq
         else:
             va, wa = vals_a[:, k, :].reshape(-1), wts_a[:, k, :].reshape(-1)

@@ -1,7 +1,6 @@
 """Names of a module imported when first used (PEP 562), so that importing a package costs
 only what is used.
 
->>> import types
 >>> ns = {}
 >>> getattr_, dir_ = lazy_names("demo", {"sqrt": "math"}, ns)
 >>> getattr_("sqrt")(9.0), "sqrt" in ns, dir_()

@@ -301,6 +301,16 @@ def _load_all() -> None:
         _load(module)
 
 
+def model_names() -> list[str]:
+    """Every model's name, without importing a model module: the built-in ones in their
+    listed order (:data:`BUILTIN`), then any others in the order registered.
+
+    >>> model_names()[:3]
+    ['compromise', 'mean_voter', 'weighted_median']
+    """
+    return [*BUILTIN, *(n for n in _REGISTRY if n not in BUILTIN)]
+
+
 def register(
     name: str,
     params: type[ModelParams] = NoParams,
@@ -440,5 +450,6 @@ def available_models(*, baseline_only: bool = False) -> list[str]:
     True
     """
     _load_all()
-    names = [n for n in BUILTIN if n in _REGISTRY] + [n for n in _REGISTRY if n not in BUILTIN]
-    return [n for n in names if _REGISTRY[n].baseline or not baseline_only]
+    return [
+        n for n in model_names() if n in _REGISTRY and (_REGISTRY[n].baseline or not baseline_only)
+    ]

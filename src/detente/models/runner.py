@@ -16,11 +16,11 @@ import numpy as np
 
 from detente.errors import DetenteError, ParameterError, UnknownNameError, did_you_mean
 from detente.models.base import (
-    BUILTIN,
     ModelParams,
     ModelResult,
     available_models,
     get_model,
+    model_names,
 )
 from detente.scenario.model import Scenario
 
@@ -134,12 +134,7 @@ def check_models(names: Iterable[str]) -> list[str]:
     >>> check_models(["NASH", "compromise", "nash"])
     ['nash', 'compromise']
     """
-    names = list(names)
-    builtin = {m.lower(): m for m in BUILTIN}
-    wanted = [n.strip().lower() for n in names]
-    if wanted and all(w in builtin for w in wanted):  # no need to import every model
-        return list(dict.fromkeys(builtin[w] for w in wanted))
-    known = available_models()
+    known = model_names()  # names only: no model module is imported to check them
     by_lower = {m.lower(): m for m in known}
     out: list[str] = []
     for n in names:

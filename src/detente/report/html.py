@@ -207,7 +207,7 @@ def _forecasts(data: ReportData) -> dict:
                 [
                     r.label,
                     f"{fmt(r.forecast, 0)} ({fmt(r.low, 0)} to {fmt(r.high, 0)})",
-                    r.if_agreement.removeprefix("if they agree: "),
+                    r.if_agreement,
                 ]
                 for r in rows_a
             ],

@@ -225,13 +225,12 @@ def headline_rows(scenario: Scenario, frame) -> list[HeadlineRow]:
 
 def if_agreement_text(r: dict) -> str:
     """For an issue whose forum may end with nothing, the forecast should it agree (the
-    headline's ``*_if_agreement`` columns): ``if they agree: 37 (5 to 62), no change 17%``;
-    empty where the forum must decide (the headline is that forecast) or the columns are
-    missing.
+    headline's ``*_if_agreement`` columns): ``37 (5 to 62), no change 17%``; empty where the
+    forum must decide (the headline is that forecast) or the columns are missing.
 
     >>> if_agreement_text({"must_decide": False, "forecast_if_agreement": 36.6,
     ...     "q10_if_agreement": 5.2, "q90_if_agreement": 61.5, "p_status_quo_if_agreement": 0.17})
-    'if they agree: 37 (5 to 62), no change 17%'
+    '37 (5 to 62), no change 17%'
     """
     if r.get("must_decide", True):
         return ""
@@ -239,7 +238,7 @@ def if_agreement_text(r: dict) -> str:
     if any(v is None or not math.isfinite(float(v)) for v in vals):
         return ""
     mid, lo, hi = (float(v) for v in vals)
-    text = f"if they agree: {fmt(mid, 0)} ({fmt(lo, 0)} to {fmt(hi, 0)})"
+    text = f"{fmt(mid, 0)} ({fmt(lo, 0)} to {fmt(hi, 0)})"
     p = r.get("p_status_quo_if_agreement")
     if p is not None and math.isfinite(float(p)):
         text += f", no change {100 * float(p):.0f}%"

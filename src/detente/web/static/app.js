@@ -206,7 +206,9 @@ function renderHeadline() {
     if (r.flags) name.append(el("div", { class: "scale", text: `[!] ${r.flags}` }));
     const words = el("td", { class: "words" }, r.words, el("div", { class: "scale", text: r.change }));
     if (r.rule) words.append(el("div", { class: "scale", text: `decided by ${r.rule}` }));
-    if (r.if_agreement) words.append(el("div", { class: "scale", text: r.if_agreement }));
+    if (r.if_agreement) {
+      words.append(el("div", { class: "scale", text: `if they agree: ${r.if_agreement}` }));
+    }
     const tr = el("tr", { "data-issue": r.issue }, name, words,
       el("td", { class: "num", text: r.forecast_text }),
       el("td", { class: "num", text: r.interval_text }));
